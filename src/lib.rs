@@ -1,0 +1,12 @@
+//! quota-tui: a terminal dashboard for the GPU and C3 quotas of a Google Cloud project.
+//!
+//! A background warmer ([`warmer`]) keeps every quota check of the [`catalog`] fresh in an
+//! in-memory TTL [`cache`]; the TUI's infra screen reads only the cache; launches check fresh.
+//! See `SPEC.md` (shared) for the product specification.
+
+pub mod cache;
+pub mod catalog;
+pub mod cli;
+pub mod gcp;
+pub mod logs;
+pub mod warmer;

@@ -1,0 +1,437 @@
+//! The log files of SPEC §8, written through tracing and tracing-appender's non-blocking
+//! writer: `cache_warm.log` (warmer events), `infra_verify_timing.log` (`QUOTA_TIMING`
+//! entries) and `quota-tui.log` (everything else, filtered by `RUST_LOG`, default `info`).
+//!
+//! Each start truncates the first two and writes their headers. Lines are
+//! `2026-11-21T02:45:22 🔥 BATCH_WARM: ...` (local time, to the second). Nothing is ever
+//! printed on the terminal.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use tokio::sync::broadcast;
+use tokio::task::JoinHandle;
+use tracing::field::{Field, Visit};
+use tracing::{Event, Subscriber};
+use tracing_appender::non_blocking::{NonBlocking, WorkerGuard};
+use tracing_subscriber::fmt::format::Writer;
+use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer, filter::Targets};
+
+use crate::warmer::{BatchReport, ListPos, WarmerEvent};
+
+/// tracing target of `cache_warm.log` lines.
+pub const WARM_TARGET: &str = "cache_warm";
+/// tracing target of `infra_verify_timing.log` entries.
+pub const TIMING_TARGET: &str = "infra_timing";
+/// File names inside the log folder.
+pub const WARM_LOG: &str = "cache_warm.log";
+pub const TIMING_LOG: &str = "infra_verify_timing.log";
+pub const APP_LOG: &str = "quota-tui.log";
+
+/// Local ISO 8601 time to the second: `2026-11-21T02:45:22`.
+pub fn timestamp() -> String {
+    chrono::Local::now().format("%Y-%m-%dT%H:%M:%S").to_string()
+}
+
+/// The `cache_warm.log` header (SPEC §8).
+pub fn warm_header(started: &str) -> String {
+    format!(
+        "# Cache warming log - Session started {started}\n\
+         # Format: timestamp emoji EVENT: details\n\
+         # Events: 🚀=START, 🔥=BATCH, ⚠️=WARN, 😤=SLOWISH, 💀=SLOW, ✅=COMPLETE, ⏭️=SKIP, 🔄=REWARM, 💥=ERROR, 🛑=CANCELLED, 📊=STATS\n\
+         #\n"
+    )
+}
+
+/// The `infra_verify_timing.log` header (SPEC §8).
+pub fn timing_header(started: &str) -> String {
+    format!(
+        "# Infra verify timing log - Session started {started}\n\
+         # Format: timestamp ⏱️ QUOTA_TIMING: GPU/C3 elapsed + cache hit status\n\
+         #\n"
+    )
+}
+
+/// Keeps the non-blocking writers flushing; drop it last (it flushes what is queued).
+pub struct LogGuards {
+    _guards: Vec<WorkerGuard>,
+    pub dir: PathBuf,
+}
+
+fn truncate_with_header(path: &Path, header: &str) -> io::Result<File> {
+    let mut f = File::create(path)?;
+    f.write_all(header.as_bytes())?;
+    f.flush()?;
+    OpenOptions::new().append(true).open(path)
+}
+
+/// Create `dir`, truncate the two SPEC §8 logs with their headers, open `quota-tui.log`, and
+/// install the global tracing subscriber. Errors when the folder or files cannot be written
+/// (the message names the path).
+pub fn init(dir: &Path) -> anyhow::Result<LogGuards> {
+    let (warm, timing, app, guards) = open_writers(dir)?;
+    let app_filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .event_format(PlainLine)
+                .with_writer(warm)
+                .with_filter(Targets::new().with_target(WARM_TARGET, tracing::Level::TRACE)),
+        )
+        .with(
+            tracing_subscriber::fmt::layer()
+                .event_format(PlainLine)
+                .with_writer(timing)
+                .with_filter(Targets::new().with_target(TIMING_TARGET, tracing::Level::TRACE)),
+        )
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_ansi(false)
+                .with_writer(app)
+                .with_filter(app_filter)
+                .with_filter(tracing_subscriber::filter::filter_fn(|m| {
+                    m.target() != WARM_TARGET && m.target() != TIMING_TARGET
+                })),
+        )
+        .try_init()
+        .map_err(|e| anyhow::anyhow!("could not install the log subscriber: {e}"))?;
+    Ok(LogGuards {
+        _guards: guards,
+        dir: dir.to_path_buf(),
+    })
+}
+
+type Writers = (NonBlocking, NonBlocking, NonBlocking, Vec<WorkerGuard>);
+
+fn open_writers(dir: &Path) -> anyhow::Result<Writers> {
+    std::fs::create_dir_all(dir).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot create the log folder {}: {e}; pass --log-dir to use another",
+            dir.display()
+        )
+    })?;
+    let started = timestamp();
+    let open_err = |p: &Path, e: io::Error| {
+        anyhow::anyhow!(
+            "cannot write {}: {e}; pass --log-dir to use another folder",
+            p.display()
+        )
+    };
+    let wp = dir.join(WARM_LOG);
+    let warm = truncate_with_header(&wp, &warm_header(&started)).map_err(|e| open_err(&wp, e))?;
+    let tp = dir.join(TIMING_LOG);
+    let timing =
+        truncate_with_header(&tp, &timing_header(&started)).map_err(|e| open_err(&tp, e))?;
+    let ap = dir.join(APP_LOG);
+    let app = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&ap)
+        .map_err(|e| open_err(&ap, e))?;
+    let (warm, g1) = tracing_appender::non_blocking(warm);
+    let (timing, g2) = tracing_appender::non_blocking(timing);
+    let (app, g3) = tracing_appender::non_blocking(app);
+    Ok((warm, timing, app, vec![g1, g2, g3]))
+}
+
+/// Formats an event as `timestamp message` (the SPEC §8 line shape).
+struct PlainLine;
+
+struct MessageVisitor<'a>(&'a mut String);
+
+impl Visit for MessageVisitor<'_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() == "message" {
+            self.0.push_str(value);
+        }
+    }
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "message" {
+            use std::fmt::Write as _;
+            let _ = write!(self.0, "{value:?}");
+        }
+    }
+}
+
+impl<S, N> FormatEvent<S, N> for PlainLine
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        _ctx: &FmtContext<'_, S, N>,
+        mut writer: Writer<'_>,
+        event: &Event<'_>,
+    ) -> std::fmt::Result {
+        let mut msg = String::new();
+        event.record(&mut MessageVisitor(&mut msg));
+        writeln!(writer, "{} {}", timestamp(), msg)
+    }
+}
+
+fn pos(label: &str, p: Option<ListPos>, done_total: usize) -> String {
+    match p {
+        Some(p) => format!("{label} {}/{}", p.n, p.total),
+        None => format!("{label} {done_total}/{done_total}"),
+    }
+}
+
+fn batch_line(b: &BatchReport, gpu_total: usize, c3_total: usize) -> String {
+    let (emoji, name) = b.level.log_tag();
+    let values: Vec<String> = b
+        .outcomes
+        .iter()
+        .map(|o| match &o.result {
+            Ok(limit) => format!("{}={limit}", o.check),
+            Err(e) => format!("{}=!{}", o.check, e.kind),
+        })
+        .collect();
+    format!(
+        "{emoji} {name}: {}, {} - {}ms ({})",
+        pos("GPU", b.gpu, gpu_total),
+        pos("C3", b.c3, c3_total),
+        b.elapsed.as_millis(),
+        values.join(", ")
+    )
+}
+
+/// Cut a message to at most `max` characters, with `…` when cut.
+fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut out: String = s.chars().take(max).collect();
+        out.push('…');
+        out
+    }
+}
+
+/// Formats warmer events as `cache_warm.log` lines (without the time stamp). Keeps the list
+/// sizes so batch lines of an exhausted list still read `GPU 20/20`.
+#[derive(Debug, Default)]
+pub struct WarmLineFormatter {
+    gpu_total: usize,
+    c3_total: usize,
+}
+
+impl WarmLineFormatter {
+    /// A formatter for lists of `gpu_total` GPU and `c3_total` C3 checks.
+    pub fn new(gpu_total: usize, c3_total: usize) -> Self {
+        WarmLineFormatter {
+            gpu_total,
+            c3_total,
+        }
+    }
+
+    /// The log line for `event`, or `None` for events that are not logged (`CheckLanded`).
+    pub fn line(&self, event: &WarmerEvent) -> Option<String> {
+        Some(match event {
+            WarmerEvent::CycleStarted {
+                rewarm: false,
+                reason,
+                ..
+            } => format!("🚀 CACHE_WARM_START: {reason}"),
+            WarmerEvent::CycleStarted {
+                rewarm: true,
+                reason,
+                ..
+            } => format!("🔄 CACHE_REWARM: {reason}"),
+            WarmerEvent::CheckLanded { .. } => return None,
+            WarmerEvent::CheckFailed { check, error } => format!(
+                "💥 CACHE_WARM_ERROR: {check} - {} [{}]",
+                clip(&error.to_string(), 240),
+                error.kind
+            ),
+            WarmerEvent::BatchDone(b) => batch_line(b, self.gpu_total, self.c3_total),
+            WarmerEvent::Skipped => "⏭️ CACHE_WARM_SKIP: batch still in flight".to_string(),
+            WarmerEvent::CycleComplete {
+                elapsed,
+                gpu,
+                c3,
+                failed,
+                ..
+            } => {
+                let failed = if *failed > 0 {
+                    format!(" ({failed} failed)")
+                } else {
+                    String::new()
+                };
+                format!(
+                    "✅ CACHE_WARM_COMPLETE: GPU {}/{}, C3 {}/{} - {:.1}s - Cache is HOT!{failed}",
+                    gpu.n,
+                    gpu.total,
+                    c3.n,
+                    c3.total,
+                    elapsed.as_secs_f64()
+                )
+            }
+            WarmerEvent::Cancelled { gpu, c3 } => {
+                let what = match (gpu, c3) {
+                    (Some(g), Some(c)) => {
+                        format!("GPU {}/{}, C3 {}/{}", g.n, g.total, c.n, c.total)
+                    }
+                    (Some(g), None) => format!("GPU {}/{}", g.n, g.total),
+                    (None, Some(c)) => format!("C3 {}/{}", c.n, c.total),
+                    (None, None) => "(empty)".to_string(),
+                };
+                format!("🛑 CACHE_WARM_CANCELLED: batch {what} cut short by shutdown")
+            }
+            WarmerEvent::FinalStats(s) => format!("📊 FINAL_STATS: {}", s.log_details()),
+        })
+    }
+}
+
+/// Spawn the `cache_warm.log` writer: a subscriber that turns each event into a line on the
+/// `cache_warm` target. Ends when the warmer's channel closes (after `FINAL_STATS`).
+pub fn spawn_warm_log_writer(
+    mut rx: broadcast::Receiver<WarmerEvent>,
+    formatter: WarmLineFormatter,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            match rx.recv().await {
+                Ok(ev) => {
+                    let last = matches!(ev, WarmerEvent::FinalStats(_));
+                    if let Some(line) = formatter.line(&ev) {
+                        tracing::info!(target: WARM_TARGET, "{line}");
+                    }
+                    if last {
+                        break;
+                    }
+                }
+                Err(broadcast::error::RecvError::Lagged(n)) => {
+                    tracing::warn!("cache_warm.log writer fell behind; {n} events not logged");
+                }
+                Err(broadcast::error::RecvError::Closed) => break,
+            }
+        }
+    })
+}
+
+/// Where one side of a `QUOTA_TIMING` entry got its numbers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TimingSource {
+    /// Cache reads: `CACHE HIT` when every read hit, else `PARTIAL`.
+    Cache { hits: usize, misses: usize },
+    /// Fresh API calls, with what asked for them (e.g. `launch L4`).
+    Fresh { purpose: String },
+}
+
+/// One side (GPU or C3) of a `QUOTA_TIMING` entry (SPEC §8).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimingPart {
+    pub elapsed: Duration,
+    pub source: TimingSource,
+    /// Checks read.
+    pub checks: usize,
+    /// Checks whose last fetch failed.
+    pub fails: usize,
+    /// Checks whose value is above zero.
+    pub found: usize,
+}
+
+/// A `⏱️ QUOTA_TIMING` entry: written when the infra screen loads or refreshes, and when a
+/// launch checks fresh.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct QuotaTiming {
+    pub gpu: Option<TimingPart>,
+    pub c3: Option<TimingPart>,
+}
+
+fn timing_part(label: &str, p: &TimingPart) -> String {
+    let secs = format!("{:.2}s", p.elapsed.as_secs_f64());
+    match &p.source {
+        TimingSource::Cache { hits, misses } => format!(
+            "  {label} {secs} ({}) checks={} hits={hits} misses={misses} fails={} found={}",
+            if *misses == 0 { "CACHE HIT" } else { "PARTIAL" },
+            p.checks,
+            p.fails,
+            p.found
+        ),
+        TimingSource::Fresh { purpose } => format!(
+            "  {label} {secs} (FRESH, {purpose}) checks={} fails={} found={}",
+            p.checks, p.fails, p.found
+        ),
+    }
+}
+
+impl QuotaTiming {
+    /// The entry's text after the time stamp: `⏱️ QUOTA_TIMING:` and its indented lines.
+    pub fn render(&self) -> String {
+        let mut lines = vec!["⏱️ QUOTA_TIMING:".to_string()];
+        let mut total = Duration::ZERO;
+        if let Some(g) = &self.gpu {
+            lines.push(timing_part("GPU:", g));
+            total += g.elapsed;
+        }
+        if let Some(c) = &self.c3 {
+            lines.push(timing_part("C3: ", c));
+            total += c.elapsed;
+        }
+        lines.push(format!("  TOTAL: {:.2}s", total.as_secs_f64()));
+        lines.join("\n")
+    }
+}
+
+/// Write a `QUOTA_TIMING` entry to `infra_verify_timing.log`.
+pub fn log_quota_timing(entry: &QuotaTiming) {
+    tracing::info!(target: TIMING_TARGET, "{}", entry.render());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timing_entry_matches_spec_shape() {
+        let t = QuotaTiming {
+            gpu: Some(TimingPart {
+                elapsed: Duration::ZERO,
+                source: TimingSource::Cache {
+                    hits: 20,
+                    misses: 0,
+                },
+                checks: 20,
+                fails: 0,
+                found: 7,
+            }),
+            c3: Some(TimingPart {
+                elapsed: Duration::ZERO,
+                source: TimingSource::Cache {
+                    hits: 17,
+                    misses: 1,
+                },
+                checks: 18,
+                fails: 0,
+                found: 16,
+            }),
+        };
+        assert_eq!(
+            t.render(),
+            "⏱️ QUOTA_TIMING:\n  GPU: 0.00s (CACHE HIT) checks=20 hits=20 misses=0 fails=0 found=7\n  C3:  0.00s (PARTIAL) checks=18 hits=17 misses=1 fails=0 found=16\n  TOTAL: 0.00s"
+        );
+        let fresh = QuotaTiming {
+            gpu: Some(TimingPart {
+                elapsed: Duration::from_millis(2410),
+                source: TimingSource::Fresh {
+                    purpose: "launch L4".into(),
+                },
+                checks: 4,
+                fails: 0,
+                found: 3,
+            }),
+            c3: None,
+        };
+        assert_eq!(
+            fresh.render(),
+            "⏱️ QUOTA_TIMING:\n  GPU: 2.41s (FRESH, launch L4) checks=4 fails=0 found=3\n  TOTAL: 2.41s"
+        );
+    }
+}
