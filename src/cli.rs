@@ -194,7 +194,7 @@ pub fn fmt_duration(d: Duration) -> String {
     if ms < 1000 {
         return format!("{ms}ms");
     }
-    if ms % 1000 != 0 && ms < 60_000 {
+    if !ms.is_multiple_of(1000) && ms < 60_000 {
         return format!("{:.1}s", d.as_secs_f64());
     }
     let s = d.as_secs();
