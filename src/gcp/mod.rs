@@ -2,6 +2,7 @@
 //! (SPEC §4), the Vertex AI CustomJob client (SPEC §10), and their errors.
 
 pub mod error;
+pub mod project;
 
 use async_trait::async_trait;
 
