@@ -1,1 +1,2 @@
 pub mod fake_source;
+pub mod quota_server;

@@ -1,0 +1,230 @@
+//! `quota-tui warm` end to end against a local Service Usage server (issues 2 and 4
+//! acceptance): exact request counts, single flight, pacing, the bearer token, timeouts named
+//! in the log, refresh-ahead and SIGINT shutdown. Real time, generous bounds.
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::quota_server::{Answer, QuotaServer, all_regions};
+
+const TOKEN: &str = "tok-SECRET-4242";
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_quota-tui"));
+    c.env_remove("GOOGLE_CLOUD_PROJECT")
+        .env_remove("CLOUDSDK_CORE_PROJECT")
+        .env("GOOGLE_OAUTH_ACCESS_TOKEN", TOKEN)
+        .env("HOME", std::env::temp_dir()); // no user config file
+    c
+}
+
+fn fixed(ms: u64) -> Answer {
+    Answer::Quota {
+        delay: Duration::from_millis(ms),
+        per_region: all_regions(4),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn warm_once_makes_38_paced_single_flight_requests_with_the_token() {
+    let server = QuotaServer::start(|_| fixed(300)).await;
+    let logs = tempfile::tempdir().unwrap();
+    let out = tokio::task::spawn_blocking({
+        let url = server.url.clone();
+        let dir = logs.path().to_path_buf();
+        move || {
+            bin()
+                .args(["warm", "--once", "--json", "--interval", "100ms"])
+                .args(["--project", "test-project-1", "--log-dir"])
+                .arg(&dir)
+                .env("QUOTA_TUI_SERVICEUSAGE_URL", url)
+                .output()
+                .unwrap()
+        }
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "stderr: {stderr}");
+
+    let seen = server.seen();
+    assert_eq!(seen.len(), 38, "one cycle is exactly 38 requests");
+    assert!(
+        server.max_in_flight() <= 2,
+        "max in flight {}",
+        server.max_in_flight()
+    );
+    assert!(seen.iter().all(|s| s.bearer.as_deref() == Some(TOKEN)));
+    let first_two: Vec<&str> = seen[..2].iter().map(|s| s.metric.as_str()).collect();
+    assert!(
+        first_two
+            .iter()
+            .any(|m| m.starts_with("aiplatform.googleapis.com/"))
+    );
+    assert!(first_two.contains(&"cloudbuild.googleapis.com/concurrent_private_pool_c3_build_cpus"));
+    let span = seen.iter().filter_map(|s| s.end).max().unwrap() - seen[0].start;
+    assert!(
+        span <= Duration::from_secs_f64(1.15 * 6.0),
+        "cycle spanned {span:?}"
+    );
+
+    let stats: serde_json::Value = serde_json::from_str(stdout.trim()).expect("JSON stats");
+    assert_eq!(stats["batches"], 20);
+    assert_eq!(stats["failed"], 0);
+
+    let log = std::fs::read_to_string(logs.path().join("cache_warm.log")).unwrap();
+    assert!(
+        log.starts_with("# Cache warming log - Session started "),
+        "{log}"
+    );
+    assert_eq!(log.matches("🚀 CACHE_WARM_START: ").count(), 1);
+    let batch_lines: Vec<&str> = log
+        .lines()
+        .filter(|l| {
+            l.contains("🔥 BATCH_WARM: ")
+                || l.contains("CACHE_WARM_WARN")
+                || l.contains("CACHE_WARM_SLOW")
+        })
+        .collect();
+    assert_eq!(batch_lines.len(), 20, "{log}");
+    assert!(
+        batch_lines[0].contains("GPU 1/20, C3 1/18 - "),
+        "{}",
+        batch_lines[0]
+    );
+    assert!(
+        batch_lines[19].contains("GPU 20/20, C3 18/18 - "),
+        "{}",
+        batch_lines[19]
+    );
+    assert!(log.contains("✅ CACHE_WARM_COMPLETE: GPU 20/20, C3 18/18 - "));
+    assert!(log.contains("📊 FINAL_STATS: batches=20 "));
+    for text in [&*stdout, &*stderr, &log] {
+        assert!(!text.contains(TOKEN), "the token leaked");
+    }
+    let app_log = std::fs::read_to_string(logs.path().join("quota-tui.log")).unwrap_or_default();
+    assert!(
+        !app_log.contains(TOKEN),
+        "the token leaked into quota-tui.log"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_metric_that_never_answers_times_out_and_is_named() {
+    let server = QuotaServer::start(|m| {
+        if m.ends_with("_nvidia_h100_80gb_gpus") {
+            Answer::Hang
+        } else {
+            fixed(300)
+        }
+    })
+    .await;
+    let logs = tempfile::tempdir().unwrap();
+    let t0 = Instant::now();
+    let out = tokio::task::spawn_blocking({
+        let url = server.url.clone();
+        let dir = logs.path().to_path_buf();
+        move || {
+            bin()
+                .args([
+                    "warm",
+                    "--once",
+                    "--interval",
+                    "100ms",
+                    "--check-timeout",
+                    "1s",
+                ])
+                .args(["--project", "test-project-1", "--log-dir"])
+                .arg(&dir)
+                .env("QUOTA_TUI_SERVICEUSAGE_URL", url)
+                .output()
+                .unwrap()
+        }
+    })
+    .await
+    .unwrap();
+    let took = t0.elapsed();
+    assert!(out.status.success());
+    // 16 batches of 0.3 s and 4 cut at the 1 s deadline: about 9 s.
+    assert!(took < Duration::from_secs(15), "took {took:?}");
+    let log = std::fs::read_to_string(logs.path().join("cache_warm.log")).unwrap();
+    let errors: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("💥 CACHE_WARM_ERROR: "))
+        .collect();
+    assert_eq!(errors.len(), 4, "{log}");
+    for (line, region) in errors
+        .iter()
+        .zip(["us-central1", "us-east1", "us-west1", "europe-west4"])
+    {
+        assert!(
+            line.contains(&format!("H100 {region} - timed out")),
+            "{line}"
+        );
+        assert!(line.contains("[timeout]"), "{line}");
+    }
+    assert!(log.contains("✅ CACHE_WARM_COMPLETE: GPU 20/20, C3 18/18"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_warm_daemon_rewarms_at_80_percent_of_the_ttl_and_stops_on_sigint() {
+    let server = QuotaServer::start(|_| fixed(10)).await;
+    let logs = tempfile::tempdir().unwrap();
+    let mut child = bin()
+        .args(["warm", "--ttl", "5s", "--interval", "100ms"])
+        .args(["--project", "test-project-1", "--log-dir"])
+        .arg(logs.path())
+        .env("QUOTA_TUI_SERVICEUSAGE_URL", &server.url)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(6500)).await;
+    let t_sig = Instant::now();
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = tokio::task::spawn_blocking(move || child.wait().unwrap())
+        .await
+        .unwrap();
+    let stop = t_sig.elapsed();
+    assert!(status.success(), "{status:?}");
+    assert!(stop < Duration::from_secs(1), "exit took {stop:?}");
+
+    let seen = server.seen();
+    let first = seen[0].start;
+    // The second cycle's first request comes about 4 s after the first cycle's.
+    let second_start = seen[38].start - first;
+    assert!(
+        (Duration::from_millis(3800)..Duration::from_millis(4600)).contains(&second_start),
+        "second cycle began at {second_start:?}"
+    );
+    assert!(server.max_in_flight() <= 2);
+    let log = std::fs::read_to_string(logs.path().join("cache_warm.log")).unwrap();
+    assert!(log.contains("🔄 CACHE_REWARM: "), "{log}");
+    // Never overlapping: each start after the previous cycle's complete line.
+    let events: Vec<&str> = log
+        .lines()
+        .filter(|l| {
+            l.contains("CACHE_WARM_START")
+                || l.contains("CACHE_REWARM")
+                || l.contains("CACHE_WARM_COMPLETE")
+        })
+        .collect();
+    for pair in events.windows(2) {
+        let starts = |l: &str| l.contains("CACHE_WARM_START") || l.contains("CACHE_REWARM");
+        assert!(!(starts(pair[0]) && starts(pair[1])), "overlap: {pair:?}");
+    }
+    assert!(
+        log.trim_end()
+            .lines()
+            .last()
+            .unwrap()
+            .contains("📊 FINAL_STATS: "),
+        "{log}"
+    );
+}

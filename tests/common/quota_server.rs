@@ -1,0 +1,221 @@
+//! A local Service Usage server for end-to-end tests: answers
+//! `consumerQuotaMetrics.get` with SPEC §4-shaped bodies, a per-metric delay or hang, and
+//! records every request (metric, start, end, bearer token) so tests can count requests and
+//! measure how many were in flight at once.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::json;
+
+/// How the server answers one metric.
+#[derive(Debug, Clone)]
+pub enum Answer {
+    /// After `delay`, a body whose region buckets give `per_region` values (default bucket 0).
+    Quota {
+        delay: Duration,
+        per_region: HashMap<String, i64>,
+    },
+    /// After `delay`, an error status with Google's error body.
+    Error {
+        delay: Duration,
+        code: u16,
+        status: &'static str,
+        message: &'static str,
+    },
+    /// After `delay`, exactly this status, body and optional `Retry-After` (seconds).
+    Custom {
+        delay: Duration,
+        code: u16,
+        body: serde_json::Value,
+        retry_after: Option<u64>,
+    },
+    /// Never answers.
+    Hang,
+}
+
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub metric: String,
+    pub start: Instant,
+    pub end: Option<Instant>,
+    pub bearer: Option<String>,
+}
+
+#[derive(Clone)]
+struct AppState {
+    answers: Arc<dyn Fn(&str) -> Answer + Send + Sync>,
+    seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+pub struct QuotaServer {
+    pub url: String,
+    seen: Arc<Mutex<Vec<Seen>>>,
+    _task: tokio::task::JoinHandle<()>,
+}
+
+impl QuotaServer {
+    /// Start on 127.0.0.1 (a free port); `answers(metric)` decides each answer.
+    pub async fn start(answers: impl Fn(&str) -> Answer + Send + Sync + 'static) -> Self {
+        let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
+        let state = AppState {
+            answers: Arc::new(answers),
+            seen: seen.clone(),
+        };
+        let app = Router::new()
+            .route(
+                "/v1beta1/projects/{project}/services/{service}/consumerQuotaMetrics/{metric}",
+                get(handle),
+            )
+            .with_state(state);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        QuotaServer {
+            url: format!("http://{addr}"),
+            seen,
+            _task: task,
+        }
+    }
+
+    pub fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+
+    /// The most requests that were in flight at one moment.
+    pub fn max_in_flight(&self) -> usize {
+        let seen = self.seen();
+        let far = Instant::now() + Duration::from_secs(3600);
+        let mut edges: Vec<(Instant, i32)> = Vec::new();
+        for s in &seen {
+            edges.push((s.start, 1));
+            edges.push((s.end.unwrap_or(far), -1));
+        }
+        // Ends sort before starts at the same instant.
+        edges.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+        let (mut now, mut max) = (0i32, 0i32);
+        for (_, d) in edges {
+            now += d;
+            max = max.max(now);
+        }
+        max as usize
+    }
+}
+
+/// A SPEC §4 ConsumerQuotaMetric body: a project-wide limit listed first (a decoy), then the
+/// per-region limit with a default bucket of 0 and one bucket per region; C3 buckets carry
+/// `build_origin = default`, plus a decoy bucket for another origin.
+pub fn body(metric: &str, per_region: &HashMap<String, i64>) -> serde_json::Value {
+    let c3 = metric.starts_with("cloudbuild");
+    let mut buckets = vec![json!({"effectiveLimit": "0", "defaultLimit": "0"})];
+    let mut regions: Vec<_> = per_region.iter().collect();
+    regions.sort();
+    for (r, v) in regions {
+        if c3 {
+            buckets.push(json!({"effectiveLimit": "9999", "defaultLimit": "0",
+                "dimensions": {"region": r, "build_origin": "cloud_run_job"}}));
+            buckets.push(json!({"effectiveLimit": v.to_string(), "defaultLimit": "0",
+                "dimensions": {"region": r, "build_origin": "default"}}));
+        } else {
+            buckets.push(json!({"effectiveLimit": v.to_string(), "defaultLimit": "0",
+                "dimensions": {"region": r}}));
+        }
+    }
+    let unit = if c3 {
+        "1/{project}/{region}/{build_origin}"
+    } else {
+        "1/{project}/{region}"
+    };
+    json!({
+        "name": format!("projects/123/services/x/consumerQuotaMetrics/{}", metric.replace('/', "%2F")),
+        "metric": metric,
+        "displayName": "test metric",
+        "unit": unit,
+        "someFutureField": {"ignored": true},
+        "consumerQuotaLimits": [
+            {"name": "global", "metric": metric, "unit": "1/{project}", "isPrecise": true,
+             "quotaBuckets": [{"effectiveLimit": "777", "defaultLimit": "777"}]},
+            {"name": "regional", "metric": metric, "unit": unit, "isPrecise": true,
+             "quotaBuckets": buckets}
+        ]
+    })
+}
+
+async fn handle(
+    State(state): State<AppState>,
+    Path((_project, _service, metric)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let bearer = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_string);
+    let idx = {
+        let mut seen = state.seen.lock().unwrap();
+        seen.push(Seen {
+            metric: metric.clone(),
+            start: Instant::now(),
+            end: None,
+            bearer,
+        });
+        seen.len() - 1
+    };
+    let answer = (state.answers)(&metric);
+    let resp = match answer {
+        Answer::Hang => {
+            std::future::pending::<()>().await;
+            unreachable!()
+        }
+        Answer::Quota { delay, per_region } => {
+            tokio::time::sleep(delay).await;
+            (StatusCode::OK, axum::Json(body(&metric, &per_region))).into_response()
+        }
+        Answer::Error {
+            delay,
+            code,
+            status,
+            message,
+        } => {
+            tokio::time::sleep(delay).await;
+            let b = json!({"error": {"code": code, "message": message, "status": status,
+                "errors": [{"reason": "forbidden", "message": message}]}});
+            (StatusCode::from_u16(code).unwrap(), axum::Json(b)).into_response()
+        }
+        Answer::Custom {
+            delay,
+            code,
+            body,
+            retry_after,
+        } => {
+            tokio::time::sleep(delay).await;
+            let mut r = (StatusCode::from_u16(code).unwrap(), axum::Json(body)).into_response();
+            if let Some(s) = retry_after {
+                r.headers_mut()
+                    .insert("retry-after", s.to_string().parse().unwrap());
+            }
+            r
+        }
+    };
+    state.seen.lock().unwrap()[idx].end = Some(Instant::now());
+    resp
+}
+
+/// Every default-catalog region with `value`.
+pub fn all_regions(value: i64) -> HashMap<String, i64> {
+    quota_tui::catalog::DEFAULT_C3_REGIONS
+        .iter()
+        .chain(quota_tui::catalog::DEFAULT_GPU_REGIONS.iter())
+        .map(|r| (r.to_string(), value))
+        .collect()
+}
