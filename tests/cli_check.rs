@@ -257,7 +257,9 @@ async fn no_credentials_exits_3_with_what_to_run() {
         std::process::Command::new(env!("CARGO_BIN_EXE_quota-tui"))
             .args(["check", "--project", "test-project-1"])
             .env_remove("GOOGLE_OAUTH_ACCESS_TOKEN")
-            .env_remove("GOOGLE_APPLICATION_CREDENTIALS")
+            // A key file that does not exist: gcp_auth fails at its first source, so the test
+            // never probes the GCE metadata server (no traffic leaves loopback).
+            .env("GOOGLE_APPLICATION_CREDENTIALS", "/nonexistent/key.json")
             .env("HOME", "/nonexistent-home")
             .env("PATH", "/nonexistent-bin") // no gcloud
             .env("QUOTA_TUI_SERVICEUSAGE_URL", "http://127.0.0.1:9")
