@@ -8,7 +8,6 @@
 //!   in flight is skipped and the next batch waits for the next tick), in the same run.
 
 #[path = "../tests/common/fake_source.rs"]
-#[allow(dead_code)]
 mod fake_source;
 
 use std::sync::Arc;
