@@ -7,6 +7,7 @@
 pub mod cache;
 pub mod catalog;
 pub mod cli;
+pub mod fake_gcp;
 pub mod gcp;
 pub mod logs;
 pub mod warmer;
