@@ -5,11 +5,10 @@
 
 use std::collections::BTreeMap;
 
-use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
-
 use crate::catalog::{
     C3_METRIC, Capacity, DEFAULT_C3_REGIONS, DEFAULT_GPU_REGIONS, GpuType, Limit,
 };
+use crate::gcp::http::encode_path_segment;
 use crate::gcp::quota_metric::{
     ConsumerQuotaLimit, ConsumerQuotaMetric, DEFAULT_BUILD_ORIGIN, QuotaBucket,
 };
@@ -117,7 +116,7 @@ pub fn quota_limit(seed: u64, metric: &str, region: &str) -> Option<Limit> {
 
 /// For C3 regions: whether the region's bucket omits `build_origin` (about 1 in 5).
 fn region_only_bucket(seed: u64, region: &str) -> bool {
-    stable_hash(seed, &["region-only", region]) % 5 == 0
+    stable_hash(seed, &["region-only", region]).is_multiple_of(5)
 }
 
 /// The decoy value for a C3 region: a draw that differs from the real one.
@@ -146,7 +145,7 @@ pub fn metric_body(
     metric: &str,
 ) -> Option<ConsumerQuotaMetric> {
     let m = measured(metric)?;
-    let encoded = utf8_percent_encode(metric, NON_ALPHANUMERIC).to_string();
+    let encoded = encode_path_segment(metric);
     let name = format!("projects/{project}/services/{service}/consumerQuotaMetrics/{encoded}");
     let default = default_value(m);
     let regions = fake_regions();
@@ -187,12 +186,7 @@ pub fn metric_body(
             }
         }
     }
-    let limit_name = |suffix: &str| {
-        format!(
-            "{name}/limits/{}",
-            utf8_percent_encode(suffix, NON_ALPHANUMERIC)
-        )
-    };
+    let limit_name = |suffix: &str| format!("{name}/limits/{}", encode_path_segment(suffix));
     let mut limits = Vec::new();
     if let Measured::Gpu(_) = m {
         limits.push(ConsumerQuotaLimit {
@@ -208,7 +202,7 @@ pub fn metric_body(
         });
     }
     limits.push(ConsumerQuotaLimit {
-        name: limit_name(&unit.replace("1/", "/")),
+        name: limit_name(&unit.replace("1/", "/").replace(['{', '}'], "")),
         metric: metric.to_string(),
         unit: unit.to_string(),
         is_precise: Some(true),

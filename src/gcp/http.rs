@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
 
 use super::error::{ApiError, ErrorKind};
@@ -29,6 +30,21 @@ pub fn http_client() -> reqwest::Client {
         .connect_timeout(CONNECT_TIMEOUT)
         .build()
         .expect("reqwest client with rustls (ring) must build")
+}
+
+/// Characters escaped in a path segment: everything but letters, digits and `-._~`
+/// (RFC 3986 unreserved), so a quota metric's `/` becomes `%2F`.
+const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Percent-encode `s` as one URL path segment:
+/// `aiplatform.googleapis.com/custom_model_training_nvidia_t4_gpus` →
+/// `aiplatform.googleapis.com%2Fcustom_model_training_nvidia_t4_gpus`.
+pub fn encode_path_segment(s: &str) -> String {
+    utf8_percent_encode(s, PATH_SEGMENT).to_string()
 }
 
 /// Google's error body, `{"error": {...}}` (<https://cloud.google.com/apis/design/errors>).
@@ -211,6 +227,15 @@ mod tests {
         assert_eq!(e.google_status, None);
         let e = classify_google_error(404, b"");
         assert_eq!(e.message, "HTTP 404 without a body");
+    }
+
+    #[test]
+    fn path_segments_keep_unreserved_characters_and_escape_slashes() {
+        assert_eq!(
+            encode_path_segment("cloudbuild.googleapis.com/concurrent_private_pool_c3_build_cpus"),
+            "cloudbuild.googleapis.com%2Fconcurrent_private_pool_c3_build_cpus"
+        );
+        assert_eq!(encode_path_segment("a b?c#d~e"), "a%20b%3Fc%23d~e");
     }
 
     #[test]

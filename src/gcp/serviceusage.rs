@@ -8,13 +8,14 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use backon::{BackoffBuilder, ExponentialBuilder};
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use tokio::time::Instant;
 
 use super::QuotaSource;
 use super::auth::TokenSource;
 use super::error::{ApiError, ErrorKind};
-use super::http::{classify_google_error, http_client, retry_after, transport_error};
+use super::http::{
+    classify_google_error, encode_path_segment, http_client, retry_after, transport_error,
+};
 use super::project::validate_project_id;
 use super::quota_metric::{ConsumerQuotaMetric, read_limit};
 use crate::catalog::{Capacity, Check, Limit};
@@ -36,14 +37,6 @@ pub fn serviceusage_url_from_env() -> String {
         .filter(|v| !v.trim().is_empty())
         .unwrap_or_else(|| DEFAULT_SERVICEUSAGE_URL.to_string())
 }
-
-/// Characters escaped in a path segment: everything but letters, digits and `-._~`
-/// (so the metric's `/` becomes `%2F`).
-const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
 
 /// How one check retries: everything within `deadline`; backoff grows from `min_delay` by
 /// `factor` up to `max_delay`, with jitter (up to +100 %); a longer `Retry-After` wins.
@@ -167,8 +160,8 @@ impl ServiceUsageClient {
             "{}/v1beta1/projects/{}/services/{}/consumerQuotaMetrics/{}?view=FULL",
             self.base_url,
             self.project,
-            utf8_percent_encode(service, PATH_SEGMENT),
-            utf8_percent_encode(metric, PATH_SEGMENT),
+            encode_path_segment(service),
+            encode_path_segment(metric),
         )
     }
 
