@@ -561,3 +561,50 @@ async fn a_retryable_error_then_silence_reports_the_error_not_a_timeout() {
     );
     assert!(shown.contains("1s deadline"), "{shown}");
 }
+
+/// Collects everything a tracing subscriber writes, for the no-token-in-logs test.
+#[derive(Clone, Default)]
+struct LogBuffer(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn debug_logs_show_the_request_but_never_the_token() {
+    let logs = LogBuffer::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let server = MockServer::start().await;
+    mount_error(&server, 401, unauthenticated()).await;
+    let c = client_with(
+        &server.uri(),
+        TokenSource::fixed(Secret::new("ya29.very-secret"), "test"),
+        Duration::from_secs(5),
+    );
+    let err = c
+        .fetch(&t4("us-central1"), Capacity::Spot)
+        .await
+        .unwrap_err();
+    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        text.contains("consumerQuotaMetrics"),
+        "requests are logged: {text}"
+    );
+    assert!(
+        !text.contains("very-secret"),
+        "token leaked into the log: {text}"
+    );
+    assert!(!format!("{err} {err:?} {c:?}").contains("very-secret"));
+}
