@@ -137,6 +137,13 @@ impl ServiceUsageClient {
         self
     }
 
+    /// The same client using `http` (e.g. one [`http_client`] shared with the Vertex AI
+    /// client, so connections are pooled together).
+    pub fn with_http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = http;
+        self
+    }
+
     /// The same client with another per-check deadline (`--check-timeout`).
     pub fn with_deadline(mut self, deadline: Duration) -> Self {
         self.policy.deadline = deadline;
