@@ -4,12 +4,14 @@
 //! in-memory TTL [`cache`]; the TUI's infra screen reads only the cache; launches check fresh.
 //! See `SPEC.md` (shared) for the product specification.
 
+pub mod backend;
 pub mod cache;
 pub mod catalog;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod exit;
+pub mod fake_gcp;
 pub mod gcp;
 pub mod logs;
 pub mod warmer;

@@ -1,8 +1,12 @@
 //! The Google APIs quota-tui talks to: credentials, the Service Usage quota client
 //! (SPEC §4), the Vertex AI CustomJob client (SPEC §10), and their errors.
 
+pub mod auth;
 pub mod error;
+pub mod http;
 pub mod project;
+pub mod quota_metric;
+pub mod serviceusage;
 
 use async_trait::async_trait;
 

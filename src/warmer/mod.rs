@@ -416,7 +416,8 @@ fn try_start_batch(
     cancel: &CancellationToken,
 ) -> Option<JoinHandle<Option<Duration>>> {
     let guard = shared.state.clone().try_lock_owned().ok()?;
-    if !guard.has_work() {
+    // `--once` ends with the cycle: no repair batches after it.
+    if !guard.has_work() || (guard.complete && shared.cfg.once) {
         return None;
     }
     Some(tokio::spawn(run_batch(

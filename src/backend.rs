@@ -1,0 +1,93 @@
+//! Which Google a run talks to: the real APIs of a project, or the embedded demo server
+//! (SPEC §5), reached through the very same clients.
+
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::exit::Failure;
+use crate::fake_gcp::{FakeGcp, FakeGcpConfig};
+use crate::gcp::auth::TokenSource;
+use crate::gcp::serviceusage::{DEFAULT_SERVICEUSAGE_URL, ServiceUsageClient};
+
+pub use crate::fake_gcp::DEMO_PROJECT;
+
+/// A connected backend: the quota client, the credentials, and in demo mode the server.
+pub struct Backend {
+    /// The project the clients address (the demo's own in demo mode).
+    pub project: String,
+    pub demo: bool,
+    pub quota: Arc<ServiceUsageClient>,
+    pub tokens: TokenSource,
+    /// Vertex AI base URL override (the demo server in demo mode).
+    pub aiplatform_url: Option<String>,
+    /// Keeps the demo server running; `None` for a real project.
+    pub fake: Option<FakeGcp>,
+}
+
+impl Backend {
+    /// The header's left text: the project ID, or `DEMO`.
+    pub fn title(&self) -> String {
+        if self.demo {
+            "DEMO".to_string()
+        } else {
+            self.project.clone()
+        }
+    }
+}
+
+/// Connect as `cfg` says: with no project, start the embedded demo server on a free loopback
+/// port and point the clients at it with the demo token; else find credentials
+/// (`GOOGLE_OAUTH_ACCESS_TOKEN`, then Application Default Credentials).
+///
+/// Errors: no credentials → exit 3 (the message lists the sources tried and what to run); a
+/// bad base URL → exit 2; the demo server failing to bind → exit 4.
+pub async fn connect(cfg: &Config) -> Result<Backend, Failure> {
+    let (project, demo, tokens, su_url, ai_url, fake) = match &cfg.project {
+        None => {
+            let fake_cfg = FakeGcpConfig::from_fake_knobs(&cfg.fake);
+            let fake = FakeGcp::start(fake_cfg, 0)
+                .await
+                .map_err(|e| Failure::api(format!("could not start the demo server: {e}")))?;
+            let url = fake.base_url().to_string();
+            (
+                DEMO_PROJECT.to_string(),
+                true,
+                TokenSource::demo(),
+                url.clone(),
+                Some(url),
+                Some(fake),
+            )
+        }
+        Some(p) => {
+            let tokens = TokenSource::from_env().await.map_err(Failure::from)?;
+            (
+                p.clone(),
+                false,
+                tokens,
+                cfg.serviceusage_url
+                    .clone()
+                    .unwrap_or_else(|| DEFAULT_SERVICEUSAGE_URL.to_string()),
+                cfg.aiplatform_url.clone(),
+                None,
+            )
+        }
+    };
+    let quota = ServiceUsageClient::new(&project, &su_url, tokens.clone())
+        .map_err(|e| Failure::usage(e.message))?
+        .with_deadline(cfg.warmer.check_timeout);
+    tracing::info!(
+        project = %project,
+        demo,
+        serviceusage = %su_url,
+        credentials = tokens.source_name(),
+        "connected"
+    );
+    Ok(Backend {
+        project,
+        demo,
+        quota: Arc::new(quota),
+        tokens,
+        aiplatform_url: ai_url,
+        fake,
+    })
+}

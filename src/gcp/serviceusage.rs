@@ -1,0 +1,354 @@
+//! The Service Usage v1beta1 quota client (SPEC §4): one `consumerQuotaMetrics.get` per
+//! check, with retries inside one per-check deadline.
+//!
+//! `GET {base}/v1beta1/projects/{P}/services/{S}/consumerQuotaMetrics/{M}?view=FULL`
+//! (<https://cloud.google.com/service-usage/docs/reference/rest/v1beta1/services.consumerQuotaMetrics/get>).
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use backon::{BackoffBuilder, ExponentialBuilder};
+use tokio::time::Instant;
+
+use super::QuotaSource;
+use super::auth::TokenSource;
+use super::error::{ApiError, ErrorKind};
+use super::http::{
+    classify_google_error, encode_path_segment, http_client, retry_after, transport_error,
+};
+use super::project::validate_project_id;
+use super::quota_metric::{ConsumerQuotaMetric, read_limit};
+use crate::catalog::{Capacity, Check, Limit};
+use crate::cli::fmt_duration;
+
+/// Environment variable that overrides the Service Usage base URL (SPEC §4).
+pub const SERVICEUSAGE_URL_ENV: &str = "QUOTA_TUI_SERVICEUSAGE_URL";
+
+/// Google's Service Usage endpoint.
+pub const DEFAULT_SERVICEUSAGE_URL: &str = "https://serviceusage.googleapis.com";
+
+/// Default deadline of one check, retries included (SPEC §4, `--check-timeout`).
+pub const DEFAULT_CHECK_DEADLINE: Duration = Duration::from_secs(10);
+
+/// The base URL: `QUOTA_TUI_SERVICEUSAGE_URL` when set and not blank, else Google's.
+pub fn serviceusage_url_from_env() -> String {
+    std::env::var(SERVICEUSAGE_URL_ENV)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_SERVICEUSAGE_URL.to_string())
+}
+
+/// How one check retries: everything within `deadline`; backoff grows from `min_delay` by
+/// `factor` up to `max_delay`, with jitter (up to +100 %); a longer `Retry-After` wins.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RetryPolicy {
+    /// Deadline of one check, retries included.
+    pub deadline: Duration,
+    pub min_delay: Duration,
+    pub max_delay: Duration,
+    pub factor: f32,
+}
+
+impl Default for RetryPolicy {
+    /// 10 s deadline; backoff 250 ms × 2 up to 4 s.
+    fn default() -> Self {
+        RetryPolicy {
+            deadline: DEFAULT_CHECK_DEADLINE,
+            min_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(4),
+            factor: 2.0,
+        }
+    }
+}
+
+impl RetryPolicy {
+    fn backoff(&self) -> impl Iterator<Item = Duration> {
+        ExponentialBuilder::new()
+            .with_min_delay(self.min_delay)
+            .with_max_delay(self.max_delay)
+            .with_factor(self.factor)
+            .with_jitter()
+            .without_max_times()
+            .build()
+    }
+}
+
+/// A limit read by the client, with the attempts it took (retries included).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fetched {
+    pub limit: Limit,
+    pub attempts: u32,
+}
+
+/// A failed attempt: the error and the server's `Retry-After`, if any.
+struct Failure {
+    error: ApiError,
+    retry_after: Option<Duration>,
+}
+
+impl From<ApiError> for Failure {
+    fn from(error: ApiError) -> Self {
+        Failure {
+            error,
+            retry_after: None,
+        }
+    }
+}
+
+/// The Service Usage client of one project. Implements [`QuotaSource`].
+#[derive(Debug, Clone)]
+pub struct ServiceUsageClient {
+    http: reqwest::Client,
+    base_url: String,
+    project: String,
+    tokens: TokenSource,
+    policy: RetryPolicy,
+}
+
+impl ServiceUsageClient {
+    /// A client for `project` at `base_url` (e.g. [`serviceusage_url_from_env`]), with the
+    /// default [`RetryPolicy`] and [`http_client`].
+    ///
+    /// Errors (kind `NotFound`, no request sent) when `project` breaks Google's project ID
+    /// rule ([`validate_project_id`]) or `base_url` is not an http(s) URL.
+    pub fn new(project: &str, base_url: &str, tokens: TokenSource) -> Result<Self, ApiError> {
+        validate_project_id(project).map_err(|m| ApiError::new(ErrorKind::NotFound, m))?;
+        let base_url = base_url.trim().trim_end_matches('/').to_string();
+        if !(base_url.starts_with("http://") || base_url.starts_with("https://"))
+            || reqwest::Url::parse(&base_url).is_err()
+        {
+            return Err(ApiError::new(
+                ErrorKind::NotFound,
+                format!("Service Usage URL '{base_url}' is not an http(s) URL"),
+            ));
+        }
+        Ok(ServiceUsageClient {
+            http: http_client(),
+            base_url,
+            project: project.to_string(),
+            tokens,
+            policy: RetryPolicy::default(),
+        })
+    }
+
+    /// The same client with another retry policy (deadline, backoff).
+    pub fn with_policy(mut self, policy: RetryPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// The same client using `http` (e.g. one [`http_client`] shared with the Vertex AI
+    /// client, so connections are pooled together).
+    pub fn with_http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = http;
+        self
+    }
+
+    /// The same client with another per-check deadline (`--check-timeout`).
+    pub fn with_deadline(mut self, deadline: Duration) -> Self {
+        self.policy.deadline = deadline;
+        self
+    }
+
+    /// The validated project ID.
+    pub fn project(&self) -> &str {
+        &self.project
+    }
+
+    /// The retry policy in force.
+    pub fn policy(&self) -> RetryPolicy {
+        self.policy
+    }
+
+    /// `{base}/v1beta1/projects/{P}/services/{S}/consumerQuotaMetrics/{M}?view=FULL`, with
+    /// the service and metric percent-encoded as path segments.
+    pub fn metric_url(&self, service: &str, metric: &str) -> String {
+        format!(
+            "{}/v1beta1/projects/{}/services/{}/consumerQuotaMetrics/{}?view=FULL",
+            self.base_url,
+            self.project,
+            encode_path_segment(service),
+            encode_path_segment(metric),
+        )
+    }
+
+    /// Read `check`'s limit for `capacity` (GPUs or vCPUs), retries included.
+    ///
+    /// Errors: every [`ErrorKind`], as SPEC §4 classifies them; see [`Self::get_metric`].
+    pub async fn fetch_limit(
+        &self,
+        check: &Check,
+        capacity: Capacity,
+    ) -> Result<Fetched, ApiError> {
+        let metric = check.metric(capacity);
+        let (body, attempts) = self.get_metric(check.service(), &metric).await?;
+        let limit = read_limit(&body, check).map_err(|e| ApiError { attempts, ..e })?;
+        Ok(Fetched { limit, attempts })
+    }
+
+    /// `consumerQuotaMetrics.get` of `metric` (owned by `service`), with the attempts made.
+    ///
+    /// 401 → one fresh token and one more try, then `Auth`; 403 → `Permission`; 404 →
+    /// `NotFound`; 429 / rate-limit reasons → `RateLimited` and 5xx / connection failures
+    /// → `Unavailable`, both retried with backoff and `Retry-After`; a 2xx body that is not a
+    /// ConsumerQuotaMetric for `metric` → `Parse`. All within the policy's deadline: past it,
+    /// the last retryable error (with its attempts), or `Timeout` if none came back.
+    pub async fn get_metric(
+        &self,
+        service: &str,
+        metric: &str,
+    ) -> Result<(ConsumerQuotaMetric, u32), ApiError> {
+        let url = self.metric_url(service, metric);
+        let deadline = Instant::now() + self.policy.deadline;
+        let mut backoff = self.policy.backoff();
+        let mut attempts = 0u32;
+        let mut renew_token = false;
+        let mut renewed = false;
+        let mut last_retryable: Option<ApiError> = None;
+        loop {
+            attempts += 1;
+            let attempt = self.attempt(&url, metric, attempts, renew_token);
+            let failure = match tokio::time::timeout_at(deadline, attempt).await {
+                Ok(Ok(body)) => return Ok((body, attempts)),
+                Ok(Err(failure)) => failure,
+                Err(_elapsed) => return Err(self.deadline_passed(last_retryable, attempts)),
+            };
+            renew_token = false;
+            let mut error = failure.error;
+            error.attempts = attempts;
+            if error.kind == ErrorKind::Auth && error.http_status == Some(401) && !renewed {
+                tracing::debug!(%url, "401: getting a new token and trying once more");
+                renew_token = true;
+                renewed = true;
+                continue;
+            }
+            if !error.kind.is_retryable() {
+                return Err(error);
+            }
+            let delay = backoff
+                .next()
+                .unwrap_or(self.policy.max_delay)
+                .max(failure.retry_after.unwrap_or_default());
+            if Instant::now() + delay >= deadline {
+                tracing::debug!(%url, attempts, "no time left in the deadline for a retry");
+                return Err(error);
+            }
+            tracing::debug!(%url, attempts, delay_ms = delay.as_millis() as u64, error = %error, "retrying");
+            last_retryable = Some(error);
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// The error when the deadline passes during attempt number `attempts`.
+    fn deadline_passed(&self, last_retryable: Option<ApiError>, attempts: u32) -> ApiError {
+        let deadline = fmt_duration(self.policy.deadline);
+        match last_retryable {
+            Some(mut e) => {
+                e.attempts = attempts;
+                e.message = format!(
+                    "{}; then no answer within the {deadline} deadline",
+                    e.message
+                );
+                e
+            }
+            None => ApiError {
+                attempts,
+                ..ApiError::new(
+                    ErrorKind::Timeout,
+                    format!("no answer within the {deadline} deadline"),
+                )
+            },
+        }
+    }
+
+    /// One request: token, GET, classification of the answer.
+    async fn attempt(
+        &self,
+        url: &str,
+        metric: &str,
+        attempt: u32,
+        renew_token: bool,
+    ) -> Result<ConsumerQuotaMetric, Failure> {
+        let token = if renew_token {
+            self.tokens.fresh_token().await?
+        } else {
+            self.tokens.token().await?
+        };
+        let started = Instant::now();
+        tracing::debug!(%url, attempt, source = self.tokens.source_name(), "GET");
+        let response = self
+            .http
+            .get(url)
+            .bearer_auth(token.expose())
+            .send()
+            .await
+            .map_err(|e| Failure::from(transport_error(&e)))?;
+        let status = response.status();
+        let retry_after = retry_after(response.headers());
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| Failure::from(transport_error(&e)))?;
+        tracing::debug!(
+            %url,
+            attempt,
+            status = status.as_u16(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "answer"
+        );
+        if !status.is_success() {
+            return Err(Failure {
+                error: classify_google_error(status.as_u16(), &body),
+                retry_after,
+            });
+        }
+        let parsed: ConsumerQuotaMetric = serde_json::from_slice(&body).map_err(|e| {
+            ApiError::new(
+                ErrorKind::Parse,
+                format!("the answer for {metric} is not a ConsumerQuotaMetric: {e}"),
+            )
+        })?;
+        if !parsed.metric.is_empty() && parsed.metric != metric {
+            return Err(ApiError::new(
+                ErrorKind::Parse,
+                format!("asked for {metric}, the answer is for {}", parsed.metric),
+            )
+            .into());
+        }
+        Ok(parsed)
+    }
+}
+
+#[async_trait]
+impl QuotaSource for ServiceUsageClient {
+    async fn fetch(&self, check: &Check, capacity: Capacity) -> Result<Limit, ApiError> {
+        self.fetch_limit(check, capacity).await.map(|f| f.limit)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::GpuType;
+
+    #[test]
+    fn url_encodes_the_metric_and_asks_for_the_full_view() {
+        let c = ServiceUsageClient::new("my-project", "http://127.0.0.1:9/", TokenSource::demo())
+            .unwrap();
+        let check = Check::gpu(GpuType::T4, "us-central1");
+        assert_eq!(
+            c.metric_url(check.service(), &check.metric(Capacity::Spot)),
+            "http://127.0.0.1:9/v1beta1/projects/my-project/services/aiplatform.googleapis.com/\
+             consumerQuotaMetrics/aiplatform.googleapis.com%2Fcustom_model_training_preemptible_nvidia_t4_gpus?view=FULL"
+        );
+    }
+
+    #[test]
+    fn refuses_a_bad_project_or_base_url() {
+        let e =
+            ServiceUsageClient::new("Bad_Project", DEFAULT_SERVICEUSAGE_URL, TokenSource::demo())
+                .unwrap_err();
+        assert!(e.message.contains("'Bad_Project'"), "{e}");
+        assert!(ServiceUsageClient::new("my-project", "ftp://x", TokenSource::demo()).is_err());
+    }
+}

@@ -1,0 +1,252 @@
+//! The real Service Usage client against the embedded fake GCP over loopback (SPEC §5):
+//! the whole default catalog, the C3 decoy, retried faults, malformed bodies, missing
+//! credentials, unknown metrics, hangs and shutdown.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use futures::future::join_all;
+use quota_tui::catalog::{
+    C3_METRIC, CLOUDBUILD_SERVICE, Capacity, Catalog, Check, CheckKind, Limit,
+};
+use quota_tui::fake_gcp::{DECOY_BUILD_ORIGIN, DEMO_PROJECT, FakeGcp, FakeGcpConfig, quota_limit};
+use quota_tui::gcp::auth::TokenSource;
+use quota_tui::gcp::serviceusage::{RetryPolicy, ServiceUsageClient};
+use quota_tui::gcp::{ErrorKind, QuotaSource};
+
+fn client(fake: &FakeGcp, deadline: Duration) -> ServiceUsageClient {
+    ServiceUsageClient::new(DEMO_PROJECT, fake.base_url(), TokenSource::demo())
+        .expect("demo project is valid")
+        .with_policy(RetryPolicy {
+            deadline,
+            ..RetryPolicy::default()
+        })
+}
+
+#[tokio::test]
+async fn all_38_default_checks_answer_with_the_fakes_values() {
+    let cfg = FakeGcpConfig::quiet();
+    let fake = FakeGcp::start(cfg, 0).await.unwrap();
+    assert!(fake.base_url().starts_with("http://127.0.0.1:"));
+    let c = client(&fake, Duration::from_secs(5));
+    let checks = Catalog::default().all_checks();
+    let answers = join_all(checks.iter().map(|check| c.fetch(check, Capacity::Spot))).await;
+    for (check, answer) in checks.iter().zip(&answers) {
+        let limit = answer.as_ref().unwrap_or_else(|e| panic!("{check}: {e}"));
+        let want = quota_limit(cfg.seed, &check.metric(Capacity::Spot), &check.region).unwrap();
+        assert_eq!(*limit, want, "{check}");
+        let max = if check.kind == CheckKind::C3 { 512 } else { 64 };
+        assert!(
+            limit.finite().is_some_and(|v| (0..=max).contains(&v)),
+            "{check}: {limit}"
+        );
+    }
+    let found = answers
+        .iter()
+        .filter(|a| a.as_ref().unwrap().is_positive())
+        .count();
+    assert!(
+        found > 5 && found < 38,
+        "a plausible mix of zero and non-zero: {found}"
+    );
+
+    let stats = fake.stats();
+    assert_eq!(stats.total_requests, 38);
+    assert_eq!(stats.requests.len(), 38);
+    assert!(
+        stats
+            .requests
+            .iter()
+            .all(|r| r.bearer && r.project == DEMO_PROJECT)
+    );
+    assert!(
+        stats.max_in_flight > 1,
+        "the 38 requests overlapped: {}",
+        stats.max_in_flight
+    );
+    let mut per_service = BTreeMap::new();
+    for r in &stats.requests {
+        assert!(r.metric.starts_with(&format!("{}/", r.service)), "{r:?}");
+        *per_service.entry(r.service.as_str()).or_insert(0) += 1;
+    }
+    assert_eq!(per_service.get("aiplatform.googleapis.com"), Some(&20));
+    assert_eq!(per_service.get(CLOUDBUILD_SERVICE), Some(&18));
+    fake.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn on_demand_metrics_answer_too_and_values_are_fixed_by_the_seed() {
+    let cfg = FakeGcpConfig {
+        seed: 99,
+        ..FakeGcpConfig::quiet()
+    };
+    let (a, b) = (
+        FakeGcp::start(cfg, 0).await.unwrap(),
+        FakeGcp::start(cfg, 0).await.unwrap(),
+    );
+    let checks = Catalog::default().gpu_checks();
+    let read = |fake: &FakeGcp| {
+        let c = client(fake, Duration::from_secs(5));
+        let checks = checks.clone();
+        async move { join_all(checks.iter().map(|k| c.fetch(k, Capacity::OnDemand))).await }
+    };
+    let (va, vb) = (read(&a).await, read(&b).await);
+    assert!(va.iter().all(Result::is_ok), "{va:?}");
+    assert_eq!(va, vb);
+}
+
+#[tokio::test]
+async fn the_c3_decoy_bucket_never_wins() {
+    let fake = FakeGcp::start(FakeGcpConfig::quiet(), 0).await.unwrap();
+    let c = client(&fake, Duration::from_secs(5));
+    let (body, _) = c.get_metric(CLOUDBUILD_SERVICE, C3_METRIC).await.unwrap();
+    let buckets = &body.consumer_quota_limits[0].quota_buckets;
+    for check in Catalog::default().c3_checks() {
+        let decoy = buckets
+            .iter()
+            .find(|b| {
+                b.dimensions.get("region") == Some(&check.region)
+                    && b.dimensions.get("build_origin").map(String::as_str)
+                        == Some(DECOY_BUILD_ORIGIN)
+            })
+            .and_then(|b| b.effective_limit.as_ref())
+            .and_then(|v| v.as_str()?.parse::<i64>().ok())
+            .expect("a decoy for every region");
+        let got = c.fetch(&check, Capacity::Spot).await.unwrap();
+        assert_ne!(got, Limit::Finite(decoy), "{check} read the decoy");
+    }
+}
+
+#[tokio::test]
+async fn error_rate_one_is_retried_then_fails_rate_limited_or_unavailable() {
+    let cfg = FakeGcpConfig {
+        error_rate: 1.0,
+        ..FakeGcpConfig::quiet()
+    };
+    let fake = FakeGcp::start(cfg, 0).await.unwrap();
+    // Retry-After: 1 with a 1.5 s deadline leaves room for exactly one retry.
+    let c = client(&fake, Duration::from_millis(1500));
+    let checks = [
+        Check::c3("us-east1"),
+        Check::c3("europe-west9"),
+        Catalog::default().gpu_checks()[0].clone(),
+    ];
+    let answers = join_all(checks.iter().map(|k| c.fetch_limit(k, Capacity::Spot))).await;
+    for (check, a) in checks.iter().zip(answers) {
+        let err = a.unwrap_err();
+        assert!(
+            matches!(err.kind, ErrorKind::RateLimited | ErrorKind::Unavailable),
+            "{check}: {err}"
+        );
+        assert_eq!(err.attempts, 2, "{check}: {err}");
+        assert!(matches!(err.http_status, Some(429 | 503)), "{err:?}");
+    }
+    assert_eq!(fake.stats().requests.len(), 6);
+}
+
+#[tokio::test]
+async fn malformed_rate_one_is_a_parse_error() {
+    let cfg = FakeGcpConfig {
+        malformed_rate: 1.0,
+        ..FakeGcpConfig::quiet()
+    };
+    let fake = FakeGcp::start(cfg, 0).await.unwrap();
+    let err = client(&fake, Duration::from_secs(5))
+        .fetch(&Check::c3("us-central1"), Capacity::Spot)
+        .await
+        .unwrap_err();
+    assert_eq!((err.kind, err.attempts), (ErrorKind::Parse, 1), "{err}");
+}
+
+#[tokio::test]
+async fn a_request_without_a_bearer_token_gets_a_google_401() {
+    let fake = FakeGcp::start(FakeGcpConfig::quiet(), 0).await.unwrap();
+    let url = client(&fake, Duration::from_secs(5)).metric_url(CLOUDBUILD_SERVICE, C3_METRIC);
+    let response = quota_tui::gcp::http::http_client()
+        .get(&url)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 401);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["status"], "UNAUTHENTICATED");
+    let stats = fake.stats();
+    assert_eq!(stats.requests.len(), 1);
+    assert!(!stats.requests[0].bearer);
+    assert_eq!(
+        stats.requests[0].metric, C3_METRIC,
+        "the metric arrives decoded"
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_metric_is_not_found() {
+    let fake = FakeGcp::start(FakeGcpConfig::quiet(), 0).await.unwrap();
+    let c = client(&fake, Duration::from_secs(5));
+    let err = c
+        .get_metric(
+            "aiplatform.googleapis.com",
+            "aiplatform.googleapis.com/custom_model_training_nvidia_v100_gpus",
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (err.kind, err.http_status),
+        (ErrorKind::NotFound, Some(404))
+    );
+    assert!(err.message.contains("nvidia_v100_gpus"), "{err}");
+    // A metric asked for under the wrong service is unknown there too.
+    let err = c
+        .get_metric("aiplatform.googleapis.com", C3_METRIC)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::NotFound);
+}
+
+#[tokio::test]
+async fn a_hang_times_out_and_shutdown_still_ends_promptly() {
+    let cfg = FakeGcpConfig {
+        hang_rate: 1.0,
+        ..FakeGcpConfig::quiet()
+    };
+    let fake = FakeGcp::start(cfg, 0).await.unwrap();
+    let err = client(&fake, Duration::from_millis(500))
+        .fetch(&Check::c3("us-central1"), Capacity::Spot)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Timeout, "{err}");
+    let started = Instant::now();
+    fake.shutdown().await.unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn after_shutdown_the_client_sees_unavailable() {
+    let fake = FakeGcp::start(FakeGcpConfig::quiet(), 0).await.unwrap();
+    let c = client(&fake, Duration::from_millis(300));
+    assert!(
+        c.fetch(&Check::c3("us-central1"), Capacity::Spot)
+            .await
+            .is_ok()
+    );
+    fake.shutdown().await.unwrap();
+    let c = client_for_url(&c, Duration::from_millis(300));
+    let err = c
+        .fetch(&Check::c3("us-central1"), Capacity::Spot)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Unavailable, "{err}");
+}
+
+/// A new client (new connection pool) for the same URL, so no pooled connection is reused.
+fn client_for_url(c: &ServiceUsageClient, deadline: Duration) -> ServiceUsageClient {
+    let base = c.metric_url("s", "m");
+    let base = &base[..base.find("/v1beta1").unwrap()];
+    ServiceUsageClient::new(DEMO_PROJECT, base, TokenSource::demo())
+        .unwrap()
+        .with_deadline(deadline)
+}
