@@ -53,7 +53,7 @@ pub struct GlobalArgs {
 }
 
 /// Knobs of the embedded demo server (also used in demo mode, prefixed `--demo-`).
-#[derive(Debug, Clone, Default, Args)]
+#[derive(Debug, Clone, Default, PartialEq, Args)]
 pub struct FakeKnobs {
     /// Demo server latency range, e.g. 300ms..2500ms.
     #[arg(long = "demo-latency", global = true, value_parser = parse_latency_range, value_name = "A..B")]

@@ -7,6 +7,9 @@
 pub mod cache;
 pub mod catalog;
 pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod exit;
 pub mod gcp;
 pub mod logs;
 pub mod warmer;

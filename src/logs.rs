@@ -193,6 +193,13 @@ fn batch_line(b: &BatchReport, gpu_total: usize, c3_total: usize) -> String {
             Err(e) => format!("{}=!{}", o.check, e.kind),
         })
         .collect();
+    if b.repair {
+        return format!(
+            "{emoji} {name}: retry of failed checks - {}ms ({})",
+            b.elapsed.as_millis(),
+            values.join(", ")
+        );
+    }
     format!(
         "{emoji} {name}: {}, {} - {}ms ({})",
         pos("GPU", b.gpu, gpu_total),

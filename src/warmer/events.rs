@@ -60,8 +60,11 @@ pub struct CheckOutcome {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BatchReport {
     pub cycle: u64,
-    /// 1-based batch number within the cycle.
+    /// 1-based batch number within the cycle (repair batches keep the last number).
     pub batch: usize,
+    /// True for a repair batch: a retry, after the cycle completed, of checks that failed
+    /// transiently (positions are then `None`).
+    pub repair: bool,
     /// Position of this batch's GPU check, `None` when the GPU list was done.
     pub gpu: Option<ListPos>,
     /// Position of this batch's C3 check, `None` when the C3 list was done.

@@ -13,6 +13,7 @@
 pub mod events;
 pub mod stats;
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex as StdMutex};
 use std::time::Duration;
@@ -32,6 +33,10 @@ pub use stats::{StatsSnapshot, WarmerStats};
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(2);
 /// Default per-check deadline, retries included (SPEC §4).
 pub const DEFAULT_CHECK_TIMEOUT: Duration = Duration::from_secs(10);
+/// Times a check that failed transiently (timeout, rate limited, unavailable) is retried in
+/// the repair batches that follow a complete cycle, so one bad answer does not let its entry
+/// expire before the next cycle.
+pub const MAX_REPAIRS_PER_CYCLE: u32 = 3;
 
 /// Warmer settings.
 #[derive(Debug, Clone, PartialEq)]
@@ -105,6 +110,15 @@ struct CycleState {
     done: usize,
     failed: usize,
     complete: bool,
+    /// Checks to retry after the cycle's lists are done, with their repair count.
+    gpu_repair: VecDeque<(Check, u32)>,
+    c3_repair: VecDeque<(Check, u32)>,
+}
+
+impl CycleState {
+    fn has_work(&self) -> bool {
+        !self.complete || !self.gpu_repair.is_empty() || !self.c3_repair.is_empty()
+    }
 }
 
 struct Shared {
@@ -142,6 +156,8 @@ impl Shared {
         st.done = 0;
         st.failed = 0;
         st.complete = false;
+        st.gpu_repair.clear();
+        st.c3_repair.clear();
         {
             let mut p = self.progress.lock().expect("progress lock");
             p.cycle = st.cycle;
@@ -246,6 +262,8 @@ impl Warmer {
             done: 0,
             failed: 0,
             complete: true,
+            gpu_repair: VecDeque::new(),
+            c3_repair: VecDeque::new(),
         };
         Warmer {
             shared: Arc::new(Shared {
@@ -398,7 +416,7 @@ fn try_start_batch(
     cancel: &CancellationToken,
 ) -> Option<JoinHandle<Option<Duration>>> {
     let guard = shared.state.clone().try_lock_owned().ok()?;
-    if guard.complete {
+    if !guard.has_work() {
         return None;
     }
     Some(tokio::spawn(run_batch(
@@ -417,35 +435,48 @@ async fn run_batch(
 ) -> Option<Duration> {
     let gpu_total = shared.gpu_checks.len();
     let c3_total = shared.c3_checks.len();
-    let gpu_idx = (st.gpu_next < gpu_total).then(|| {
-        st.gpu_next += 1;
-        st.gpu_next - 1
-    });
-    let c3_idx = (st.c3_next < c3_total).then(|| {
-        st.c3_next += 1;
-        st.c3_next - 1
-    });
-    st.batch_no += 1;
-    let gpu_pos = gpu_idx.map(|i| ListPos {
-        n: i + 1,
-        total: gpu_total,
-    });
-    let c3_pos = c3_idx.map(|i| ListPos {
-        n: i + 1,
-        total: c3_total,
-    });
+    let repair = st.complete;
+    let (gpu_check, c3_check, gpu_pos, c3_pos);
+    if repair {
+        // Repair batch: retry what failed transiently in this cycle.
+        let g = st.gpu_repair.pop_front();
+        let c = st.c3_repair.pop_front();
+        gpu_pos = None;
+        c3_pos = None;
+        gpu_check = g;
+        c3_check = c;
+    } else {
+        let gi = (st.gpu_next < gpu_total).then(|| {
+            st.gpu_next += 1;
+            st.gpu_next - 1
+        });
+        let ci = (st.c3_next < c3_total).then(|| {
+            st.c3_next += 1;
+            st.c3_next - 1
+        });
+        st.batch_no += 1;
+        gpu_pos = gi.map(|i| ListPos {
+            n: i + 1,
+            total: gpu_total,
+        });
+        c3_pos = ci.map(|i| ListPos {
+            n: i + 1,
+            total: c3_total,
+        });
+        gpu_check = gi.map(|i| (shared.gpu_checks[i].clone(), 0));
+        c3_check = ci.map(|i| (shared.c3_checks[i].clone(), 0));
+    }
     let total = shared.total();
     let done = AtomicUsize::new(st.done);
     let failed = AtomicUsize::new(0);
     let started = Instant::now();
 
-    let run_one = |check: Option<&Check>| {
+    let run_one = |check: Option<(Check, u32)>| {
         let shared = &shared;
         let done = &done;
         let failed = &failed;
-        let check = check.cloned();
         async move {
-            let check = check?;
+            let (check, repairs) = check?;
             let t0 = Instant::now();
             let result = match tokio::time::timeout(
                 shared.cfg.check_timeout,
@@ -470,13 +501,19 @@ async fn run_batch(
                     shared.cache.put_err(&check, e.clone(), latency)
                 }
             }
-            let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+            let n = if repair {
+                total
+            } else {
+                done.fetch_add(1, Ordering::Relaxed) + 1
+            };
             let outcome = CheckOutcome {
                 check: check.clone(),
                 result: result.clone(),
                 latency,
             };
-            shared.progress.lock().expect("progress lock").done = n;
+            if !repair {
+                shared.progress.lock().expect("progress lock").done = n;
+            }
             shared.emit(WarmerEvent::CheckLanded {
                 outcome: outcome.clone(),
                 done: n,
@@ -485,12 +522,10 @@ async fn run_batch(
             if let Err(error) = result {
                 shared.emit(WarmerEvent::CheckFailed { check, error });
             }
-            Some(outcome)
+            Some((outcome, repairs))
         }
     };
 
-    let gpu_check = gpu_idx.map(|i| &shared.gpu_checks[i]);
-    let c3_check = c3_idx.map(|i| &shared.c3_checks[i]);
     let both = futures::future::join(run_one(gpu_check), run_one(c3_check));
     let (gpu_out, c3_out) = tokio::select! {
         biased;
@@ -501,19 +536,38 @@ async fn run_batch(
         outs = both => outs,
     };
     let elapsed = started.elapsed();
-    st.done = done.load(Ordering::Relaxed);
-    st.failed += failed.load(Ordering::Relaxed);
+    if !repair {
+        st.done = done.load(Ordering::Relaxed);
+        st.failed += failed.load(Ordering::Relaxed);
+    }
+    // Queue transient failures for a repair batch once the cycle's lists are done.
+    for (out, repairs) in [&gpu_out, &c3_out].into_iter().flatten() {
+        if let Err(e) = &out.result
+            && matches!(
+                e.kind,
+                ErrorKind::Timeout | ErrorKind::RateLimited | ErrorKind::Unavailable
+            )
+            && *repairs < MAX_REPAIRS_PER_CYCLE
+        {
+            let item = (out.check.clone(), repairs + 1);
+            match out.check.kind {
+                crate::catalog::CheckKind::Gpu(_) => st.gpu_repair.push_back(item),
+                crate::catalog::CheckKind::C3 => st.c3_repair.push_back(item),
+            }
+        }
+    }
     let report = BatchReport {
         cycle: st.cycle,
         batch: st.batch_no,
+        repair,
         gpu: gpu_pos,
         c3: c3_pos,
         elapsed,
         level: BatchLevel::of(elapsed),
-        outcomes: gpu_out.into_iter().chain(c3_out).collect(),
+        outcomes: gpu_out.into_iter().chain(c3_out).map(|(o, _)| o).collect(),
     };
     shared.emit(WarmerEvent::BatchDone(report));
-    if st.gpu_next >= gpu_total && st.c3_next >= c3_total {
+    if !repair && st.gpu_next >= gpu_total && st.c3_next >= c3_total {
         st.complete = true;
         {
             let mut p = shared.progress.lock().expect("progress lock");

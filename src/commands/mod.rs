@@ -1,0 +1,4 @@
+//! The headless subcommands of SPEC §9: `check`, `warm` (and `launch`, `fake-gcp`).
+
+pub mod check;
+pub mod warm;

@@ -1,0 +1,76 @@
+//! `quota-tui warm`: the warmer without a screen (SPEC §9; issue 4.6). A daemon until SIGINT
+//! or SIGTERM, or one complete cycle with `--once`, writing the same log files as the TUI.
+
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::cache::QuotaCache;
+use crate::catalog::Catalog;
+use crate::gcp::QuotaSource;
+use crate::logs::{WarmLineFormatter, spawn_warm_log_writer};
+use crate::warmer::{StatsSnapshot, Warmer, WarmerConfig, WarmerEvent};
+
+/// Run the warmer until `cancel` fires (or, with `cfg.once`, until one cycle completes).
+/// Returns the final statistics after the log writer has written `📊 FINAL_STATS`.
+pub async fn run(
+    cfg: WarmerConfig,
+    catalog: &Catalog,
+    source: Arc<dyn QuotaSource>,
+    cancel: CancellationToken,
+) -> StatsSnapshot {
+    let cache = Arc::new(QuotaCache::new(cfg.ttl));
+    let warmer = Warmer::new(cfg, catalog, source, cache);
+    let log_writer = spawn_warm_log_writer(
+        warmer.subscribe(),
+        WarmLineFormatter::new(catalog.gpu_checks().len(), catalog.c3_checks().len()),
+    );
+    let mut rx = warmer.subscribe();
+    let (_handle, task) = warmer.start(cancel);
+    let mut last = StatsSnapshot::default();
+    while let Ok(ev) = rx.recv().await {
+        if let WarmerEvent::FinalStats(s) = ev {
+            last = s;
+            break;
+        }
+    }
+    let _ = task.await;
+    let _ = log_writer.await;
+    last
+}
+
+/// Cancel `cancel` on SIGINT or SIGTERM (and Ctrl-C).
+pub fn cancel_on_signals(cancel: CancellationToken) {
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+            let mut int = signal(SignalKind::interrupt()).expect("SIGINT handler");
+            let mut hup = signal(SignalKind::hangup()).expect("SIGHUP handler");
+            tokio::select! {
+                _ = term.recv() => tracing::info!("SIGTERM: shutting down"),
+                _ = int.recv() => tracing::info!("SIGINT: shutting down"),
+                _ = hup.recv() => tracing::info!("SIGHUP: shutting down"),
+                _ = cancel.cancelled() => return,
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {},
+                _ = cancel.cancelled() => return,
+            }
+        }
+        cancel.cancel();
+    });
+}
+
+/// The statistics as people read them (`warm --once` without `--json`).
+pub fn render_stats(s: &StatsSnapshot) -> String {
+    format!(
+        "cycle complete in {:.1}s\n{}\n",
+        s.last_cycle_ms.unwrap_or(0) as f64 / 1000.0,
+        s.log_details()
+    )
+}
