@@ -11,5 +11,6 @@ pub mod commands;
 pub mod config;
 pub mod exit;
 pub mod gcp;
+pub mod launch;
 pub mod logs;
 pub mod warmer;
