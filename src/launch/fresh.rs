@@ -266,4 +266,49 @@ mod tests {
         );
         assert_eq!(source.calls.load(Ordering::SeqCst), 8);
     }
+
+    /// Captures formatted tracing events for one test.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn logs_the_fresh_timing_entry_and_the_cache_write() {
+        let captured = Captured::default();
+        let sink = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_writer(move || sink.clone())
+            .finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+        let cache = QuotaCache::new(Duration::from_secs(1800));
+        let source = Arc::new(Fixed {
+            calls: AtomicUsize::new(0),
+        });
+        let warm = WarmCache {
+            cache: &cache,
+            capacity: Capacity::Spot,
+        };
+        fresh_check(GpuType::L4, Capacity::Spot, &regions(), source, Some(warm)).await;
+        let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        assert!(text.contains(crate::logs::TIMING_TARGET), "{text}");
+        assert!(
+            text.contains("GPU: 2.00s (FRESH, launch L4) checks=4 fails=1 found=2"),
+            "{text}"
+        );
+        assert!(
+            text.contains("INFO")
+                && text.contains("wrote the fresh L4 quota of 4 regions into the cache"),
+            "{text}"
+        );
+    }
 }
