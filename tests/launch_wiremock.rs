@@ -263,15 +263,54 @@ async fn dry_run_prints_the_body_and_sends_no_post() {
     let body: Value = serde_json::from_str(body_text).expect("the body is JSON");
     assert_eq!(body, exact_body("g2-standard-48", 4, "SPOT"));
 
-    let o = LaunchOptions { json: true, ..o };
+    let o = LaunchOptions {
+        json: true,
+        name: None,
+        ..o
+    };
     let v: Value = serde_json::from_str(&launch(&server, &o).await.unwrap()).unwrap();
     assert_eq!(v["dry_run"], true);
     assert_eq!(v["request"]["url"], url);
+    let mut body = v["request"]["body"].clone();
+    let name = body["displayName"].take();
+    let name = name.as_str().unwrap();
+    assert!(
+        name.starts_with("quota-tui-l4-") && name.len() == "quota-tui-l4-20261121-024522".len(),
+        "default name: {name}"
+    );
+    assert_eq!(v["display_name"], name);
+    let mut want = exact_body("g2-standard-48", 4, "SPOT");
+    want["displayName"] = Value::Null;
+    assert_eq!(body, want);
+    assert!(v.get("job").is_none());
+}
+
+#[tokio::test]
+async fn on_demand_reads_the_on_demand_metric_and_asks_for_standard() {
+    let server = MockServer::start().await;
+    let metric = GpuType::L4.metric(Capacity::OnDemand);
+    assert!(!metric.contains("preemptible"));
+    Mock::given(method("GET"))
+        .and(path(metric_path(&metric)))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(metric_body(&metric, &[("us-east1", 8)])),
+        )
+        .expect(4)
+        .mount(&server)
+        .await;
+    let o = LaunchOptions {
+        capacity: Capacity::OnDemand,
+        dry_run: true,
+        json: true,
+        ..opts(8)
+    };
+    let v: Value = serde_json::from_str(&launch(&server, &o).await.unwrap()).unwrap();
+    assert_eq!(v["region"], "us-east1", "default bucket 4 < 8 elsewhere");
+    assert_eq!(v["capacity"], "on-demand");
     assert_eq!(
         v["request"]["body"],
-        exact_body("g2-standard-48", 4, "SPOT")
+        exact_body("g2-standard-96", 8, "STANDARD")
     );
-    assert!(v.get("job").is_none());
 }
 
 #[tokio::test]
