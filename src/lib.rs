@@ -13,5 +13,6 @@ pub mod config;
 pub mod exit;
 pub mod fake_gcp;
 pub mod gcp;
+pub mod launch;
 pub mod logs;
 pub mod warmer;

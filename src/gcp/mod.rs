@@ -7,6 +7,7 @@ pub mod http;
 pub mod project;
 pub mod quota_metric;
 pub mod serviceusage;
+pub mod vertex;
 
 use async_trait::async_trait;
 

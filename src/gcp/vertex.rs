@@ -1,0 +1,478 @@
+//! The Vertex AI CustomJob client (SPEC §10 Launch): `customJobs.create` and `customJobs.get`
+//! of REST v1 (<https://cloud.google.com/vertex-ai/docs/reference/rest/v1/projects.locations.customJobs>).
+//!
+//! Same credentials, error classes and retries as the Service Usage client (SPEC §4): a
+//! [`TokenSource`], one new token and one more try after a 401, backoff with jitter and
+//! `Retry-After` for 429 / 5xx, all within one deadline ([`RetryPolicy`]).
+//!
+//! A create is a POST that may make a job, so it is replayed only when Google certainly did
+//! not make one: a 429 (or a 403 with a rate-limit reason), a 503, a 401, or a connection
+//! that was never opened. After a 500, 502, 504, a dropped connection or the deadline, the job
+//! may exist: the error says so and nothing is sent again, so a launch never makes two jobs.
+
+use std::time::Duration;
+
+use backon::{BackoffBuilder, ExponentialBuilder};
+use reqwest::Method;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tokio::time::Instant;
+
+use super::auth::TokenSource;
+use super::error::{ApiError, ErrorKind};
+use super::http::{classify_google_error, http_client, retry_after, transport_error};
+use super::project::validate_project_id;
+use super::serviceusage::RetryPolicy;
+use crate::cli::fmt_duration;
+
+/// Environment variable that overrides the Vertex AI base URL, one for all regions (SPEC §4).
+pub const AIPLATFORM_URL_ENV: &str = "QUOTA_TUI_AIPLATFORM_URL";
+
+/// `QUOTA_TUI_AIPLATFORM_URL` when set and not blank.
+pub fn aiplatform_url_from_env() -> Option<String> {
+    std::env::var(AIPLATFORM_URL_ENV)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+}
+
+/// A Vertex AI CustomJob as `customJobs.create` / `customJobs.get` return it. Unknown
+/// fields (`jobSpec`, `labels`, ...) are ignored.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct CustomJob {
+    /// `projects/{project number}/locations/{region}/customJobs/{job id}`.
+    pub name: String,
+    pub display_name: String,
+    /// `JOB_STATE_QUEUED`, `JOB_STATE_PENDING`, `JOB_STATE_RUNNING`, `JOB_STATE_FAILED`, ...
+    pub state: String,
+    /// RFC 3339 time stamps, as Google sends them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub create_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub update_time: Option<String>,
+    /// Why the job failed, when it did (`google.rpc.Status`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<JobStatus>,
+}
+
+/// `google.rpc.Status` of a failed job.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct JobStatus {
+    pub code: i32,
+    pub message: String,
+}
+
+impl CustomJob {
+    /// The job ID, the last segment of `name` (empty when `name` is).
+    pub fn id(&self) -> &str {
+        self.name.rsplit('/').next().unwrap_or_default()
+    }
+
+    /// The region in `name` (`locations/{region}`), if the name has one.
+    pub fn region(&self) -> Option<&str> {
+        let mut parts = self.name.split('/');
+        parts.find(|p| *p == "locations")?;
+        parts.next().filter(|r| !r.is_empty())
+    }
+}
+
+/// The Cloud Console page of a job:
+/// `https://console.cloud.google.com/vertex-ai/locations/{R}/training/{JOB_ID}?project={P}`.
+pub fn console_url(project: &str, region: &str, job_id: &str) -> String {
+    format!(
+        "https://console.cloud.google.com/vertex-ai/locations/{region}/training/{job_id}?project={project}"
+    )
+}
+
+/// The Cloud Console list of a project's training jobs (where to look when a create's
+/// outcome is unknown).
+pub fn console_jobs_url(project: &str) -> String {
+    format!("https://console.cloud.google.com/vertex-ai/training/custom-jobs?project={project}")
+}
+
+/// Check a region name before it goes into a host name or path: 1–63 lowercase letters,
+/// digits and hyphens, starting with a letter (`us-west1`).
+pub fn validate_region(region: &str) -> Result<(), String> {
+    let ok = (1..=63).contains(&region.len())
+        && region.starts_with(|c: char| c.is_ascii_lowercase())
+        && region
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "region '{region}' is not valid: use a Google Cloud region such as us-west1"
+        ))
+    }
+}
+
+/// How a request may be sent again after a failed attempt.
+#[derive(Debug, Clone)]
+enum Replay {
+    /// A GET: every retryable failure is retried.
+    Idempotent,
+    /// A create in `project`: only when Google certainly made nothing.
+    CreateOnce { project: String },
+}
+
+/// A failed attempt: the error, the server's `Retry-After`, and whether Google certainly
+/// made nothing (so even a create may be sent again).
+struct Failure {
+    error: ApiError,
+    retry_after: Option<Duration>,
+    nothing_made: bool,
+}
+
+impl From<ApiError> for Failure {
+    /// A local failure before any request was sent (e.g. no token).
+    fn from(error: ApiError) -> Self {
+        Failure {
+            error,
+            retry_after: None,
+            nothing_made: true,
+        }
+    }
+}
+
+/// The Vertex AI client. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct VertexClient {
+    http: reqwest::Client,
+    /// One base URL for all regions (`QUOTA_TUI_AIPLATFORM_URL`), else per region.
+    base_override: Option<String>,
+    tokens: TokenSource,
+    policy: RetryPolicy,
+}
+
+impl VertexClient {
+    /// A client using `base_override` for every region when given (e.g.
+    /// [`aiplatform_url_from_env`]), else `https://{REGION}-aiplatform.googleapis.com`; the
+    /// default [`RetryPolicy`] (10 s deadline per call, retries included).
+    ///
+    /// Errors (kind `NotFound`, nothing sent) when `base_override` is not an http(s) URL.
+    pub fn new(base_override: Option<&str>, tokens: TokenSource) -> Result<Self, ApiError> {
+        let base_override = match base_override {
+            None => None,
+            Some(b) => {
+                let b = b.trim().trim_end_matches('/').to_string();
+                if !(b.starts_with("http://") || b.starts_with("https://"))
+                    || reqwest::Url::parse(&b).is_err()
+                {
+                    return Err(ApiError::new(
+                        ErrorKind::NotFound,
+                        format!("Vertex AI URL '{b}' is not an http(s) URL"),
+                    ));
+                }
+                Some(b)
+            }
+        };
+        Ok(VertexClient {
+            http: http_client(),
+            base_override,
+            tokens,
+            policy: RetryPolicy::default(),
+        })
+    }
+
+    /// The same client with another retry policy (deadline, backoff).
+    pub fn with_policy(mut self, policy: RetryPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// The base URL for `region`. Errors (kind `NotFound`) for a malformed region.
+    pub fn base_url(&self, region: &str) -> Result<String, ApiError> {
+        validate_region(region).map_err(|m| ApiError::new(ErrorKind::NotFound, m))?;
+        Ok(match &self.base_override {
+            Some(b) => b.clone(),
+            None => format!("https://{region}-aiplatform.googleapis.com"),
+        })
+    }
+
+    /// `{base}/v1/projects/{P}/locations/{R}/customJobs`, the URL a create POSTs to.
+    ///
+    /// Errors (kind `NotFound`, nothing sent) for a malformed project ID or region.
+    pub fn custom_jobs_url(&self, project: &str, region: &str) -> Result<String, ApiError> {
+        validate_project_id(project).map_err(|m| ApiError::new(ErrorKind::NotFound, m))?;
+        Ok(format!(
+            "{}/v1/projects/{project}/locations/{region}/customJobs",
+            self.base_url(region)?
+        ))
+    }
+
+    /// `customJobs.create`: POST `body` (a CustomJob, see `launch::LaunchPlan::custom_job_body`)
+    /// to [`Self::custom_jobs_url`]; the created job.
+    ///
+    /// Errors as SPEC §4 classifies them. Sent again only when Google certainly made no job
+    /// (429 / rate-limit reasons, 503, 401 once, a connection never opened), within the
+    /// deadline; a 429 past the deadline is `RateLimited` with Google's message (e.g. "The
+    /// following quota metrics exceed quota limits: ..."). After a 500, 502, 504, a dropped
+    /// connection or the deadline the job may exist: the error says so and where to look.
+    pub async fn create_custom_job(
+        &self,
+        project: &str,
+        region: &str,
+        body: &Value,
+    ) -> Result<CustomJob, ApiError> {
+        let url = self.custom_jobs_url(project, region)?;
+        let replay = Replay::CreateOnce {
+            project: project.to_string(),
+        };
+        self.call(Method::POST, &url, Some(body), &replay).await
+    }
+
+    /// `customJobs.get` of `name` (`projects/P/locations/R/customJobs/ID`): GET
+    /// `{base}/v1/{name}`, retried like any read.
+    ///
+    /// Errors as SPEC §4 classifies them; a malformed `name` is `NotFound` with nothing sent.
+    pub async fn get_custom_job(&self, name: &str) -> Result<CustomJob, ApiError> {
+        let malformed = || {
+            ApiError::new(
+                ErrorKind::NotFound,
+                format!("'{name}' is not a CustomJob name (projects/P/locations/R/customJobs/ID)"),
+            )
+        };
+        let parts: Vec<&str> = name.split('/').collect();
+        let [p, project, l, region, c, id] = parts[..] else {
+            return Err(malformed());
+        };
+        let segment_ok = |s: &str| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        };
+        if (p, l, c) != ("projects", "locations", "customJobs")
+            || !segment_ok(project)
+            || !segment_ok(id)
+        {
+            return Err(malformed());
+        }
+        let url = format!("{}/v1/{name}", self.base_url(region)?);
+        self.call(Method::GET, &url, None, &Replay::Idempotent)
+            .await
+    }
+
+    /// Send one request with retries within the policy's deadline.
+    async fn call(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<&Value>,
+        replay: &Replay,
+    ) -> Result<CustomJob, ApiError> {
+        let deadline = Instant::now() + self.policy.deadline;
+        let mut backoff = ExponentialBuilder::new()
+            .with_min_delay(self.policy.min_delay)
+            .with_max_delay(self.policy.max_delay)
+            .with_factor(self.policy.factor)
+            .with_jitter()
+            .without_max_times()
+            .build();
+        let mut attempts = 0u32;
+        let mut renew_token = false;
+        let mut renewed = false;
+        let mut last_retryable: Option<ApiError> = None;
+        loop {
+            attempts += 1;
+            let attempt = self.attempt(method.clone(), url, body, attempts, renew_token);
+            let failure = match tokio::time::timeout_at(deadline, attempt).await {
+                Ok(Ok(job)) => return Ok(job),
+                Ok(Err(failure)) => failure,
+                Err(_elapsed) => {
+                    let e = self.deadline_passed(last_retryable, attempts);
+                    return Err(with_outcome_note(e, replay));
+                }
+            };
+            renew_token = false;
+            let mut error = failure.error;
+            error.attempts = attempts;
+            let may_replay = matches!(replay, Replay::Idempotent) || failure.nothing_made;
+            if error.kind == ErrorKind::Auth && error.http_status == Some(401) && !renewed {
+                tracing::debug!(%url, "401: getting a new token and trying once more");
+                renew_token = true;
+                renewed = true;
+                continue;
+            }
+            if !error.kind.is_retryable() || !may_replay {
+                return Err(if failure.nothing_made {
+                    error
+                } else {
+                    with_outcome_note(error, replay)
+                });
+            }
+            let delay = backoff
+                .next()
+                .unwrap_or(self.policy.max_delay)
+                .max(failure.retry_after.unwrap_or_default());
+            if Instant::now() + delay >= deadline {
+                tracing::debug!(%url, attempts, "no time left in the deadline for a retry");
+                return Err(error);
+            }
+            tracing::debug!(%url, attempts, delay_ms = delay.as_millis() as u64, error = %error, "retrying");
+            last_retryable = Some(error);
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// The error when the deadline passes during attempt number `attempts`.
+    fn deadline_passed(&self, last_retryable: Option<ApiError>, attempts: u32) -> ApiError {
+        let deadline = fmt_duration(self.policy.deadline);
+        match last_retryable {
+            Some(mut e) => {
+                e.attempts = attempts;
+                e.message = format!(
+                    "{}; then no answer within the {deadline} deadline",
+                    e.message
+                );
+                e
+            }
+            None => ApiError {
+                attempts,
+                ..ApiError::new(
+                    ErrorKind::Timeout,
+                    format!("no answer within the {deadline} deadline"),
+                )
+            },
+        }
+    }
+
+    /// One request: token, send, classification of the answer.
+    async fn attempt(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<&Value>,
+        attempt: u32,
+        renew_token: bool,
+    ) -> Result<CustomJob, Failure> {
+        let token = if renew_token {
+            self.tokens.fresh_token().await?
+        } else {
+            self.tokens.token().await?
+        };
+        tracing::debug!(%url, %method, attempt, source = self.tokens.source_name(), "Vertex AI request");
+        let mut request = self.http.request(method, url).bearer_auth(token.expose());
+        if let Some(b) = body {
+            request = request.json(b);
+        }
+        let response = request.send().await.map_err(|e| Failure {
+            error: transport_error(&e),
+            retry_after: None,
+            nothing_made: e.is_connect(),
+        })?;
+        let status = response.status();
+        let retry_after = retry_after(response.headers());
+        let bytes = response.bytes().await.map_err(|e| Failure {
+            error: transport_error(&e),
+            retry_after: None,
+            nothing_made: false,
+        })?;
+        tracing::debug!(%url, attempt, status = status.as_u16(), "Vertex AI answer");
+        if !status.is_success() {
+            let error = classify_google_error(status.as_u16(), &bytes);
+            let nothing_made = error.kind == ErrorKind::RateLimited
+                || matches!(status.as_u16(), 401 | 503)
+                || (status.is_client_error() && status.as_u16() != 408);
+            return Err(Failure {
+                error,
+                retry_after,
+                nothing_made,
+            });
+        }
+        serde_json::from_slice::<CustomJob>(&bytes).map_err(|e| Failure {
+            error: ApiError::new(
+                ErrorKind::Parse,
+                format!("the answer is not a CustomJob: {e}"),
+            ),
+            retry_after: None,
+            nothing_made: false,
+        })
+    }
+}
+
+/// For a create whose outcome is unknown, say that the job may exist and where to look.
+fn with_outcome_note(mut e: ApiError, replay: &Replay) -> ApiError {
+    if let Replay::CreateOnce { project } = replay {
+        e.message = format!(
+            "{}; the job may have been created: look at {} before submitting again",
+            e.message,
+            console_jobs_url(project)
+        );
+    }
+    e
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client(base: Option<&str>) -> VertexClient {
+        VertexClient::new(base, TokenSource::demo()).unwrap()
+    }
+
+    #[test]
+    fn urls_per_region_or_one_override() {
+        assert_eq!(
+            client(None)
+                .custom_jobs_url("my-project", "us-west1")
+                .unwrap(),
+            "https://us-west1-aiplatform.googleapis.com/v1/projects/my-project/locations/us-west1/customJobs"
+        );
+        assert_eq!(
+            client(Some("http://127.0.0.1:9/"))
+                .custom_jobs_url("my-project", "europe-west4")
+                .unwrap(),
+            "http://127.0.0.1:9/v1/projects/my-project/locations/europe-west4/customJobs"
+        );
+        assert!(VertexClient::new(Some("ftp://x"), TokenSource::demo()).is_err());
+    }
+
+    #[test]
+    fn refuses_what_must_not_reach_a_url() {
+        let c = client(None);
+        for region in ["", "US-WEST1", "us-west1.evil.com", "1us", "us/west"] {
+            assert!(c.base_url(region).is_err(), "{region:?}");
+        }
+        assert!(c.custom_jobs_url("Bad_Project", "us-west1").is_err());
+    }
+
+    #[tokio::test]
+    async fn get_refuses_a_malformed_name_without_sending() {
+        let c = client(Some("http://127.0.0.1:9"));
+        for name in [
+            "",
+            "projects/p/locations/us-west1/customJobs",
+            "projects/p/locations/us-west1/customJobs/1/../x",
+            "projects/p/zones/us-west1/customJobs/1",
+            "projects/p?x/locations/us-west1/customJobs/1",
+        ] {
+            let e = c.get_custom_job(name).await.unwrap_err();
+            assert_eq!(e.kind, ErrorKind::NotFound, "{name}");
+            assert_eq!(e.http_status, None, "nothing sent for {name}");
+        }
+    }
+
+    #[test]
+    fn job_fields_id_region_and_console_link() {
+        let job: CustomJob = serde_json::from_value(serde_json::json!({
+            "name": "projects/123/locations/us-west1/customJobs/456",
+            "displayName": "train", "state": "JOB_STATE_PENDING",
+            "createTime": "2026-11-21T02:47:03.123Z", "jobSpec": {"workerPoolSpecs": []},
+            "labels": {"a": "b"}
+        }))
+        .unwrap();
+        assert_eq!(job.id(), "456");
+        assert_eq!(job.region(), Some("us-west1"));
+        assert_eq!(job.display_name, "train");
+        assert_eq!(job.create_time.as_deref(), Some("2026-11-21T02:47:03.123Z"));
+        assert_eq!(
+            console_url("my-project", "us-west1", job.id()),
+            "https://console.cloud.google.com/vertex-ai/locations/us-west1/training/456?project=my-project"
+        );
+        assert_eq!(CustomJob::default().region(), None);
+    }
+}
