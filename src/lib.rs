@@ -9,4 +9,5 @@ pub mod catalog;
 pub mod cli;
 pub mod gcp;
 pub mod logs;
+pub mod tui;
 pub mod warmer;
