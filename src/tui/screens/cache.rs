@@ -32,8 +32,9 @@ impl CacheScreen {
         let next = match ctx.next_rewarm_in {
             Some(d) => format!("in {}", fmt_age(d)),
             None if ctx.warmer.config().once => "never (--once)".to_string(),
+            None if ctx.status.hot && !ctx.status.rewarming => "—".to_string(),
             None => format!(
-                "after this cycle completes ({}/{})",
+                "after this cycle ({}/{})",
                 ctx.status.done, ctx.status.total
             ),
         };

@@ -48,24 +48,23 @@ fn gpu_line<'a>(name: &'a str, regions: &[String], cells: &[&Cached], theme: &Th
             } else {
                 theme.positive
             };
+            let unit = if limit == Limit::Finite(1) { "GPU" } else { "GPUs" };
             spans.push(Span::styled(format!("{:<14}", regions[i]), style));
-            spans.push(Span::styled(format!("{limit:>4} GPUs"), style));
+            spans.push(Span::styled(format!("{:>3} {unit:<4}", limit.to_string()), style));
             if stale {
                 spans.push(Span::styled(" (stale)", theme.stale(theme.muted)));
             }
-            let others = cells
-                .iter()
-                .enumerate()
-                .filter(|&(j, c)| j != i && c.limit().is_some_and(Limit::is_positive))
-                .count();
-            if others > 0 {
+            let mut first = true;
+            for (j, c) in cells.iter().enumerate() {
+                let Some(other) = c.limit().filter(|l| j != i && l.is_positive()) else {
+                    continue;
+                };
                 spans.push(Span::styled(
-                    format!(
-                        "  +{others} more region{}",
-                        if others == 1 { "" } else { "s" }
-                    ),
+                    if first { "  also " } else { ", " },
                     theme.muted,
                 ));
+                first = false;
+                spans.push(Span::styled(format!("{} {other}", regions[j]), theme.muted));
             }
         }
         None => {
@@ -104,42 +103,42 @@ fn c3_line<'a>(ctx: &ScreenCtx) -> Line<'a> {
     let theme = &ctx.theme;
     let c3 = ctx.c3_cached();
     let mut spans = vec![Span::styled("  C3    ", theme.title)];
-    let mut best: Option<(usize, Limit)> = None;
-    let mut can_build = 0;
+    // The biggest machine tier; the first region in catalog order among equals.
+    let mut best: Option<(usize, Limit, &'static str)> = None; // (region index, vCPUs, machine)
+    let (mut can_build, mut pending, mut failed) = (0, 0, 0);
     for (i, c) in c3.iter().enumerate() {
-        let Some(limit) = c.limit() else { continue };
-        if best_c3_machine(limit).is_some() {
-            can_build += 1;
-        }
-        let better = match (best, limit) {
-            (None, _) => true,
-            (Some((_, Limit::Unlimited)), _) => false,
-            (Some(_), Limit::Unlimited) => true,
-            (Some((_, Limit::Finite(b))), Limit::Finite(v)) => v > b,
-        };
-        if better {
-            best = Some((i, limit));
+        match (c.limit(), &c.entry.last_error) {
+            (None, None) => pending += 1,
+            (None, Some(_)) => failed += 1,
+            (Some(limit), _) => {
+                let Some(machine) = best_c3_machine(limit) else {
+                    continue;
+                };
+                can_build += 1;
+                let tier = |l: Limit| l.finite().map_or(176, |v| v.min(176)) / 44;
+                if best.is_none_or(|(_, b, _)| tier(limit) > tier(b)) {
+                    best = Some((i, limit, machine));
+                }
+            }
         }
     }
-    let checked = c3.iter().filter(|c| c.limit().is_some()).count();
-    match best.and_then(|(i, l)| best_c3_machine(l).map(|m| (i, l, m))) {
-        Some((i, limit, machine)) => {
-            spans.push(Span::styled(
-                format!("{machine} in {} ({limit} vCPUs)", ctx.catalog.c3_regions[i]),
-                theme.positive,
-            ));
-        }
-        None if checked == 0 => {
-            spans.push(Span::styled("…  checking", theme.pending));
-        }
+    match best {
+        Some((i, _, machine)) => spans.push(Span::styled(
+            format!("{machine} in {}", ctx.catalog.c3_regions[i]),
+            theme.positive,
+        )),
+        None if pending == c3.len() => spans.push(Span::styled("…  checking", theme.pending)),
         None => spans.push(Span::styled("—  no region has 44 vCPUs", theme.zero)),
     }
     spans.push(Span::styled(
-        format!(" · {can_build}/{} regions can build", c3.len()),
+        format!(" · {can_build}/{} can build", c3.len()),
         theme.muted,
     ));
-    if checked < c3.len() {
-        spans.push(Span::styled(format!(" ({checked} checked)"), theme.pending));
+    if pending > 0 {
+        spans.push(Span::styled(format!(" · {pending} pending"), theme.pending));
+    }
+    if failed > 0 {
+        spans.push(Span::styled(format!(" · {failed} failed"), theme.failed));
     }
     Line::from(spans)
 }

@@ -290,6 +290,9 @@ impl Screen for Infra {
                 Layout::horizontal([Constraint::Length(62), Constraint::Min(0)]).areas(tables);
             let [g, _] =
                 Layout::vertical([Constraint::Length(gpu_height), Constraint::Min(0)]).areas(g);
+            let c3_height = ctx.catalog.c3_regions.len() as u16 + 3;
+            let [c, _] =
+                Layout::vertical([Constraint::Length(c3_height), Constraint::Min(0)]).areas(c);
             (g, c)
         } else {
             let [g, c] = Layout::vertical([Constraint::Length(gpu_height), Constraint::Min(0)])
