@@ -29,7 +29,7 @@ pub struct Home {
 
 /// The answer for one GPU type across its regions (in preference order).
 fn gpu_line<'a>(name: &'a str, regions: &[String], cells: &[&Cached], theme: &Theme) -> Line<'a> {
-    let mut spans = vec![Span::styled(format!("  {name:<5} "), theme.title)];
+    let mut spans = vec![Span::styled(format!(" {name:<5} "), theme.title)];
     let best = cells
         .iter()
         .position(|c| c.is_hit() && c.limit().is_some_and(Limit::is_positive))
@@ -102,7 +102,7 @@ fn gpu_line<'a>(name: &'a str, regions: &[String], cells: &[&Cached], theme: &Th
 fn c3_line<'a>(ctx: &ScreenCtx) -> Line<'a> {
     let theme = &ctx.theme;
     let c3 = ctx.c3_cached();
-    let mut spans = vec![Span::styled("  C3    ", theme.title)];
+    let mut spans = vec![Span::styled(" C3    ", theme.title)];
     // The biggest machine tier; the first region in catalog order among equals.
     let mut best: Option<(usize, Limit, &'static str)> = None; // (region index, vCPUs, machine)
     let (mut can_build, mut pending, mut failed) = (0, 0, 0);
