@@ -22,6 +22,9 @@ use super::toast::{ToastLevel, failed_checks_toast, slow_batch_toast};
 use crate::catalog::Catalog;
 use crate::warmer::{WarmerEvent, WarmerHandle};
 
+/// Widest a toast gets, borders included (longer text wraps, up to 3 lines).
+const TOAST_MAX_WIDTH: u16 = 72;
+
 /// How many screens Esc can go back through.
 const HISTORY: usize = 32;
 
@@ -394,13 +397,20 @@ impl App {
         let theme = &self.ctx.theme;
         let mut bottom = area.bottom();
         for toast in self.ctx.toasts.iter().rev() {
-            if bottom < area.y + 3 {
+            let text_width = Line::raw(toast.text.as_str()).width() as u16;
+            let width = (text_width + 4).min(area.width).min(TOAST_MAX_WIDTH);
+            let lines = wrap_words(&toast.text, width.saturating_sub(4) as usize, 3);
+            let height = lines.len() as u16 + 2;
+            if bottom < area.y + height {
                 break;
             }
-            let text = Line::raw(toast.text.as_str());
-            let width = (text.width() as u16 + 4).min(area.width).min(72);
-            let rect = Rect::new(area.right().saturating_sub(width), bottom - 3, width, 3)
-                .intersection(area);
+            let rect = Rect::new(
+                area.right().saturating_sub(width),
+                bottom - height,
+                width,
+                height,
+            )
+            .intersection(area);
             let style = match toast.level {
                 ToastLevel::Ok => theme.toast_ok,
                 ToastLevel::Warn => theme.toast_warn,
@@ -408,10 +418,11 @@ impl App {
             };
             frame.render_widget(Clear, rect);
             frame.render_widget(
-                Paragraph::new(text).block(Block::bordered().border_style(style)),
+                Paragraph::new(lines.into_iter().map(Line::raw).collect::<Vec<_>>())
+                    .block(Block::bordered().border_style(style)),
                 rect,
             );
-            bottom -= 3;
+            bottom -= height;
         }
     }
 
@@ -453,5 +464,46 @@ impl App {
             ),
             rect,
         );
+    }
+}
+
+/// Break `text` at spaces into at most `max_lines` lines of at most `width` columns; a word
+/// longer than a line is cut. Width 0 gives one empty line.
+fn wrap_words(text: &str, width: usize, max_lines: usize) -> Vec<String> {
+    let mut lines: Vec<String> = vec![String::new()];
+    if width == 0 {
+        return lines;
+    }
+    let mut used = 0;
+    for word in text.split(' ') {
+        let w = Span::raw(word).width();
+        if used > 0 && used + 1 + w > width {
+            if lines.len() == max_lines {
+                break;
+            }
+            lines.push(String::new());
+            used = 0;
+        }
+        let line = lines.last_mut().expect("one line at least");
+        if used > 0 {
+            line.push(' ');
+            used += 1;
+        }
+        line.push_str(word);
+        used += w;
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap_words;
+
+    #[test]
+    fn toast_text_wraps_at_spaces() {
+        assert_eq!(wrap_words("a bb ccc", 4, 3), ["a bb", "ccc"]);
+        assert_eq!(wrap_words("a bb ccc dd", 4, 2), ["a bb", "ccc"]);
+        assert_eq!(wrap_words("short", 20, 3), ["short"]);
+        assert_eq!(wrap_words("x", 0, 3), [""]);
     }
 }

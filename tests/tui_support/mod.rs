@@ -51,7 +51,12 @@ pub fn warmer(ttl: Duration) -> (WarmerHandle, Arc<QuotaCache>) {
         refresh: WarmerConfig::refresh_for(ttl),
         ..WarmerConfig::default()
     };
-    let warmer = Warmer::new(cfg, &Catalog::default(), Arc::new(UnusedSource), cache.clone());
+    let warmer = Warmer::new(
+        cfg,
+        &Catalog::default(),
+        Arc::new(UnusedSource),
+        cache.clone(),
+    );
     (warmer.handle(), cache)
 }
 
@@ -67,7 +72,10 @@ pub fn fill_warm(cache: &QuotaCache) {
         if check.region == "southamerica-east1" {
             cache.put_err(
                 check,
-                ApiError::new(ErrorKind::Permission, "Permission denied on resource project"),
+                ApiError::new(
+                    ErrorKind::Permission,
+                    "Permission denied on resource project",
+                ),
                 Duration::from_millis(120),
             );
             continue;
@@ -93,10 +101,17 @@ pub fn fill_cold(cache: &QuotaCache) {
         Limit::Finite(16),
         Duration::from_millis(812),
     );
-    cache.put_ok(&Check::c3("us-central1"), Limit::Finite(176), Duration::from_millis(1234));
+    cache.put_ok(
+        &Check::c3("us-central1"),
+        Limit::Finite(176),
+        Duration::from_millis(1234),
+    );
     cache.put_err(
         &Check::c3("us-east1"),
-        ApiError::new(ErrorKind::Permission, "Permission denied on resource project demo"),
+        ApiError::new(
+            ErrorKind::Permission,
+            "Permission denied on resource project demo",
+        ),
         Duration::from_millis(95),
     );
 }

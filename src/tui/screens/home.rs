@@ -48,9 +48,16 @@ fn gpu_line<'a>(name: &'a str, regions: &[String], cells: &[&Cached], theme: &Th
             } else {
                 theme.positive
             };
-            let unit = if limit == Limit::Finite(1) { "GPU" } else { "GPUs" };
+            let unit = if limit == Limit::Finite(1) {
+                "GPU"
+            } else {
+                "GPUs"
+            };
             spans.push(Span::styled(format!("{:<14}", regions[i]), style));
-            spans.push(Span::styled(format!("{:>3} {unit:<4}", limit.to_string()), style));
+            spans.push(Span::styled(
+                format!("{:>3} {unit:<4}", limit.to_string()),
+                style,
+            ));
             if stale {
                 spans.push(Span::styled(" (stale)", theme.stale(theme.muted)));
             }
