@@ -19,6 +19,7 @@ use std::io::{self, Stdout};
 use std::panic::PanicHookInfo;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context as _;
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
@@ -88,7 +89,7 @@ async fn run_in_terminal(
     warmer_rx: broadcast::Receiver<WarmerEvent>,
     cancel: &CancellationToken,
 ) -> anyhow::Result<()> {
-    let _hook = PanicHook::install(cancel.clone());
+    let hook = PanicHook::install(cancel.clone());
     let mut term = TerminalGuard::enter().context("cannot set up the terminal")?;
     let (tx, mut rx) = mpsc::channel(256);
     let pump = spawn_event_pump(tx.clone(), warmer_rx, cancel.clone());
@@ -100,7 +101,14 @@ async fn run_in_terminal(
     pump.abort();
     let _ = pump.await;
     let restored = term.restore().context("cannot restore the terminal");
-    result.and(restored)
+    let result = result.and(restored);
+    if hook.panicked.load(Ordering::SeqCst) {
+        // A worker panicked: the hook restored the terminal and cancelled the session.
+        return result.and(Err(anyhow::anyhow!(
+            "a panic ended the session (its message is above and in quota-tui.log)"
+        )));
+    }
+    result
 }
 
 /// The UI loop: wait for an event, handle it and everything queued behind it, then draw if
@@ -143,9 +151,17 @@ where
     Ok(())
 }
 
+/// True while the TUI holds the terminal (raw mode, alternate screen, mouse capture).
+static TERMINAL_TAKEN: AtomicBool = AtomicBool::new(false);
+
 /// Leave raw mode, the alternate screen and mouse capture, and show the cursor. Every step
-/// is tried; the first error is returned. Safe to call more than once.
+/// is tried; the first error is returned. Only the first call after the TUI took the
+/// terminal does anything (the panic hook and the exit path may both call it; a second
+/// "leave alternate screen" would move the cursor over what the first one printed).
 pub fn restore_terminal() -> io::Result<()> {
+    if !TERMINAL_TAKEN.swap(false, Ordering::SeqCst) {
+        return Ok(());
+    }
     let raw = disable_raw_mode();
     let screen = execute!(
         io::stdout(),
@@ -159,22 +175,19 @@ pub fn restore_terminal() -> io::Result<()> {
 /// The terminal in TUI mode; restores it when dropped (every exit path, errors included).
 struct TerminalGuard {
     terminal: Terminal<CrosstermBackend<Stdout>>,
-    restored: bool,
 }
 
 impl TerminalGuard {
     fn enter() -> io::Result<Self> {
         enable_raw_mode()?;
+        TERMINAL_TAKEN.store(true, Ordering::SeqCst);
         let setup = execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture)
             .and_then(|()| Terminal::new(CrosstermBackend::new(io::stdout())));
         match setup {
             Ok(mut terminal) => {
                 terminal.hide_cursor()?;
                 terminal.clear()?;
-                Ok(TerminalGuard {
-                    terminal,
-                    restored: false,
-                })
+                Ok(TerminalGuard { terminal })
             }
             Err(e) => {
                 let _ = restore_terminal();
@@ -184,9 +197,6 @@ impl TerminalGuard {
     }
 
     fn restore(&mut self) -> io::Result<()> {
-        if std::mem::replace(&mut self.restored, true) {
-            return Ok(());
-        }
         restore_terminal()
     }
 }
@@ -204,19 +214,24 @@ type Hook = Box<dyn Fn(&PanicHookInfo<'_>) + Send + Sync + 'static>;
 /// restored terminal. Dropping the guard puts the previous hook back.
 struct PanicHook {
     previous: Arc<Hook>,
+    /// Set by the hook: some thread or task panicked during the session.
+    panicked: Arc<AtomicBool>,
 }
 
 impl PanicHook {
     fn install(cancel: CancellationToken) -> Self {
         let previous: Arc<Hook> = Arc::new(std::panic::take_hook());
         let chained = previous.clone();
+        let panicked = Arc::new(AtomicBool::new(false));
+        let flag = panicked.clone();
         std::panic::set_hook(Box::new(move |info| {
+            flag.store(true, Ordering::SeqCst);
             let _ = restore_terminal();
             tracing::error!("panic: {info}");
             cancel.cancel();
             chained(info);
         }));
-        PanicHook { previous }
+        PanicHook { previous, panicked }
     }
 }
 
