@@ -9,15 +9,17 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// A private tmux server (its own socket), killed when dropped.
+/// A private tmux server (its own socket and config), killed when dropped.
 struct Tmux {
     socket: String,
+    config: PathBuf,
 }
 
 impl Tmux {
     fn run(&self, args: &[&str]) -> String {
         let out = Command::new("tmux")
-            .args(["-L", &self.socket, "-f", "/dev/null"])
+            .args(["-L", &self.socket, "-f"])
+            .arg(&self.config)
             .args(args)
             .output()
             .expect("run tmux");
@@ -41,6 +43,12 @@ impl Tmux {
             if screen.contains(want) {
                 return screen;
             }
+            let dead = self.run(&["display-message", "-p", "-t", "e2e", "#{pane_dead}"]);
+            assert!(
+                dead.trim() != "1",
+                "the program exited before {want:?} showed:\n{}",
+                self.run(&["capture-pane", "-p", "-S", "-", "-t", "e2e"]).trim()
+            );
             assert!(
                 start.elapsed() < within,
                 "no {want:?} on the screen after {within:?}:\n{screen}"
@@ -77,8 +85,12 @@ fn warm_switch_help_and_sigterm_in_tmux() {
         shell_quote(&bin.display().to_string()),
         shell_quote(&logs.path().display().to_string())
     );
+    // remain-on-exit from the start: a binary that exits at once leaves its output to read.
+    let config = logs.path().join("tmux.conf");
+    std::fs::write(&config, "set -g remain-on-exit on\n").unwrap();
     let tmux = Tmux {
         socket: format!("quota-tui-e2e-{}", std::process::id()),
+        config,
     };
     tmux.run(&[
         "new-session",
@@ -91,7 +103,6 @@ fn warm_switch_help_and_sigterm_in_tmux() {
         "e2e",
         &command,
     ]);
-    tmux.run(&["set-option", "-t", "e2e", "remain-on-exit", "on"]);
 
     let screen = tmux.wait_for("38/38", Duration::from_secs(30));
     assert!(screen.contains("quota-tui · DEMO"), "{screen}");
