@@ -398,3 +398,66 @@ async fn the_real_warmer_warms_the_app() {
     cancel.cancel();
     task.await.unwrap();
 }
+
+/// A `tracing` writer collecting everything into a shared buffer.
+#[derive(Clone, Default)]
+struct Collected(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Collected {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn opening_infra_writes_a_quota_timing_entry() {
+    let collected = Collected::default();
+    let sink = collected.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_writer(move || sink.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let logs = tempfile::tempdir().unwrap();
+    let (handle, cache) = warmer(DEFAULT_TTL);
+    fill_warm(&cache);
+    let mut app = app(handle, Theme::colored(), logs.path());
+    app.handle_event(ch('4'));
+    app.handle_event(Event::Tick);
+    let written = String::from_utf8(collected.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        !written.contains("QUOTA_TIMING"),
+        "only the Infra screen logs timing"
+    );
+
+    app.handle_event(ch('2'));
+    let written = String::from_utf8(collected.0.lock().unwrap().clone()).unwrap();
+    assert_eq!(written.matches("⏱️ QUOTA_TIMING:").count(), 1, "{written}");
+    assert!(
+        written.contains("infra_timing"),
+        "on the timing log's target: {written}"
+    );
+    // GPU: 20 good values, A100 us-central1's last fetch failed; 8 above zero.
+    assert!(
+        written.contains("(CACHE HIT) checks=20 hits=20 misses=0 fails=1 found=8"),
+        "{written}"
+    );
+    // C3: southamerica-east1 has no good value (a miss); 15 above zero.
+    assert!(
+        written.contains("(PARTIAL) checks=18 hits=17 misses=1 fails=1 found=15"),
+        "{written}"
+    );
+    app.handle_event(Event::Tick);
+    app.handle_event(ch('r'));
+    let written = String::from_utf8(collected.0.lock().unwrap().clone()).unwrap();
+    assert_eq!(
+        written.matches("⏱️ QUOTA_TIMING:").count(),
+        2,
+        "`r` logs again, ticks do not"
+    );
+}

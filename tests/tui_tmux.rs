@@ -47,7 +47,8 @@ impl Tmux {
             assert!(
                 dead.trim() != "1",
                 "the program exited before {want:?} showed:\n{}",
-                self.run(&["capture-pane", "-p", "-S", "-", "-t", "e2e"]).trim()
+                self.run(&["capture-pane", "-p", "-S", "-", "-t", "e2e"])
+                    .trim()
             );
             assert!(
                 start.elapsed() < within,

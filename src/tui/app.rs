@@ -172,10 +172,10 @@ impl App {
         match event {
             Event::Quit => Action::Quit,
             Event::Tick => {
-                self.ctx.refresh();
+                let cache_changed = self.ctx.refresh();
                 let expired = self.ctx.toasts.expire(self.ctx.now);
                 let screen = self.screens[self.current].on_tick(&mut self.ctx);
-                if expired || screen {
+                if cache_changed || expired || screen {
                     Action::Redraw
                 } else {
                     Action::None

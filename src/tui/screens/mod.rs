@@ -121,12 +121,16 @@ pub struct ScreenCtx {
 }
 
 impl ScreenCtx {
-    /// Re-read the clock, the cache (peek), the statistics and the re-warm countdown.
-    pub fn refresh(&mut self) {
+    /// Re-read the clock, the cache (peek), the statistics and the re-warm countdown; true
+    /// when the cache snapshot changed (a value landed, or one turned stale).
+    pub fn refresh(&mut self) -> bool {
         self.now = Instant::now();
-        self.snapshot = self.warmer.cache().peek(&self.checks);
+        let snapshot = self.warmer.cache().peek(&self.checks);
+        let changed = snapshot != self.snapshot;
+        self.snapshot = snapshot;
         self.stats = self.warmer.stats();
         self.next_rewarm_in = self.warmer.next_rewarm_in();
+        changed
     }
 
     /// Number of GPU checks (they come first in `checks`).
