@@ -18,9 +18,7 @@ use quota_tui::tui::app::Action;
 use quota_tui::tui::event::Event;
 use quota_tui::tui::theme::Theme;
 use quota_tui::tui::toast::TOAST_TTL;
-use quota_tui::warmer::{
-    BatchLevel, BatchReport, CheckOutcome, ListPos, Warmer, WarmerConfig, WarmerEvent,
-};
+use quota_tui::warmer::{CheckOutcome, Warmer, WarmerConfig, WarmerEvent};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use tokio_util::sync::CancellationToken;
@@ -214,18 +212,14 @@ async fn toasts_expire_after_six_seconds_and_failures_make_one_toast() {
         result: Err(ApiError::new(ErrorKind::Unavailable, "503")),
         latency: Duration::from_millis(700),
     };
-    app.handle_event(Event::Warmer(WarmerEvent::BatchDone(BatchReport {
-        cycle: 1,
-        batch: 4,
-        gpu: Some(ListPos { n: 4, total: 20 }),
-        c3: Some(ListPos { n: 4, total: 18 }),
-        elapsed: Duration::from_millis(700),
-        level: BatchLevel::Good,
-        outcomes: vec![
+    app.handle_event(batch_done(
+        4,
+        700,
+        vec![
             failure(Check::gpu(GpuType::L4, "us-east1")),
             failure(Check::c3("us-east5")),
         ],
-    })));
+    ));
     assert_eq!(app.take_toast_deadlines().len(), 1, "one toast per batch");
     assert_eq!(app.ctx().toasts.len(), 1);
     assert_eq!(

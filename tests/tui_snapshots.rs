@@ -12,7 +12,7 @@ use quota_tui::gcp::{ApiError, ErrorKind};
 use quota_tui::tui::app::App;
 use quota_tui::tui::event::Event;
 use quota_tui::tui::theme::Theme;
-use quota_tui::warmer::{BatchLevel, BatchReport, CheckOutcome, ListPos, WarmerEvent};
+use quota_tui::warmer::CheckOutcome;
 use tui_support::*;
 
 const SCREENS: [&str; 5] = ["home", "infra", "launch", "cache", "logs"];
@@ -86,14 +86,10 @@ async fn every_screen_cold() {
 }
 
 fn slow_failed_batch() -> Event {
-    Event::Warmer(WarmerEvent::BatchDone(BatchReport {
-        cycle: 1,
-        batch: 2,
-        gpu: Some(ListPos { n: 2, total: 20 }),
-        c3: Some(ListPos { n: 2, total: 18 }),
-        elapsed: Duration::from_millis(3400),
-        level: BatchLevel::Slow,
-        outcomes: vec![
+    batch_done(
+        2,
+        3400,
+        vec![
             CheckOutcome {
                 check: Check::gpu(GpuType::T4, "us-east1"),
                 result: Ok(Limit::Finite(8)),
@@ -105,7 +101,7 @@ fn slow_failed_batch() -> Event {
                 latency: Duration::from_millis(95),
             },
         ],
-    }))
+    )
 }
 
 #[tokio::test(start_paused = true)]

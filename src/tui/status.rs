@@ -116,7 +116,7 @@ mod tests {
     use super::*;
     use crate::catalog::{Check, Limit};
     use crate::gcp::{ApiError, ErrorKind};
-    use crate::warmer::{BatchReport, CheckOutcome, ListPos};
+    use crate::warmer::{CheckOutcome, ListPos};
     use std::time::Duration;
 
     fn progress() -> Progress {
@@ -136,19 +136,15 @@ mod tests {
         } else {
             Err(ApiError::new(ErrorKind::Unavailable, "down"))
         };
-        WarmerEvent::BatchDone(BatchReport {
-            cycle: 1,
-            batch: 1,
-            gpu: Some(ListPos { n: 1, total: 20 }),
-            c3: None,
-            elapsed: Duration::from_millis(ms),
-            level: BatchLevel::of(Duration::from_millis(ms)),
-            outcomes: vec![CheckOutcome {
+        WarmerEvent::BatchDone(crate::tui::toast::report(
+            1,
+            ms,
+            vec![CheckOutcome {
                 check: Check::c3("us-east1"),
                 result,
                 latency: Duration::from_millis(ms),
             }],
-        })
+        ))
     }
 
     #[test]

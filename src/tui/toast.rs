@@ -119,12 +119,39 @@ pub fn failed_checks_toast(report: &BatchReport) -> Option<String> {
     Some(s)
 }
 
+/// A batch report for tests: batch `batch` of cycle 1 at positions `batch`/20 and
+/// `batch`/18, taking `elapsed_ms`, with these outcomes. The one place tests build a report.
+#[cfg(test)]
+pub(crate) fn report(
+    batch: usize,
+    elapsed_ms: u64,
+    outcomes: Vec<crate::warmer::CheckOutcome>,
+) -> BatchReport {
+    use crate::warmer::ListPos;
+    let elapsed = Duration::from_millis(elapsed_ms);
+    BatchReport {
+        cycle: 1,
+        batch,
+        gpu: Some(ListPos {
+            n: batch,
+            total: 20,
+        }),
+        c3: Some(ListPos {
+            n: batch,
+            total: 18,
+        }),
+        elapsed,
+        level: BatchLevel::of(elapsed),
+        outcomes,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::catalog::{Check, GpuType, Limit};
     use crate::gcp::{ApiError, ErrorKind};
-    use crate::warmer::{CheckOutcome, ListPos};
+    use crate::warmer::CheckOutcome;
 
     #[tokio::test(start_paused = true)]
     async fn toasts_expire_after_six_seconds_and_stack_is_bounded() {
@@ -147,14 +174,10 @@ mod tests {
 
     #[test]
     fn one_toast_per_batch_names_every_failure() {
-        let report = BatchReport {
-            cycle: 1,
-            batch: 3,
-            gpu: Some(ListPos { n: 3, total: 20 }),
-            c3: Some(ListPos { n: 3, total: 18 }),
-            elapsed: Duration::from_millis(3200),
-            level: BatchLevel::Slow,
-            outcomes: vec![
+        let report = report(
+            3,
+            3200,
+            vec![
                 CheckOutcome {
                     check: Check::gpu(GpuType::T4, "us-west1"),
                     result: Err(ApiError::new(ErrorKind::RateLimited, "slow down")),
@@ -166,7 +189,7 @@ mod tests {
                     latency: Duration::from_millis(3200),
                 },
             ],
-        };
+        );
         assert_eq!(
             failed_checks_toast(&report).as_deref(),
             Some("💥 2 checks failed: T4 us-west1 (rate limited), C3 us-east4 (timed out)")

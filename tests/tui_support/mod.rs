@@ -14,7 +14,9 @@ use quota_tui::gcp::{ApiError, ErrorKind, QuotaSource};
 use quota_tui::tui::app::{App, AppParts};
 use quota_tui::tui::event::Event;
 use quota_tui::tui::theme::Theme;
-use quota_tui::warmer::{CheckOutcome, ListPos, Warmer, WarmerConfig, WarmerEvent, WarmerHandle};
+use quota_tui::warmer::{
+    BatchLevel, BatchReport, CheckOutcome, ListPos, Warmer, WarmerConfig, WarmerEvent, WarmerHandle,
+};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
@@ -170,6 +172,27 @@ pub fn cycle_complete() -> Event {
         c3: ListPos { n: 18, total: 18 },
         failed: 1,
     })
+}
+
+/// A finished batch of cycle 1 (positions `batch`/20 and `batch`/18) taking `elapsed_ms`.
+/// The one place the integration tests build a `BatchReport`.
+pub fn batch_done(batch: usize, elapsed_ms: u64, outcomes: Vec<CheckOutcome>) -> Event {
+    let elapsed = Duration::from_millis(elapsed_ms);
+    Event::Warmer(WarmerEvent::BatchDone(BatchReport {
+        cycle: 1,
+        batch,
+        gpu: Some(ListPos {
+            n: batch,
+            total: 20,
+        }),
+        c3: Some(ListPos {
+            n: batch,
+            total: 18,
+        }),
+        elapsed,
+        level: BatchLevel::of(elapsed),
+        outcomes,
+    }))
 }
 
 /// Draw `app` on a `width`×`height` test terminal.
