@@ -15,4 +15,5 @@ pub mod fake_gcp;
 pub mod gcp;
 pub mod launch;
 pub mod logs;
+pub mod tui;
 pub mod warmer;

@@ -1,0 +1,509 @@
+//! The app: all UI state, the one event handler, and the pure draw.
+//!
+//! [`App::handle_event`] is what the UI loop calls for every [`Event`]; tests call it too,
+//! with keys and warmer events they make up, then [`App::draw`] on a `TestBackend`. Drawing
+//! reads state only (the cache as last peeked, statistics as of the last event).
+
+use std::path::PathBuf;
+
+use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, MouseEventKind};
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Tabs};
+use tokio::time::Instant;
+
+use super::event::Event;
+use super::keys::{GLOBAL_KEYS, KeyHint, is_ctrl_c};
+use super::screens::{Reply, Screen, ScreenCtx, screen_table};
+use super::status::WarmStatus;
+use super::theme::Theme;
+use super::toast::{ToastLevel, failed_checks_toast, slow_batch_toast};
+use crate::catalog::Catalog;
+use crate::warmer::{WarmerEvent, WarmerHandle};
+
+/// Widest a toast gets, borders included (longer text wraps, up to 3 lines).
+const TOAST_MAX_WIDTH: u16 = 72;
+
+/// How many screens Esc can go back through.
+const HISTORY: usize = 32;
+
+/// What the app needs to start: the parts of `TuiContext` that are UI state, and a theme.
+pub struct AppParts {
+    /// The project ID, or `DEMO`.
+    pub title: String,
+    pub demo: bool,
+    pub catalog: Catalog,
+    pub warmer: WarmerHandle,
+    /// Folder of `cache_warm.log`.
+    pub log_dir: PathBuf,
+    pub theme: Theme,
+}
+
+/// What the loop should do after an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Nothing visible changed.
+    None,
+    /// Draw again.
+    Redraw,
+    /// Leave the TUI.
+    Quit,
+}
+
+/// All UI state. Only the UI loop (or a test) changes it.
+pub struct App {
+    ctx: ScreenCtx,
+    screens: Vec<Box<dyn Screen>>,
+    current: usize,
+    history: Vec<usize>,
+    help: bool,
+    status_text: String,
+}
+
+impl App {
+    /// The app on its first screen (Home), with the warmer's current progress and the cache
+    /// as it is now (peeked, not counted).
+    pub fn new(parts: AppParts) -> Self {
+        let screens = screen_table();
+        let screen_titles = screens.iter().map(|s| (s.title(), s.summary())).collect();
+        let checks = parts.catalog.all_checks();
+        let status = WarmStatus::from_progress(parts.warmer.progress());
+        let mut ctx = ScreenCtx {
+            title: parts.title,
+            demo: parts.demo,
+            catalog: parts.catalog,
+            stats: parts.warmer.stats(),
+            next_rewarm_in: None,
+            warmer: parts.warmer,
+            log_dir: parts.log_dir,
+            theme: parts.theme,
+            now: Instant::now(),
+            snapshot: Vec::new(),
+            checks,
+            status,
+            toasts: Default::default(),
+            screen_titles,
+        };
+        ctx.refresh();
+        let mut app = App {
+            ctx,
+            screens,
+            current: 0,
+            history: Vec::new(),
+            help: false,
+            status_text: status.text(),
+        };
+        app.screens[0].on_enter(&mut app.ctx);
+        app
+    }
+
+    /// The shared screen state (read).
+    pub fn ctx(&self) -> &ScreenCtx {
+        &self.ctx
+    }
+
+    /// Index of the screen shown, in [`screen_table`] order (0 = Home).
+    pub fn current(&self) -> usize {
+        self.current
+    }
+
+    /// Title of the screen shown.
+    pub fn current_title(&self) -> &'static str {
+        self.screens[self.current].title()
+    }
+
+    /// True while the `?` help popup is open.
+    pub fn help_open(&self) -> bool {
+        self.help
+    }
+
+    /// The status widget's text.
+    pub fn status_text(&self) -> &str {
+        &self.status_text
+    }
+
+    /// Expiry times of toasts shown since the last call (the loop wakes at each).
+    pub fn take_toast_deadlines(&mut self) -> Vec<Instant> {
+        self.ctx.toasts.take_deadlines()
+    }
+
+    /// Switch to screen `idx` (ignored when out of range or already shown), remembering the
+    /// current one for Esc.
+    pub fn open(&mut self, idx: usize) -> Action {
+        if idx >= self.screens.len() || idx == self.current {
+            return Action::None;
+        }
+        if self.history.len() == HISTORY {
+            self.history.remove(0);
+        }
+        self.history.push(self.current);
+        self.switch_to(idx);
+        Action::Redraw
+    }
+
+    fn switch_to(&mut self, idx: usize) {
+        self.current = idx;
+        self.ctx.refresh();
+        self.screens[idx].on_enter(&mut self.ctx);
+    }
+
+    fn back(&mut self) -> Action {
+        match self.history.pop() {
+            Some(idx) => {
+                self.switch_to(idx);
+                Action::Redraw
+            }
+            None => Action::None,
+        }
+    }
+
+    fn reply(&mut self, reply: Reply) -> Action {
+        match reply {
+            Reply::Ignored => Action::None,
+            Reply::Redraw => Action::Redraw,
+            Reply::Open(idx) => self.open(idx),
+        }
+    }
+
+    /// Handle one event: the single place UI state changes.
+    pub fn handle_event(&mut self, event: Event) -> Action {
+        self.ctx.now = Instant::now();
+        match event {
+            Event::Quit => Action::Quit,
+            Event::Tick => {
+                let cache_changed = self.ctx.refresh();
+                let expired = self.ctx.toasts.expire(self.ctx.now);
+                let screen = self.screens[self.current].on_tick(&mut self.ctx);
+                if cache_changed || expired || screen {
+                    Action::Redraw
+                } else {
+                    Action::None
+                }
+            }
+            Event::ToastExpiry(_) => {
+                if self.ctx.toasts.expire(self.ctx.now) {
+                    Action::Redraw
+                } else {
+                    Action::None
+                }
+            }
+            Event::Warmer(ev) => self.on_warmer(ev),
+            Event::WarmerLagged(n) => {
+                tracing::warn!("the UI missed {n} warmer events; resyncing");
+                let level = self.ctx.status.level;
+                self.ctx.status = WarmStatus::from_progress(self.ctx.warmer.progress());
+                self.ctx.status.level = level;
+                self.status_text = self.ctx.status.text();
+                self.ctx.refresh();
+                Action::Redraw
+            }
+            Event::Crossterm(TermEvent::Key(key)) if key.kind != KeyEventKind::Release => {
+                self.on_key(&key)
+            }
+            Event::Crossterm(TermEvent::Mouse(m)) => {
+                let down = match m.kind {
+                    MouseEventKind::ScrollDown => true,
+                    MouseEventKind::ScrollUp => false,
+                    _ => return Action::None,
+                };
+                if self.help {
+                    return Action::None;
+                }
+                let reply = self.screens[self.current].on_wheel(down, &mut self.ctx);
+                self.reply(reply)
+            }
+            Event::Crossterm(TermEvent::Resize(..)) => Action::Redraw,
+            Event::Crossterm(_) => Action::None,
+        }
+    }
+
+    fn on_warmer(&mut self, ev: WarmerEvent) -> Action {
+        let mut changed = self.ctx.status.apply(&ev);
+        if changed {
+            self.ctx.status.write_text(&mut self.status_text);
+        }
+        match &ev {
+            WarmerEvent::CheckLanded { .. } | WarmerEvent::CycleStarted { .. } => {
+                self.ctx.refresh();
+                changed = true;
+            }
+            WarmerEvent::BatchDone(report) => {
+                self.ctx.refresh();
+                if let Some(text) = slow_batch_toast(report) {
+                    self.ctx.toast(text, ToastLevel::Warn);
+                    changed = true;
+                }
+                if let Some(text) = failed_checks_toast(report) {
+                    self.ctx.toast(text, ToastLevel::Error);
+                    changed = true;
+                }
+            }
+            WarmerEvent::CycleComplete {
+                elapsed, failed, ..
+            } => {
+                self.ctx.refresh();
+                let failed = if *failed > 0 {
+                    format!(" ({failed} failed)")
+                } else {
+                    String::new()
+                };
+                self.ctx.toast(
+                    format!(
+                        "✅ Cache warm: {n}/{n} checks in {:.1}s{failed}",
+                        elapsed.as_secs_f64(),
+                        n = self.ctx.status.total
+                    ),
+                    ToastLevel::Ok,
+                );
+                changed = true;
+            }
+            _ => {}
+        }
+        changed |= self.screens[self.current].on_warmer(&ev, &mut self.ctx);
+        if changed {
+            Action::Redraw
+        } else {
+            Action::None
+        }
+    }
+
+    fn on_key(&mut self, key: &KeyEvent) -> Action {
+        if is_ctrl_c(key) {
+            return Action::Quit;
+        }
+        if self.help {
+            return match key.code {
+                KeyCode::Esc | KeyCode::Char('?') | KeyCode::Enter => {
+                    self.help = false;
+                    Action::Redraw
+                }
+                KeyCode::Char('q') => Action::Quit,
+                _ => Action::None,
+            };
+        }
+        if self.screens[self.current].captures_input() {
+            let reply = self.screens[self.current].on_key(key, &mut self.ctx);
+            if reply != Reply::Ignored {
+                return self.reply(reply);
+            }
+        }
+        let n = self.screens.len();
+        match key.code {
+            KeyCode::Char('q') => Action::Quit,
+            KeyCode::Char('?') => {
+                self.help = true;
+                Action::Redraw
+            }
+            KeyCode::Char(d @ '1'..='9') => self.open(d as usize - '1' as usize),
+            KeyCode::Tab => self.open((self.current + 1) % n),
+            KeyCode::BackTab => self.open((self.current + n - 1) % n),
+            KeyCode::Esc => self.back(),
+            KeyCode::Char('w') => {
+                self.ctx.warm_now();
+                Action::Redraw
+            }
+            _ => {
+                let reply = self.screens[self.current].on_key(key, &mut self.ctx);
+                self.reply(reply)
+            }
+        }
+    }
+
+    /// Draw the whole screen from state.
+    pub fn draw(&self, frame: &mut Frame) {
+        let area = frame.area();
+        let [header, tabs, body, footer] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Min(0),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+        self.draw_header(frame, header);
+        self.draw_tabs(frame, tabs);
+        self.screens[self.current].draw(frame, body, &self.ctx);
+        self.draw_footer(frame, footer);
+        self.draw_toasts(frame, body);
+        if self.help {
+            self.draw_help(frame, body);
+        }
+    }
+
+    fn draw_header(&self, frame: &mut Frame, area: Rect) {
+        let theme = &self.ctx.theme;
+        frame.render_widget(
+            Paragraph::new(Line::from(vec![
+                Span::styled("quota-tui", theme.title),
+                Span::raw(" · "),
+                Span::styled(self.ctx.title.as_str(), theme.key),
+            ])),
+            area,
+        );
+        frame.render_widget(
+            Paragraph::new(Span::styled(
+                self.status_text.as_str(),
+                self.ctx.status.style(theme),
+            ))
+            .alignment(Alignment::Right),
+            area,
+        );
+    }
+
+    fn draw_tabs(&self, frame: &mut Frame, area: Rect) {
+        let theme = &self.ctx.theme;
+        let titles = self
+            .ctx
+            .screen_titles
+            .iter()
+            .enumerate()
+            .map(|(i, (t, _))| Line::from(format!("{} {t}", i + 1)));
+        frame.render_widget(
+            Tabs::new(titles)
+                .select(self.current)
+                .style(theme.muted)
+                .highlight_style(theme.selected)
+                .divider("│"),
+            area,
+        );
+    }
+
+    fn hint_spans<'a>(hints: impl Iterator<Item = &'a KeyHint>, theme: &Theme) -> Vec<Span<'a>> {
+        let mut spans = Vec::new();
+        for h in hints {
+            if !spans.is_empty() {
+                spans.push(Span::styled(" · ", theme.muted));
+            }
+            spans.push(Span::styled(h.keys, theme.key));
+            spans.push(Span::raw(" "));
+            spans.push(Span::styled(h.action, theme.muted));
+        }
+        spans
+    }
+
+    fn draw_footer(&self, frame: &mut Frame, area: Rect) {
+        let hints = self.screens[self.current]
+            .keys()
+            .iter()
+            .chain(GLOBAL_KEYS)
+            .filter(|h| h.footer);
+        frame.render_widget(
+            Paragraph::new(Line::from(Self::hint_spans(hints, &self.ctx.theme))),
+            area,
+        );
+    }
+
+    fn draw_toasts(&self, frame: &mut Frame, area: Rect) {
+        let theme = &self.ctx.theme;
+        let mut bottom = area.bottom();
+        for toast in self.ctx.toasts.iter().rev() {
+            let text_width = Line::raw(toast.text.as_str()).width() as u16;
+            let width = (text_width + 4).min(area.width).min(TOAST_MAX_WIDTH);
+            let lines = wrap_words(&toast.text, width.saturating_sub(4) as usize, 3);
+            let height = lines.len() as u16 + 2;
+            if bottom < area.y + height {
+                break;
+            }
+            let rect = Rect::new(
+                area.right().saturating_sub(width),
+                bottom - height,
+                width,
+                height,
+            )
+            .intersection(area);
+            let style = match toast.level {
+                ToastLevel::Ok => theme.toast_ok,
+                ToastLevel::Warn => theme.toast_warn,
+                ToastLevel::Error => theme.toast_error,
+            };
+            frame.render_widget(Clear, rect);
+            frame.render_widget(
+                Paragraph::new(lines.into_iter().map(Line::raw).collect::<Vec<_>>())
+                    .block(Block::bordered().border_style(style)),
+                rect,
+            );
+            bottom -= height;
+        }
+    }
+
+    fn draw_help(&self, frame: &mut Frame, area: Rect) {
+        let theme = &self.ctx.theme;
+        let screen = &self.screens[self.current];
+        let mut lines = vec![Line::styled(
+            format!("{} screen", screen.title()),
+            theme.title,
+        )];
+        let row = |h: &KeyHint| {
+            Line::from(vec![
+                Span::styled(format!("  {:<11}", h.keys), theme.key),
+                Span::raw(h.action),
+            ])
+        };
+        if screen.keys().is_empty() {
+            lines.push(Line::styled("  (no keys of its own)", theme.muted));
+        }
+        lines.extend(screen.keys().iter().map(row));
+        lines.push(Line::raw(""));
+        lines.push(Line::styled("Everywhere", theme.title));
+        lines.extend(GLOBAL_KEYS.iter().map(row));
+        let width = 52.min(area.width);
+        let height = (lines.len() as u16 + 2).min(area.height);
+        let rect = Rect::new(
+            area.x + (area.width - width) / 2,
+            area.y + (area.height - height) / 2,
+            width,
+            height,
+        );
+        frame.render_widget(Clear, rect);
+        frame.render_widget(
+            Paragraph::new(lines).block(
+                Block::bordered()
+                    .border_style(theme.title)
+                    .title(Span::styled(" Help ", theme.title))
+                    .title_bottom(Span::styled(" Esc or ? to close ", theme.muted)),
+            ),
+            rect,
+        );
+    }
+}
+
+/// Break `text` at spaces into at most `max_lines` lines of at most `width` columns; a word
+/// longer than a line is cut. Width 0 gives one empty line.
+fn wrap_words(text: &str, width: usize, max_lines: usize) -> Vec<String> {
+    let mut lines: Vec<String> = vec![String::new()];
+    if width == 0 {
+        return lines;
+    }
+    let mut used = 0;
+    for word in text.split(' ') {
+        let w = Span::raw(word).width();
+        if used > 0 && used + 1 + w > width {
+            if lines.len() == max_lines {
+                break;
+            }
+            lines.push(String::new());
+            used = 0;
+        }
+        let line = lines.last_mut().expect("one line at least");
+        if used > 0 {
+            line.push(' ');
+            used += 1;
+        }
+        line.push_str(word);
+        used += w;
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap_words;
+
+    #[test]
+    fn toast_text_wraps_at_spaces() {
+        assert_eq!(wrap_words("a bb ccc", 4, 3), ["a bb", "ccc"]);
+        assert_eq!(wrap_words("a bb ccc dd", 4, 2), ["a bb", "ccc"]);
+        assert_eq!(wrap_words("short", 20, 3), ["short"]);
+        assert_eq!(wrap_words("x", 0, 3), [""]);
+    }
+}

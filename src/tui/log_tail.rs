@@ -1,0 +1,153 @@
+//! A live tail of a log file: each poll reads only the bytes appended since the last one.
+//!
+//! Used by the Logs screen on `cache_warm.log` (SPEC §8). A poll reads at most
+//! [`MAX_READ_BYTES`] (so one poll stays short however big the file grew), keeps the last
+//! `max_lines` lines, holds a partial last line until its newline arrives, and starts over when
+//! the file shrank (a new session truncated it).
+
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+/// Most bytes read by one poll: 256 KiB.
+pub const MAX_READ_BYTES: u64 = 256 * 1024;
+
+/// The tail of one file.
+#[derive(Debug)]
+pub struct LogTail {
+    path: PathBuf,
+    offset: u64,
+    partial: Vec<u8>,
+    lines: VecDeque<String>,
+    max_lines: usize,
+    /// Why the file could not be read at the last poll (e.g. not created yet).
+    error: Option<String>,
+}
+
+impl LogTail {
+    /// A tail of `path` keeping its last `max_lines` lines; nothing is read until [`poll`].
+    ///
+    /// [`poll`]: LogTail::poll
+    pub fn new(path: impl Into<PathBuf>, max_lines: usize) -> Self {
+        LogTail {
+            path: path.into(),
+            offset: 0,
+            partial: Vec::new(),
+            lines: VecDeque::new(),
+            max_lines: max_lines.max(1),
+            error: None,
+        }
+    }
+
+    /// The file being tailed.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Complete lines read so far (the last `max_lines`), oldest first.
+    pub fn lines(&self) -> &VecDeque<String> {
+        &self.lines
+    }
+
+    /// Why the last poll could not read the file, if it could not.
+    pub fn error(&self) -> Option<&str> {
+        self.error.as_deref()
+    }
+
+    /// Read what was appended since the last poll; true when the lines or the error changed.
+    pub fn poll(&mut self) -> bool {
+        match self.read_new() {
+            Ok(changed) => {
+                let had_error = self.error.take().is_some();
+                changed || had_error
+            }
+            Err(e) => {
+                let msg = if e.kind() == io::ErrorKind::NotFound {
+                    "not written yet".to_string()
+                } else {
+                    e.to_string()
+                };
+                let changed = self.error.as_deref() != Some(msg.as_str());
+                self.error = Some(msg);
+                changed
+            }
+        }
+    }
+
+    fn read_new(&mut self) -> io::Result<bool> {
+        let mut file = File::open(&self.path)?;
+        let len = file.metadata()?.len();
+        let mut changed = false;
+        if len < self.offset {
+            // Truncated by a new session: start over.
+            self.offset = 0;
+            self.partial.clear();
+            self.lines.clear();
+            changed = true;
+        }
+        if len == self.offset {
+            return Ok(changed);
+        }
+        file.seek(SeekFrom::Start(self.offset))?;
+        let want = (len - self.offset).min(MAX_READ_BYTES);
+        let before = self.partial.len();
+        let read = file.take(want).read_to_end(&mut self.partial)?;
+        debug_assert_eq!(self.partial.len(), before + read);
+        self.offset += read as u64;
+        let mut start = 0;
+        while let Some(nl) = self.partial[start..].iter().position(|&b| b == b'\n') {
+            let line = &self.partial[start..start + nl];
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if self.lines.len() == self.max_lines {
+                self.lines.pop_front();
+            }
+            self.lines
+                .push_back(String::from_utf8_lossy(line).into_owned());
+            start += nl + 1;
+            changed = true;
+        }
+        self.partial.drain(..start);
+        Ok(changed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn reads_appended_lines_keeps_partial_and_restarts_on_truncate() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache_warm.log");
+        let mut tail = LogTail::new(&path, 3);
+        assert!(tail.poll(), "a missing file is reported");
+        assert_eq!(tail.error(), Some("not written yet"));
+        assert!(!tail.poll(), "same error, no change");
+
+        let mut f = File::create(&path).unwrap();
+        f.write_all("# header\nline 1\nline 2 é".as_bytes())
+            .unwrap();
+        assert!(tail.poll());
+        assert_eq!(tail.error(), None);
+        assert_eq!(
+            tail.lines(),
+            &["# header", "line 1"],
+            "partial line held back"
+        );
+        f.write_all("t\nline 3\nline 4\n".as_bytes()).unwrap();
+        assert!(tail.poll());
+        assert_eq!(
+            tail.lines(),
+            &["line 2 ét", "line 3", "line 4"],
+            "last 3 kept"
+        );
+        assert!(!tail.poll(), "nothing new");
+
+        let mut f = File::create(&path).unwrap();
+        f.write_all(b"new\n").unwrap();
+        assert!(tail.poll());
+        assert_eq!(tail.lines(), &["new"]);
+    }
+}

@@ -1,0 +1,232 @@
+//! The Home screen (SPEC §10, key `1`): the screens, and where one can run right now.
+//!
+//! One line per GPU type: the best region with quota now, from the cache (uncounted peek),
+//! in the catalog's region preference order; then one C3 line: the biggest private-pool
+//! machine any region can take and how many regions can build at all.
+
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+use super::{Reply, Screen, ScreenCtx};
+use crate::cache::{Cached, Freshness};
+use crate::catalog::{Limit, best_c3_machine};
+use crate::tui::keys::KeyHint;
+use crate::tui::theme::Theme;
+
+const KEYS: &[KeyHint] = &[
+    KeyHint::main("j/k", "select"),
+    KeyHint::main("Enter", "open"),
+];
+
+/// The Home screen's state: the selected row of the screens list.
+#[derive(Debug, Default)]
+pub struct Home {
+    selected: usize,
+}
+
+/// The answer for one GPU type across its regions (in preference order).
+fn gpu_line<'a>(name: &'a str, regions: &[String], cells: &[&Cached], theme: &Theme) -> Line<'a> {
+    let mut spans = vec![Span::styled(format!(" {name:<5} "), theme.title)];
+    let best = cells
+        .iter()
+        .position(|c| c.is_hit() && c.limit().is_some_and(Limit::is_positive))
+        .map(|i| (i, false))
+        .or_else(|| {
+            cells
+                .iter()
+                .position(|c| c.limit().is_some_and(Limit::is_positive))
+                .map(|i| (i, true))
+        });
+    match best {
+        Some((i, stale)) => {
+            let limit = cells[i].limit().unwrap_or(Limit::Finite(0));
+            let style = if stale {
+                theme.stale(theme.positive)
+            } else {
+                theme.positive
+            };
+            let unit = if limit == Limit::Finite(1) {
+                "GPU"
+            } else {
+                "GPUs"
+            };
+            spans.push(Span::styled(format!("{:<14}", regions[i]), style));
+            spans.push(Span::styled(
+                format!("{:>3} {unit:<4}", limit.to_string()),
+                style,
+            ));
+            if stale {
+                spans.push(Span::styled(" (stale)", theme.stale(theme.muted)));
+            }
+            let mut first = true;
+            for (j, c) in cells.iter().enumerate() {
+                let Some(other) = c.limit().filter(|l| j != i && l.is_positive()) else {
+                    continue;
+                };
+                spans.push(Span::styled(
+                    if first { "  also " } else { ", " },
+                    theme.muted,
+                ));
+                first = false;
+                spans.push(Span::styled(format!("{} {other}", regions[j]), theme.muted));
+            }
+        }
+        None => {
+            let unchecked = cells
+                .iter()
+                .filter(|c| c.entry.good.is_none() && c.entry.last_error.is_none())
+                .count();
+            let failed = cells
+                .iter()
+                .filter(|c| c.freshness == Freshness::Missing && c.entry.last_error.is_some())
+                .count();
+            if unchecked > 0 {
+                spans.push(Span::styled(
+                    format!(
+                        "…  checking ({}/{} regions so far)",
+                        cells.len() - unchecked,
+                        cells.len()
+                    ),
+                    theme.pending,
+                ));
+            } else if failed == cells.len() {
+                spans.push(Span::styled("!  every region failed", theme.failed));
+            } else {
+                spans.push(Span::styled("—  no quota in any region", theme.zero));
+            }
+            if unchecked == 0 && failed > 0 && failed < cells.len() {
+                spans.push(Span::styled(format!(" ({failed} failed)"), theme.failed));
+            }
+        }
+    }
+    Line::from(spans)
+}
+
+/// The C3 summary: the biggest machine and how many regions can build.
+fn c3_line<'a>(ctx: &ScreenCtx) -> Line<'a> {
+    let theme = &ctx.theme;
+    let c3 = ctx.c3_cached();
+    let mut spans = vec![Span::styled(" C3    ", theme.title)];
+    // The biggest machine tier; the first region in catalog order among equals.
+    let mut best: Option<(usize, Limit, &'static str)> = None; // (region index, vCPUs, machine)
+    let (mut can_build, mut pending, mut failed) = (0, 0, 0);
+    for (i, c) in c3.iter().enumerate() {
+        match (c.limit(), &c.entry.last_error) {
+            (None, None) => pending += 1,
+            (None, Some(_)) => failed += 1,
+            (Some(limit), _) => {
+                let Some(machine) = best_c3_machine(limit) else {
+                    continue;
+                };
+                can_build += 1;
+                let tier = |l: Limit| l.finite().map_or(176, |v| v.min(176)) / 44;
+                if best.is_none_or(|(_, b, _)| tier(limit) > tier(b)) {
+                    best = Some((i, limit, machine));
+                }
+            }
+        }
+    }
+    match best {
+        Some((i, _, machine)) => spans.push(Span::styled(
+            format!("{machine} in {}", ctx.catalog.c3_regions[i]),
+            theme.positive,
+        )),
+        None if pending == c3.len() => spans.push(Span::styled("…  checking", theme.pending)),
+        None => spans.push(Span::styled("—  no region has 44 vCPUs", theme.zero)),
+    }
+    spans.push(Span::styled(
+        format!(" · {can_build}/{} can build", c3.len()),
+        theme.muted,
+    ));
+    if pending > 0 {
+        spans.push(Span::styled(format!(" · {pending} pending"), theme.pending));
+    }
+    if failed > 0 {
+        spans.push(Span::styled(format!(" · {failed} failed"), theme.failed));
+    }
+    Line::from(spans)
+}
+
+impl Screen for Home {
+    fn title(&self) -> &'static str {
+        "Home"
+    }
+
+    fn summary(&self) -> &'static str {
+        "where you can run right now"
+    }
+
+    fn keys(&self) -> &'static [KeyHint] {
+        KEYS
+    }
+
+    fn on_key(&mut self, key: &KeyEvent, ctx: &mut ScreenCtx) -> Reply {
+        let n = ctx.screen_titles.len();
+        match key.code {
+            KeyCode::Char('j') | KeyCode::Down => {
+                self.selected = (self.selected + 1).min(n.saturating_sub(1));
+                Reply::Redraw
+            }
+            KeyCode::Char('k') | KeyCode::Up => {
+                self.selected = self.selected.saturating_sub(1);
+                Reply::Redraw
+            }
+            KeyCode::Enter => Reply::Open(self.selected),
+            _ => Reply::Ignored,
+        }
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, ctx: &ScreenCtx) {
+        let theme = &ctx.theme;
+        let n_screens = ctx.screen_titles.len() as u16;
+        let [screens, answers] =
+            Layout::vertical([Constraint::Length(n_screens + 2), Constraint::Min(0)]).areas(area);
+        let lines: Vec<Line> = ctx
+            .screen_titles
+            .iter()
+            .enumerate()
+            .map(|(i, (title, summary))| {
+                let marker = if i == self.selected { "›" } else { " " };
+                let style = if i == self.selected {
+                    theme.selected
+                } else {
+                    theme.title
+                };
+                Line::from(vec![
+                    Span::raw(format!(" {marker} ")),
+                    Span::styled(format!("{} {title:<7}", i + 1), style),
+                    Span::styled(format!("  {summary}"), theme.muted),
+                ])
+            })
+            .collect();
+        frame.render_widget(
+            Paragraph::new(lines)
+                .block(Block::bordered().title(Span::styled(" Screens ", theme.title))),
+            screens,
+        );
+
+        let regions = &ctx.catalog.gpu_regions;
+        let capacity = match ctx.catalog.capacity {
+            crate::catalog::Capacity::Spot => "spot",
+            crate::catalog::Capacity::OnDemand => "on-demand",
+        };
+        let mut lines = Vec::with_capacity(ctx.catalog.gpu_types.len() + 1);
+        let mut cells: Vec<&Cached> = Vec::with_capacity(regions.len());
+        for (ti, gpu) in ctx.catalog.gpu_types.iter().enumerate() {
+            cells.clear();
+            cells.extend((0..regions.len()).filter_map(|ri| ctx.gpu_cached(ti, ri)));
+            lines.push(gpu_line(gpu.name(), regions, &cells, theme));
+        }
+        lines.push(c3_line(ctx));
+        frame.render_widget(
+            Paragraph::new(lines).block(Block::bordered().title(Span::styled(
+                format!(" Where you can run now ({capacity}; best region by preference) "),
+                theme.title,
+            ))),
+            answers,
+        );
+    }
+}

@@ -1,0 +1,208 @@
+//! Toasts: short messages stacked at the bottom right, dismissed after 6 s (SPEC §10, k9s's
+//! flash messages). Times are on tokio's clock so tests can run them under a paused clock.
+
+use std::collections::VecDeque;
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::warmer::{BatchLevel, BatchReport};
+
+/// How long a toast stays: 6 s.
+pub const TOAST_TTL: Duration = Duration::from_secs(6);
+/// At most this many toasts are kept; the oldest goes first.
+pub const MAX_TOASTS: usize = 4;
+
+/// A toast's tone (its border style).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ToastLevel {
+    Ok,
+    Warn,
+    Error,
+}
+
+/// One toast.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Toast {
+    pub text: String,
+    pub level: ToastLevel,
+    /// When it disappears (tokio clock).
+    pub expires: Instant,
+}
+
+/// The stack of live toasts, oldest first.
+#[derive(Debug, Default)]
+pub struct Toasts {
+    items: VecDeque<Toast>,
+    /// Expiry times not yet handed to the event loop's timer.
+    new_deadlines: Vec<Instant>,
+}
+
+impl Toasts {
+    /// Show `text` from `now` for [`TOAST_TTL`].
+    pub fn push(&mut self, text: impl Into<String>, level: ToastLevel, now: Instant) {
+        let expires = now + TOAST_TTL;
+        if self.items.len() == MAX_TOASTS {
+            self.items.pop_front();
+        }
+        self.items.push_back(Toast {
+            text: text.into(),
+            level,
+            expires,
+        });
+        self.new_deadlines.push(expires);
+    }
+
+    /// Drop the toasts expired at `now`; true when any was dropped.
+    pub fn expire(&mut self, now: Instant) -> bool {
+        let before = self.items.len();
+        self.items.retain(|t| t.expires > now);
+        self.items.len() != before
+    }
+
+    /// Live toasts, oldest first.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Toast> {
+        self.items.iter()
+    }
+
+    /// Number of live toasts.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// True when no toast is shown.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Expiry times of toasts pushed since the last call, for the loop to wake at.
+    pub fn take_deadlines(&mut self) -> Vec<Instant> {
+        std::mem::take(&mut self.new_deadlines)
+    }
+}
+
+/// The toast for a slow batch (> 3000 ms, `BatchLevel::Slow`), if this one was.
+pub fn slow_batch_toast(report: &BatchReport) -> Option<String> {
+    (report.level == BatchLevel::Slow).then(|| {
+        format!(
+            "💀 Slow batch: {:.1}s (batch {} of cycle {})",
+            report.elapsed.as_secs_f64(),
+            report.batch,
+            report.cycle
+        )
+    })
+}
+
+/// ONE toast summarising a batch's failed checks, if any failed:
+/// `💥 2 checks failed: T4 us-east1 (rate limited), C3 us-east4 (timed out)`.
+pub fn failed_checks_toast(report: &BatchReport) -> Option<String> {
+    let failed: Vec<_> = report
+        .outcomes
+        .iter()
+        .filter_map(|o| o.result.as_ref().err().map(|e| (&o.check, e)))
+        .collect();
+    if failed.is_empty() {
+        return None;
+    }
+    let mut s = if failed.len() == 1 {
+        "💥 Check failed: ".to_string()
+    } else {
+        format!("💥 {} checks failed: ", failed.len())
+    };
+    for (i, (check, error)) in failed.iter().enumerate() {
+        if i > 0 {
+            s.push_str(", ");
+        }
+        let _ = write!(s, "{check} ({})", error.kind.describe());
+    }
+    Some(s)
+}
+
+/// A batch report for tests: batch `batch` of cycle 1 at positions `batch`/20 and
+/// `batch`/18, taking `elapsed_ms`, with these outcomes. The one place tests build a report.
+#[cfg(test)]
+pub(crate) fn report(
+    batch: usize,
+    elapsed_ms: u64,
+    outcomes: Vec<crate::warmer::CheckOutcome>,
+) -> BatchReport {
+    use crate::warmer::ListPos;
+    let elapsed = Duration::from_millis(elapsed_ms);
+    BatchReport {
+        cycle: 1,
+        batch,
+        gpu: Some(ListPos {
+            n: batch,
+            total: 20,
+        }),
+        c3: Some(ListPos {
+            n: batch,
+            total: 18,
+        }),
+        elapsed,
+        level: BatchLevel::of(elapsed),
+        outcomes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{Check, GpuType, Limit};
+    use crate::gcp::{ApiError, ErrorKind};
+    use crate::warmer::CheckOutcome;
+
+    #[tokio::test(start_paused = true)]
+    async fn toasts_expire_after_six_seconds_and_stack_is_bounded() {
+        let mut t = Toasts::default();
+        let now = Instant::now();
+        t.push("a", ToastLevel::Ok, now);
+        assert_eq!(t.take_deadlines(), vec![now + TOAST_TTL]);
+        assert!(t.take_deadlines().is_empty());
+        tokio::time::advance(Duration::from_secs(5)).await;
+        assert!(!t.expire(Instant::now()));
+        tokio::time::advance(Duration::from_secs(1)).await;
+        assert!(t.expire(Instant::now()));
+        assert!(t.is_empty());
+        for i in 0..MAX_TOASTS + 2 {
+            t.push(format!("{i}"), ToastLevel::Warn, Instant::now());
+        }
+        assert_eq!(t.len(), MAX_TOASTS);
+        assert_eq!(t.iter().next().map(|x| x.text.as_str()), Some("2"));
+    }
+
+    #[test]
+    fn one_toast_per_batch_names_every_failure() {
+        let report = report(
+            3,
+            3200,
+            vec![
+                CheckOutcome {
+                    check: Check::gpu(GpuType::T4, "us-west1"),
+                    result: Err(ApiError::new(ErrorKind::RateLimited, "slow down")),
+                    latency: Duration::from_millis(3200),
+                },
+                CheckOutcome {
+                    check: Check::c3("us-east4"),
+                    result: Err(ApiError::new(ErrorKind::Timeout, "late")),
+                    latency: Duration::from_millis(3200),
+                },
+            ],
+        );
+        assert_eq!(
+            failed_checks_toast(&report).as_deref(),
+            Some("💥 2 checks failed: T4 us-west1 (rate limited), C3 us-east4 (timed out)")
+        );
+        assert_eq!(
+            slow_batch_toast(&report).as_deref(),
+            Some("💀 Slow batch: 3.2s (batch 3 of cycle 1)")
+        );
+        let mut ok = report.clone();
+        ok.level = BatchLevel::Good;
+        ok.outcomes[0].result = Ok(Limit::Finite(1));
+        ok.outcomes.truncate(1);
+        assert_eq!(failed_checks_toast(&ok), None);
+        assert_eq!(slow_batch_toast(&ok), None);
+    }
+}

@@ -1,0 +1,250 @@
+//! Shared fixtures of the TUI tests: a warmer that is never started, a cache filled by hand
+//! (warm or cold), events and keys as the loop would deliver them, and the buffer as text.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
+use quota_tui::cache::QuotaCache;
+use quota_tui::catalog::{Capacity, Catalog, Check, GpuType, Limit};
+use quota_tui::gcp::{ApiError, ErrorKind, QuotaSource};
+use quota_tui::tui::app::{App, AppParts};
+use quota_tui::tui::event::Event;
+use quota_tui::tui::theme::Theme;
+use quota_tui::warmer::{
+    BatchLevel, BatchReport, CheckOutcome, ListPos, Warmer, WarmerConfig, WarmerEvent, WarmerHandle,
+};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+
+/// A source that is never asked (the warmer is not started).
+pub struct UnusedSource;
+
+#[async_trait]
+impl QuotaSource for UnusedSource {
+    async fn fetch(&self, _check: &Check, _capacity: Capacity) -> Result<Limit, ApiError> {
+        Err(ApiError::new(ErrorKind::Unavailable, "not in this test"))
+    }
+}
+
+/// GPU limits of the warm fixture: rows T4, L4, A100, H100, H200; columns the GPU regions.
+pub const GPU_LIMITS: [[i64; 4]; 5] = [
+    [16, 8, 4, 0],
+    [8, 0, 4, 2],
+    [0, 0, 2, 0],
+    [0, 1, 0, 0],
+    [0, 0, 0, 0],
+];
+
+/// C3 vCPU limits of the warm fixture, in catalog region order (-1 = unlimited).
+pub const C3_LIMITS: [i64; 18] = [
+    176, 88, 44, 24, 0, 176, 88, -1, 44, 24, 88, 176, 0, 44, 88, 24, 176, 88,
+];
+
+/// A warmer handle (never started) on a fresh cache with `ttl`.
+pub fn warmer(ttl: Duration) -> (WarmerHandle, Arc<QuotaCache>) {
+    let cache = Arc::new(QuotaCache::new(ttl));
+    let cfg = WarmerConfig {
+        ttl,
+        refresh: WarmerConfig::refresh_for(ttl),
+        ..WarmerConfig::default()
+    };
+    let warmer = Warmer::new(
+        cfg,
+        &Catalog::default(),
+        Arc::new(UnusedSource),
+        cache.clone(),
+    );
+    (warmer.handle(), cache)
+}
+
+/// Every check cached: values from `GPU_LIMITS` / `C3_LIMITS`; `C3 southamerica-east1`
+/// failed with no good value; `A100 us-central1` failed after a good value.
+pub fn fill_warm(cache: &QuotaCache) {
+    let catalog = Catalog::default();
+    for (i, check) in catalog.gpu_checks().iter().enumerate() {
+        let limit = Limit::Finite(GPU_LIMITS[i / 4][i % 4]);
+        cache.put_ok(check, limit, Duration::from_millis(300 + 37 * i as u64));
+    }
+    for (i, check) in catalog.c3_checks().iter().enumerate() {
+        if check.region == "southamerica-east1" {
+            cache.put_err(
+                check,
+                ApiError::new(
+                    ErrorKind::Permission,
+                    "Permission denied on resource project",
+                ),
+                Duration::from_millis(120),
+            );
+            continue;
+        }
+        let limit = match C3_LIMITS[i] {
+            -1 => Limit::Unlimited,
+            v => Limit::Finite(v),
+        };
+        cache.put_ok(check, limit, Duration::from_millis(410 + 53 * i as u64));
+    }
+    cache.put_err(
+        &Check::gpu(GpuType::A100, "us-central1"),
+        ApiError::new(ErrorKind::RateLimited, "Quota exceeded for reads"),
+        Duration::from_millis(2710),
+    );
+}
+
+/// A cold cache: the first batch landed (T4 us-central1 = 16, C3 us-central1 = 176) and the
+/// second batch's C3 check failed.
+pub fn fill_cold(cache: &QuotaCache) {
+    cache.put_ok(
+        &Check::gpu(GpuType::T4, "us-central1"),
+        Limit::Finite(16),
+        Duration::from_millis(812),
+    );
+    cache.put_ok(
+        &Check::c3("us-central1"),
+        Limit::Finite(176),
+        Duration::from_millis(1234),
+    );
+    cache.put_err(
+        &Check::c3("us-east1"),
+        ApiError::new(
+            ErrorKind::Permission,
+            "Permission denied on resource project demo",
+        ),
+        Duration::from_millis(95),
+    );
+}
+
+/// The app on `warmer` with `theme`, reading logs from `log_dir`.
+pub fn app(warmer: WarmerHandle, theme: Theme, log_dir: &Path) -> App {
+    App::new(AppParts {
+        title: "DEMO".to_string(),
+        demo: true,
+        catalog: Catalog::default(),
+        warmer,
+        log_dir: log_dir.to_path_buf(),
+        theme,
+    })
+}
+
+/// A key press as crossterm delivers it.
+pub fn key(code: KeyCode) -> Event {
+    Event::Crossterm(TermEvent::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+/// A character key press.
+pub fn ch(c: char) -> Event {
+    key(KeyCode::Char(c))
+}
+
+/// The warmer's first event.
+pub fn cycle_started() -> Event {
+    Event::Warmer(WarmerEvent::CycleStarted {
+        cycle: 1,
+        rewarm: false,
+        reason: "Timers initialized (2s batch, 30m TTL, re-warm every 24m)".into(),
+        total: 38,
+    })
+}
+
+/// A check landing with `limit` as the `done`-th of 38.
+pub fn landed(check: Check, limit: Limit, done: usize) -> Event {
+    Event::Warmer(WarmerEvent::CheckLanded {
+        outcome: CheckOutcome {
+            check,
+            result: Ok(limit),
+            latency: Duration::from_millis(800),
+        },
+        done,
+        total: 38,
+    })
+}
+
+/// The end of a cycle of 38 checks.
+pub fn cycle_complete() -> Event {
+    Event::Warmer(WarmerEvent::CycleComplete {
+        cycle: 1,
+        elapsed: Duration::from_millis(41_200),
+        gpu: ListPos { n: 20, total: 20 },
+        c3: ListPos { n: 18, total: 18 },
+        failed: 1,
+    })
+}
+
+/// A finished batch of cycle 1 (positions `batch`/20 and `batch`/18) taking `elapsed_ms`.
+/// The one place the integration tests build a `BatchReport`.
+pub fn batch_done(batch: usize, elapsed_ms: u64, outcomes: Vec<CheckOutcome>) -> Event {
+    let elapsed = Duration::from_millis(elapsed_ms);
+    Event::Warmer(WarmerEvent::BatchDone(BatchReport {
+        cycle: 1,
+        batch,
+        gpu: Some(ListPos {
+            n: batch,
+            total: 20,
+        }),
+        c3: Some(ListPos {
+            n: batch,
+            total: 18,
+        }),
+        elapsed,
+        level: BatchLevel::of(elapsed),
+        outcomes,
+    }))
+}
+
+/// Draw `app` on a `width`×`height` test terminal.
+pub fn draw(app: &App, width: u16, height: u16) -> Buffer {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
+    terminal.draw(|f| app.draw(f)).expect("draw");
+    terminal.backend().buffer().clone()
+}
+
+/// The buffer as text, one line per row, trailing spaces cut; the cells hidden behind a
+/// wide character (emoji) are skipped, so `🔥 Warming` reads as on a terminal.
+pub fn text(buf: &Buffer) -> String {
+    let width = buf.area.width as usize;
+    let mut out = String::new();
+    for row in buf.content.chunks(width.max(1)) {
+        let mut line = String::new();
+        let mut skip = 0usize;
+        for cell in row {
+            if skip == 0 {
+                line.push_str(cell.symbol());
+            }
+            let w = unicode_width(cell.symbol());
+            skip = skip.max(w).saturating_sub(1);
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn unicode_width(s: &str) -> usize {
+    use ratatui::text::Span;
+    Span::raw(s).width()
+}
+
+/// Position (x, y) of the first occurrence of `needle` in the buffer's rows (cell columns).
+pub fn find(buf: &Buffer, needle: &str) -> Option<(u16, u16)> {
+    let width = buf.area.width;
+    for y in 0..buf.area.height {
+        let row: Vec<&str> = (0..width).map(|x| buf[(x, y)].symbol()).collect();
+        for x in 0..width as usize {
+            let mut s = String::new();
+            for sym in &row[x..] {
+                s.push_str(sym);
+                if s.len() >= needle.len() {
+                    break;
+                }
+            }
+            if s.starts_with(needle) {
+                return Some((x as u16, y));
+            }
+        }
+    }
+    None
+}
