@@ -64,18 +64,33 @@ pub struct LogGuards {
     pub dir: PathBuf,
 }
 
-fn truncate_with_header(path: &Path, header: &str) -> io::Result<File> {
-    let mut f = File::create(path)?;
-    f.write_all(header.as_bytes())?;
-    f.flush()?;
+fn open_with_header(path: &Path, header: &str, start: LogStart) -> io::Result<File> {
+    let empty = std::fs::metadata(path)
+        .map(|m| m.len() == 0)
+        .unwrap_or(true);
+    if start == LogStart::Truncate || empty {
+        let mut f = File::create(path)?;
+        f.write_all(header.as_bytes())?;
+        f.flush()?;
+    }
     OpenOptions::new().append(true).open(path)
 }
 
-/// Create `dir`, truncate the two SPEC §8 logs with their headers, open `quota-tui.log`, and
-/// install the global tracing subscriber. Errors when the folder or files cannot be written
-/// (the message names the path).
-pub fn init(dir: &Path) -> anyhow::Result<LogGuards> {
-    let (warm, timing, app, guards) = open_writers(dir)?;
+/// How [`init`] opens the two SPEC §8 logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogStart {
+    /// Truncate them and write their headers: every start of the TUI or of `warm`.
+    Truncate,
+    /// Append (headers only if a file is new or empty): `launch`, `check`, which add entries
+    /// to a session without ending it.
+    Append,
+}
+
+/// Create `dir`, open the two SPEC §8 logs as `start` says, open `quota-tui.log`, and install
+/// the global tracing subscriber. Errors when the folder or files cannot be written (the
+/// message names the path).
+pub fn init(dir: &Path, start: LogStart) -> anyhow::Result<LogGuards> {
+    let (warm, timing, app, guards) = open_writers(dir, start)?;
     let app_filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     tracing_subscriber::registry()
         .with(
@@ -109,7 +124,7 @@ pub fn init(dir: &Path) -> anyhow::Result<LogGuards> {
 
 type Writers = (NonBlocking, NonBlocking, NonBlocking, Vec<WorkerGuard>);
 
-fn open_writers(dir: &Path) -> anyhow::Result<Writers> {
+fn open_writers(dir: &Path, start: LogStart) -> anyhow::Result<Writers> {
     std::fs::create_dir_all(dir).map_err(|e| {
         anyhow::anyhow!(
             "cannot create the log folder {}: {e}; pass --log-dir to use another",
@@ -124,10 +139,11 @@ fn open_writers(dir: &Path) -> anyhow::Result<Writers> {
         )
     };
     let wp = dir.join(WARM_LOG);
-    let warm = truncate_with_header(&wp, &warm_header(&started)).map_err(|e| open_err(&wp, e))?;
+    let warm =
+        open_with_header(&wp, &warm_header(&started), start).map_err(|e| open_err(&wp, e))?;
     let tp = dir.join(TIMING_LOG);
     let timing =
-        truncate_with_header(&tp, &timing_header(&started)).map_err(|e| open_err(&tp, e))?;
+        open_with_header(&tp, &timing_header(&started), start).map_err(|e| open_err(&tp, e))?;
     let ap = dir.join(APP_LOG);
     let app = OpenOptions::new()
         .create(true)

@@ -1,20 +1,26 @@
 //! quota-tui's entry point: parse arguments, resolve the configuration, run a subcommand or
 //! the TUI, and turn failures into the exit codes of SPEC §9.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
 use tokio_util::sync::CancellationToken;
 
-use quota_tui::backend;
+use quota_tui::backend::{self, Backend};
+use quota_tui::cache::QuotaCache;
 use quota_tui::catalog::Capacity;
-use quota_tui::cli::{Cli, Command};
-use quota_tui::commands::{check, warm};
+use quota_tui::cli::{Cli, Command, FakeKnobs};
+use quota_tui::commands::{check, launch, warm};
 use quota_tui::config::{self, Config};
 use quota_tui::exit::Failure;
 use quota_tui::fake_gcp::{self, FakeGcpConfig};
-use quota_tui::logs;
+use quota_tui::gcp::vertex::VertexClient;
+use quota_tui::logs::{self, LogStart, WarmLineFormatter, spawn_warm_log_writer};
+use quota_tui::tui::{self, TuiContext};
+use quota_tui::warmer::Warmer;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -25,11 +31,11 @@ fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("quota-tui: cannot start the async runtime: {e}");
-            return ExitCode::from(4);
+            return ExitCode::from(quota_tui::exit::API);
         }
     };
     let result = rt.block_on(run(cli));
-    // Do not wait on requests that never answer: the process ends now.
+    // Requests that never answer must not hold the process: it ends now.
     rt.shutdown_timeout(Duration::from_millis(100));
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -50,7 +56,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         seed,
     }) = &cli.command
     {
-        let knobs = quota_tui::cli::FakeKnobs {
+        let knobs = FakeKnobs {
             latency: *latency,
             error_rate: *error_rate,
             hang_rate: *hang_rate,
@@ -65,10 +71,12 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         None => run_tui(cfg).await,
         Some(Command::Warm { once, force, json }) => {
-            let _ = force; // a fresh process always starts its first cycle at once
+            // A fresh process has an empty cache and always starts its first cycle at once;
+            // `--force` is accepted for scripts written against the warm-now semantics.
+            let _ = force;
             cfg.warmer.once = once;
             let backend = backend::connect(&cfg).await?;
-            let _guards = init_logs(&cfg)?;
+            let _guards = init_logs(&cfg, LogStart::Truncate)?;
             let cancel = CancellationToken::new();
             warm::cancel_on_signals(cancel.clone());
             let stats = warm::run(
@@ -108,15 +116,72 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             println!("{out}");
             Ok(())
         }
-        Some(Command::Launch { .. }) => Err(Failure::usage("launch: not wired yet")),
+        Some(cmd @ Command::Launch { .. }) => {
+            let opts = launch::LaunchOptions::from_command(&cmd).expect("a launch command");
+            let backend = backend::connect(&cfg).await?;
+            let _guards = init_logs(&cfg, LogStart::Append)?;
+            let vertex = vertex_client(&backend)?;
+            let out = launch::run(
+                &opts,
+                &cfg.catalog,
+                backend.quota.clone(),
+                &vertex,
+                &backend.project,
+                None,
+            )
+            .await?;
+            print!("{out}");
+            Ok(())
+        }
         Some(Command::FakeGcp { .. }) => unreachable!("handled above"),
     }
 }
 
-fn init_logs(cfg: &Config) -> Result<logs::LogGuards, Failure> {
-    logs::init(&cfg.log_dir).map_err(|e| Failure::usage(e.to_string()))
+fn vertex_client(backend: &Backend) -> Result<VertexClient, Failure> {
+    VertexClient::new(backend.aiplatform_url.as_deref(), backend.tokens.clone())
+        .map_err(|e| Failure::usage(e.message))
 }
 
-async fn run_tui(_cfg: Config) -> Result<(), Failure> {
-    Err(Failure::usage("the dashboard is not wired yet"))
+fn init_logs(cfg: &Config, start: LogStart) -> Result<logs::LogGuards, Failure> {
+    logs::init(&cfg.log_dir, start).map_err(|e| Failure::usage(e.to_string()))
+}
+
+async fn run_tui(cfg: Config) -> Result<(), Failure> {
+    if !std::io::stdout().is_terminal() {
+        return Err(Failure::usage(
+            "the dashboard needs a terminal; in scripts use `quota-tui check --json` or `quota-tui warm`",
+        ));
+    }
+    let backend = backend::connect(&cfg).await?;
+    let guards = init_logs(&cfg, LogStart::Truncate)?;
+    let cache = Arc::new(QuotaCache::new(cfg.warmer.ttl));
+    let warmer = Warmer::new(
+        cfg.warmer.clone(),
+        &cfg.catalog,
+        backend.quota.clone(),
+        cache,
+    );
+    let log_writer = spawn_warm_log_writer(
+        warmer.subscribe(),
+        WarmLineFormatter::new(
+            cfg.catalog.gpu_checks().len(),
+            cfg.catalog.c3_checks().len(),
+        ),
+    );
+    let cancel = CancellationToken::new();
+    let (handle, task) = warmer.start(cancel.clone());
+    let result = tui::run(TuiContext {
+        title: backend.title(),
+        demo: backend.demo,
+        catalog: cfg.catalog.clone(),
+        warmer: handle,
+        log_dir: cfg.log_dir.clone(),
+        cancel: cancel.clone(),
+    })
+    .await;
+    cancel.cancel();
+    let _ = tokio::time::timeout(Duration::from_millis(700), task).await;
+    let _ = tokio::time::timeout(Duration::from_millis(200), log_writer).await;
+    drop(guards);
+    result.map_err(|e| Failure::api(format!("the dashboard failed: {e:#}")))
 }

@@ -132,6 +132,7 @@ pub(crate) fn report(
     BatchReport {
         cycle: 1,
         batch,
+        repair: false,
         gpu: Some(ListPos {
             n: batch,
             total: 20,

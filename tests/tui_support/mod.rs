@@ -181,6 +181,7 @@ pub fn batch_done(batch: usize, elapsed_ms: u64, outcomes: Vec<CheckOutcome>) ->
     Event::Warmer(WarmerEvent::BatchDone(BatchReport {
         cycle: 1,
         batch,
+        repair: false,
         gpu: Some(ListPos {
             n: batch,
             total: 20,
