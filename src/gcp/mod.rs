@@ -6,6 +6,7 @@ pub mod error;
 pub mod http;
 pub mod project;
 pub mod quota_metric;
+pub(crate) mod retry;
 pub mod serviceusage;
 pub mod vertex;
 

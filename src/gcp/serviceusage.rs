@@ -18,8 +18,8 @@ use super::http::{
 };
 use super::project::validate_project_id;
 use super::quota_metric::{ConsumerQuotaMetric, read_limit};
+use super::retry::{AttemptFailure, RetryEnd, with_retries};
 use crate::catalog::{Capacity, Check, Limit};
-use crate::cli::fmt_duration;
 
 /// Environment variable that overrides the Service Usage base URL (SPEC §4).
 pub const SERVICEUSAGE_URL_ENV: &str = "QUOTA_TUI_SERVICEUSAGE_URL";
@@ -62,7 +62,8 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    fn backoff(&self) -> impl Iterator<Item = Duration> {
+    /// The backoff delays: exponential from `min_delay` by `factor` up to `max_delay`, jittered.
+    pub(crate) fn backoff(&self) -> impl Iterator<Item = Duration> {
         ExponentialBuilder::new()
             .with_min_delay(self.min_delay)
             .with_max_delay(self.max_delay)
@@ -78,21 +79,6 @@ impl RetryPolicy {
 pub struct Fetched {
     pub limit: Limit,
     pub attempts: u32,
-}
-
-/// A failed attempt: the error and the server's `Retry-After`, if any.
-struct Failure {
-    error: ApiError,
-    retry_after: Option<Duration>,
-}
-
-impl From<ApiError> for Failure {
-    fn from(error: ApiError) -> Self {
-        Failure {
-            error,
-            retry_after: None,
-        }
-    }
 }
 
 /// The Service Usage client of one project. Implements [`QuotaSource`].
@@ -199,66 +185,14 @@ impl ServiceUsageClient {
         metric: &str,
     ) -> Result<(ConsumerQuotaMetric, u32), ApiError> {
         let url = self.metric_url(service, metric);
-        let deadline = Instant::now() + self.policy.deadline;
-        let mut backoff = self.policy.backoff();
-        let mut attempts = 0u32;
-        let mut renew_token = false;
-        let mut renewed = false;
-        let mut last_retryable: Option<ApiError> = None;
-        loop {
-            attempts += 1;
-            let attempt = self.attempt(&url, metric, attempts, renew_token);
-            let failure = match tokio::time::timeout_at(deadline, attempt).await {
-                Ok(Ok(body)) => return Ok((body, attempts)),
-                Ok(Err(failure)) => failure,
-                Err(_elapsed) => return Err(self.deadline_passed(last_retryable, attempts)),
-            };
-            renew_token = false;
-            let mut error = failure.error;
-            error.attempts = attempts;
-            if error.kind == ErrorKind::Auth && error.http_status == Some(401) && !renewed {
-                tracing::debug!(%url, "401: getting a new token and trying once more");
-                renew_token = true;
-                renewed = true;
-                continue;
-            }
-            if !error.kind.is_retryable() {
-                return Err(error);
-            }
-            let delay = backoff
-                .next()
-                .unwrap_or(self.policy.max_delay)
-                .max(failure.retry_after.unwrap_or_default());
-            if Instant::now() + delay >= deadline {
-                tracing::debug!(%url, attempts, "no time left in the deadline for a retry");
-                return Err(error);
-            }
-            tracing::debug!(%url, attempts, delay_ms = delay.as_millis() as u64, error = %error, "retrying");
-            last_retryable = Some(error);
-            tokio::time::sleep(delay).await;
-        }
-    }
-
-    /// The error when the deadline passes during attempt number `attempts`.
-    fn deadline_passed(&self, last_retryable: Option<ApiError>, attempts: u32) -> ApiError {
-        let deadline = fmt_duration(self.policy.deadline);
-        match last_retryable {
-            Some(mut e) => {
-                e.attempts = attempts;
-                e.message = format!(
-                    "{}; then no answer within the {deadline} deadline",
-                    e.message
-                );
-                e
-            }
-            None => ApiError {
-                attempts,
-                ..ApiError::new(
-                    ErrorKind::Timeout,
-                    format!("no answer within the {deadline} deadline"),
-                )
-            },
-        }
+        with_retries(
+            &self.policy,
+            &url,
+            |n, renew| self.attempt(&url, metric, n, renew),
+            |_| true, // a GET may always be sent again
+        )
+        .await
+        .map_err(RetryEnd::into_error)
     }
 
     /// One request: token, GET, classification of the answer.
@@ -268,7 +202,7 @@ impl ServiceUsageClient {
         metric: &str,
         attempt: u32,
         renew_token: bool,
-    ) -> Result<ConsumerQuotaMetric, Failure> {
+    ) -> Result<ConsumerQuotaMetric, AttemptFailure> {
         let token = if renew_token {
             self.tokens.fresh_token().await?
         } else {
@@ -282,13 +216,13 @@ impl ServiceUsageClient {
             .bearer_auth(token.expose())
             .send()
             .await
-            .map_err(|e| Failure::from(transport_error(&e)))?;
+            .map_err(|e| AttemptFailure::from(transport_error(&e)))?;
         let status = response.status();
         let retry_after = retry_after(response.headers());
         let body = response
             .bytes()
             .await
-            .map_err(|e| Failure::from(transport_error(&e)))?;
+            .map_err(|e| AttemptFailure::from(transport_error(&e)))?;
         tracing::debug!(
             %url,
             attempt,
@@ -297,9 +231,10 @@ impl ServiceUsageClient {
             "answer"
         );
         if !status.is_success() {
-            return Err(Failure {
+            return Err(AttemptFailure {
                 error: classify_google_error(status.as_u16(), &body),
                 retry_after,
+                nothing_made: true,
             });
         }
         let parsed: ConsumerQuotaMetric = serde_json::from_slice(&body).map_err(|e| {

@@ -10,20 +10,16 @@
 //! that was never opened. After a 500, 502, 504, a dropped connection or the deadline, the job
 //! may exist: the error says so and nothing is sent again, so a launch never makes two jobs.
 
-use std::time::Duration;
-
-use backon::{BackoffBuilder, ExponentialBuilder};
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use tokio::time::Instant;
 
 use super::auth::TokenSource;
 use super::error::{ApiError, ErrorKind};
 use super::http::{classify_google_error, http_client, retry_after, transport_error};
 use super::project::validate_project_id;
+use super::retry::{AttemptFailure, RetryEnd, with_retries};
 use super::serviceusage::RetryPolicy;
-use crate::cli::fmt_duration;
 
 /// Environment variable that overrides the Vertex AI base URL, one for all regions (SPEC §4).
 pub const AIPLATFORM_URL_ENV: &str = "QUOTA_TUI_AIPLATFORM_URL";
@@ -117,25 +113,6 @@ enum Replay {
     Idempotent,
     /// A create in `project`: only when Google certainly made nothing.
     CreateOnce { project: String },
-}
-
-/// A failed attempt: the error, the server's `Retry-After`, and whether Google certainly
-/// made nothing (so even a create may be sent again).
-struct Failure {
-    error: ApiError,
-    retry_after: Option<Duration>,
-    nothing_made: bool,
-}
-
-impl From<ApiError> for Failure {
-    /// A local failure before any request was sent (e.g. no token).
-    fn from(error: ApiError) -> Self {
-        Failure {
-            error,
-            retry_after: None,
-            nothing_made: true,
-        }
-    }
 }
 
 /// The Vertex AI client. Cheap to clone.
@@ -264,79 +241,17 @@ impl VertexClient {
         body: Option<&Value>,
         replay: &Replay,
     ) -> Result<CustomJob, ApiError> {
-        let deadline = Instant::now() + self.policy.deadline;
-        let mut backoff = ExponentialBuilder::new()
-            .with_min_delay(self.policy.min_delay)
-            .with_max_delay(self.policy.max_delay)
-            .with_factor(self.policy.factor)
-            .with_jitter()
-            .without_max_times()
-            .build();
-        let mut attempts = 0u32;
-        let mut renew_token = false;
-        let mut renewed = false;
-        let mut last_retryable: Option<ApiError> = None;
-        loop {
-            attempts += 1;
-            let attempt = self.attempt(method.clone(), url, body, attempts, renew_token);
-            let failure = match tokio::time::timeout_at(deadline, attempt).await {
-                Ok(Ok(job)) => return Ok(job),
-                Ok(Err(failure)) => failure,
-                Err(_elapsed) => {
-                    let e = self.deadline_passed(last_retryable, attempts);
-                    return Err(with_outcome_note(e, replay));
-                }
-            };
-            renew_token = false;
-            let mut error = failure.error;
-            error.attempts = attempts;
-            let may_replay = matches!(replay, Replay::Idempotent) || failure.nothing_made;
-            if error.kind == ErrorKind::Auth && error.http_status == Some(401) && !renewed {
-                tracing::debug!(%url, "401: getting a new token and trying once more");
-                renew_token = true;
-                renewed = true;
-                continue;
-            }
-            if !error.kind.is_retryable() || !may_replay {
-                return Err(if failure.nothing_made {
-                    error
-                } else {
-                    with_outcome_note(error, replay)
-                });
-            }
-            let delay = backoff
-                .next()
-                .unwrap_or(self.policy.max_delay)
-                .max(failure.retry_after.unwrap_or_default());
-            if Instant::now() + delay >= deadline {
-                tracing::debug!(%url, attempts, "no time left in the deadline for a retry");
-                return Err(error);
-            }
-            tracing::debug!(%url, attempts, delay_ms = delay.as_millis() as u64, error = %error, "retrying");
-            last_retryable = Some(error);
-            tokio::time::sleep(delay).await;
-        }
-    }
-
-    /// The error when the deadline passes during attempt number `attempts`.
-    fn deadline_passed(&self, last_retryable: Option<ApiError>, attempts: u32) -> ApiError {
-        let deadline = fmt_duration(self.policy.deadline);
-        match last_retryable {
-            Some(mut e) => {
-                e.attempts = attempts;
-                e.message = format!(
-                    "{}; then no answer within the {deadline} deadline",
-                    e.message
-                );
-                e
-            }
-            None => ApiError {
-                attempts,
-                ..ApiError::new(
-                    ErrorKind::Timeout,
-                    format!("no answer within the {deadline} deadline"),
-                )
-            },
+        let may_replay =
+            |f: &AttemptFailure| matches!(replay, Replay::Idempotent) || f.nothing_made;
+        let attempt = |n, renew| self.attempt(method.clone(), url, body, n, renew);
+        match with_retries(&self.policy, url, attempt, may_replay).await {
+            Ok((job, _attempts)) => Ok(job),
+            Err(RetryEnd::Deadline(e))
+            | Err(RetryEnd::Final {
+                error: e,
+                nothing_made: false,
+            }) => Err(with_outcome_note(e, replay)),
+            Err(end) => Err(end.into_error()),
         }
     }
 
@@ -348,7 +263,7 @@ impl VertexClient {
         body: Option<&Value>,
         attempt: u32,
         renew_token: bool,
-    ) -> Result<CustomJob, Failure> {
+    ) -> Result<CustomJob, AttemptFailure> {
         let token = if renew_token {
             self.tokens.fresh_token().await?
         } else {
@@ -359,14 +274,14 @@ impl VertexClient {
         if let Some(b) = body {
             request = request.json(b);
         }
-        let response = request.send().await.map_err(|e| Failure {
+        let response = request.send().await.map_err(|e| AttemptFailure {
             error: transport_error(&e),
             retry_after: None,
             nothing_made: e.is_connect(),
         })?;
         let status = response.status();
         let retry_after = retry_after(response.headers());
-        let bytes = response.bytes().await.map_err(|e| Failure {
+        let bytes = response.bytes().await.map_err(|e| AttemptFailure {
             error: transport_error(&e),
             retry_after: None,
             nothing_made: false,
@@ -377,13 +292,13 @@ impl VertexClient {
             let nothing_made = error.kind == ErrorKind::RateLimited
                 || matches!(status.as_u16(), 401 | 503)
                 || (status.is_client_error() && status.as_u16() != 408);
-            return Err(Failure {
+            return Err(AttemptFailure {
                 error,
                 retry_after,
                 nothing_made,
             });
         }
-        serde_json::from_slice::<CustomJob>(&bytes).map_err(|e| Failure {
+        serde_json::from_slice::<CustomJob>(&bytes).map_err(|e| AttemptFailure {
             error: ApiError::new(
                 ErrorKind::Parse,
                 format!("the answer is not a CustomJob: {e}"),
