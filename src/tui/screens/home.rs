@@ -163,6 +163,12 @@ impl Screen for Home {
         KEYS
     }
 
+    /// Opening Home is a load of its summaries: a counted cache read (SPEC §6 hits/misses).
+    fn on_enter(&mut self, ctx: &mut ScreenCtx) {
+        ctx.warmer.cache().read(&ctx.checks);
+        ctx.refresh();
+    }
+
     fn on_key(&mut self, key: &KeyEvent, ctx: &mut ScreenCtx) -> Reply {
         let n = ctx.screen_titles.len();
         match key.code {
