@@ -60,7 +60,10 @@ async fn create_then_get_walks_the_job_states() {
         .unwrap();
     let prefix = format!("projects/{DEMO_PROJECT}/locations/{region}/customJobs/");
     let id = created.name.strip_prefix(&prefix).expect(&created.name);
-    assert!(id.len() == 19 && id.bytes().all(|b| b.is_ascii_digit()), "{id}");
+    assert!(
+        id.len() == 19 && id.bytes().all(|b| b.is_ascii_digit()),
+        "{id}"
+    );
     assert_eq!(created.display_name, "train-1");
     assert_eq!(created.state, "JOB_STATE_QUEUED");
     let t = created.create_time.as_deref().unwrap();
@@ -149,8 +152,7 @@ async fn beyond_the_regions_quota_is_vertex_ais_429() {
     let region = region_where(cfg.seed, GpuType::H100, Capacity::Spot, 8, false);
     let limit = quota_limit(cfg.seed, &GpuType::H100.metric(Capacity::Spot), &region).unwrap();
     assert!(!limit.at_least(8), "{limit:?}");
-    let plan =
-        LaunchPlan::new(GpuType::H100, 8, Capacity::Spot, &region, "img", "big").unwrap();
+    let plan = LaunchPlan::new(GpuType::H100, 8, Capacity::Spot, &region, "img", "big").unwrap();
     let e = vertex
         .create_custom_job(DEMO_PROJECT, &region, &plan.custom_job_body())
         .await
@@ -222,6 +224,10 @@ async fn injected_faults_are_retried_and_never_make_two_jobs() {
         .unwrap_err();
     assert_eq!(e.kind, ErrorKind::Parse);
     assert!(e.message.contains("may have been created"), "{}", e.message);
-    assert_eq!(fake.stats().custom_jobs.len(), 1, "created once, not replayed");
+    assert_eq!(
+        fake.stats().custom_jobs.len(),
+        1,
+        "created once, not replayed"
+    );
     fake.shutdown().await.unwrap();
 }

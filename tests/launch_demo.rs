@@ -46,7 +46,9 @@ fn launch_on_the_demo_creates_and_reads_back_a_job() {
             .unwrap(),
         )
         .stdout(predicate::str::contains("State:   JOB_STATE_PENDING"))
-        .stdout(predicate::str::contains("Machine: n1-standard-4 (1 × NVIDIA_TESLA_T4, SPOT)"))
+        .stdout(predicate::str::contains(
+            "Machine: n1-standard-4 (1 × NVIDIA_TESLA_T4, SPOT)",
+        ))
         .stdout(predicate::str::contains(
             "Console: https://console.cloud.google.com/vertex-ai/locations/",
         ))
@@ -77,7 +79,9 @@ fn a_dry_run_prints_the_body_and_submits_nothing() {
         .timeout(std::time::Duration::from_secs(60))
         .assert()
         .success()
-        .stdout(predicate::str::contains("Dry run: nothing submitted. Would POST http://127.0.0.1:"))
+        .stdout(predicate::str::contains(
+            "Dry run: nothing submitted. Would POST http://127.0.0.1:",
+        ))
         .stdout(predicate::str::contains("\"imageUri\": \"gcr.io/x/y:1\""))
         .stdout(predicate::str::contains("\"displayName\": \"dry-1\""))
         .stdout(predicate::str::contains("\"strategy\": \"SPOT\""))

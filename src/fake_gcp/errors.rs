@@ -78,7 +78,10 @@ pub(crate) fn rate_limited_with(message: &str) -> Response {
 pub(crate) fn invalid_argument(violations: &[(String, String)]) -> Response {
     let mut message = String::from("List of found errors:");
     for (i, (field, description)) in violations.iter().enumerate() {
-        message.push_str(&format!("\t{}.Field: {field}; Message: {description}", i + 1));
+        message.push_str(&format!(
+            "\t{}.Field: {field}; Message: {description}",
+            i + 1
+        ));
     }
     message.push('\t');
     let field_violations: Vec<_> = violations

@@ -140,7 +140,10 @@ pub(crate) fn validate_custom_job(body: &Value) -> Result<JobShape, Vec<(String,
             if gpu.is_none() {
                 violation(
                     &format!("{p}.machine_spec.accelerator_type"),
-                    format!("Invalid accelerator type {}.", accel.unwrap_or(&Value::Null)),
+                    format!(
+                        "Invalid accelerator type {}.",
+                        accel.unwrap_or(&Value::Null)
+                    ),
                 );
             }
             let count = machine
@@ -173,8 +176,7 @@ pub(crate) fn validate_custom_job(body: &Value) -> Result<JobShape, Vec<(String,
                     "Replica count must be a positive integer.".to_string(),
                 );
             }
-            if non_empty_str(pool.get("containerSpec").and_then(|c| c.get("imageUri"))).is_none()
-            {
+            if non_empty_str(pool.get("containerSpec").and_then(|c| c.get("imageUri"))).is_none() {
                 violation(&format!("{p}.container_spec.image_uri"), required.clone());
             }
         }
@@ -221,31 +223,46 @@ fn malformed(name: &str) -> Response {
         .into_response()
 }
 
-/// Bearer, latency and injected faults shared by both routes: `Err` is the answer to send
-/// instead; `Ok(true)` means "answer with a cut-off body".
-async fn gate(state: &FakeState, headers: &HeaderMap) -> Result<bool, Response> {
+/// What to do with a request once its bearer, latency and injected fault are known.
+enum Gate {
+    /// Send this answer instead (401, 503, 429).
+    Refuse(Response),
+    /// Do the work and answer normally.
+    Answer,
+    /// Do the work, then answer with a cut-off body.
+    CutBody,
+}
+
+/// Bearer, latency and injected faults shared by both routes.
+async fn gate(state: &FakeState, headers: &HeaderMap) -> Gate {
     if !has_bearer(headers) {
-        return Err(errors::unauthenticated());
+        return Gate::Refuse(errors::unauthenticated());
     }
     match state.delay().await {
-        None | Some(Fault::Unavailable | Fault::Hang) => Err(errors::unavailable()),
-        Some(Fault::RateLimited) => Err(errors::rate_limited_with(
+        None | Some(Fault::Unavailable | Fault::Hang) => Gate::Refuse(errors::unavailable()),
+        Some(Fault::RateLimited) => Gate::Refuse(errors::rate_limited_with(
             "Quota exceeded for quota metric 'Resource management (CRUD) requests' and limit \
              'Resource management (CRUD) requests per minute per region' of service \
              'aiplatform.googleapis.com'.",
         )),
-        Some(Fault::Malformed) => Ok(true),
-        Some(Fault::None) => Ok(false),
+        Some(Fault::Malformed) => Gate::CutBody,
+        Some(Fault::None) => Gate::Answer,
     }
 }
 
-/// 404 unless `project` and `region` could name a Vertex AI location.
-fn check_location(project: &str, region: &str) -> Result<(), Response> {
-    validate_project_id(project)
-        .map_err(|_| errors::not_found(&format!("Project '{project}' was not found.")))?;
-    validate_region(region).map_err(|_| {
-        errors::not_found(&format!("Location '{region}' is not supported by Vertex AI."))
-    })
+/// A 404 unless `project` and `region` could name a Vertex AI location.
+fn location_error(project: &str, region: &str) -> Option<Response> {
+    if validate_project_id(project).is_err() {
+        return Some(errors::not_found(&format!(
+            "Project '{project}' was not found."
+        )));
+    }
+    if validate_region(region).is_err() {
+        return Some(errors::not_found(&format!(
+            "Location '{region}' is not supported by Vertex AI."
+        )));
+    }
+    None
 }
 
 async fn create_custom_job(
@@ -255,10 +272,11 @@ async fn create_custom_job(
     body: Bytes,
 ) -> Response {
     let cut = match gate(&state, &headers).await {
-        Ok(cut) => cut,
-        Err(answer) => return answer,
+        Gate::Refuse(answer) => return answer,
+        Gate::Answer => false,
+        Gate::CutBody => true,
     };
-    if let Err(answer) = check_location(&project, &region) {
+    if let Some(answer) = location_error(&project, &region) {
         return answer;
     }
     let body: Value = match serde_json::from_slice(&body) {
@@ -319,10 +337,11 @@ async fn get_custom_job(
     headers: HeaderMap,
 ) -> Response {
     let cut = match gate(&state, &headers).await {
-        Ok(cut) => cut,
-        Err(answer) => return answer,
+        Gate::Refuse(answer) => return answer,
+        Gate::Answer => false,
+        Gate::CutBody => true,
     };
-    if let Err(answer) = check_location(&project, &region) {
+    if let Some(answer) = location_error(&project, &region) {
         return answer;
     }
     let name = format!("projects/{project}/locations/{region}/customJobs/{id}");
