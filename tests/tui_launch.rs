@@ -491,3 +491,32 @@ async fn check_and_submit_against_the_embedded_fake_gcp() {
     );
     fake.shutdown().await.unwrap();
 }
+
+#[tokio::test(start_paused = true)]
+async fn no_color_launch_screen_has_no_colour_and_keeps_its_marks() {
+    let logs = tempfile::tempdir().unwrap();
+    let (handle, _cache) = warmer(DEFAULT_TTL);
+    let clients = LaunchClients {
+        vertex: idle_vertex(),
+        ..unused_launch_clients()
+    };
+    let (mut app, rx) = app_with_queue(handle, Theme::no_color(), logs.path(), clients);
+    drop(rx);
+    app.handle_event(ch('3'));
+    fill_l4_x4(&mut app);
+    app.handle_event(Event::Launch(LaunchEvent::Checked(l4_check())));
+    app.handle_event(ch('s'));
+    app.handle_event(ch('y'));
+    app.handle_event(Event::Launch(LaunchEvent::Submitted(Err(quota_exceeded()))));
+    let buf = draw(&app, 120, 40);
+    for cell in &buf.content {
+        assert_eq!(cell.fg, ratatui::style::Color::Reset, "{cell:?}");
+        assert_eq!(cell.bg, ratatui::style::Color::Reset, "{cell:?}");
+    }
+    let s = text(&buf);
+    assert!(
+        s.contains("▶✓ us-west1") && s.contains(" ✗ us-east1"),
+        "{s}"
+    );
+    assert!(s.contains("Submission failed · rate limited"), "{s}");
+}

@@ -62,7 +62,7 @@ const CONFIRM_KEYS: &[KeyHint] = &[
 
 /// Where the fresh check stands.
 #[derive(Debug, Clone, Default)]
-pub enum CheckState {
+enum CheckState {
     /// None run yet.
     #[default]
     Idle,
@@ -79,7 +79,7 @@ pub enum CheckState {
 
 /// Where the submission stands.
 #[derive(Debug, Clone, Default)]
-pub enum Outcome {
+enum Outcome {
     #[default]
     None,
     /// `d`: the request that `s` would send.
@@ -124,21 +124,6 @@ fn capacity_word(c: Capacity) -> &'static str {
 }
 
 impl Launch {
-    /// The form (read).
-    pub fn form(&self) -> &Form {
-        &self.form
-    }
-
-    /// The fresh check's state (read).
-    pub fn check_state(&self) -> &CheckState {
-        &self.check
-    }
-
-    /// The submission's state (read).
-    pub fn outcome(&self) -> &Outcome {
-        &self.outcome
-    }
-
     /// The last check's ranking for the form's count, when that check was of the form's GPU
     /// type and capacity.
     fn ranking(&self) -> Option<(&FreshCheck, Vec<RankedRegion>)> {
