@@ -90,7 +90,8 @@ async fn main() -> anyhow::Result<()> {
         latency,
         rng: Mutex::new(StdRng::seed_from_u64(7)),
     };
-    let warmer = Warmer::new(cfg, &catalog, Arc::new(source), cache);
+    let source: Arc<dyn QuotaSource> = Arc::new(source);
+    let warmer = Warmer::new(cfg, &catalog, source.clone(), cache);
     let writer = logs::spawn_warm_log_writer(
         warmer.subscribe(),
         WarmLineFormatter::new(catalog.gpu_checks().len(), catalog.c3_checks().len()),
@@ -104,6 +105,11 @@ async fn main() -> anyhow::Result<()> {
         warmer: handle,
         log_dir,
         cancel: cancel.clone(),
+        // The Launch screen checks against the same fake; there is no Vertex AI here (the
+        // real binary's demo mode has one).
+        project: "quota-tui-demo".to_string(),
+        quota: source,
+        vertex: None,
     })
     .await;
     cancel.cancel();

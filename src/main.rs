@@ -168,6 +168,18 @@ async fn run_tui(cfg: Config) -> Result<(), Failure> {
             cfg.catalog.c3_checks().len(),
         ),
     );
+    // The dashboard runs without a Vertex AI client (the Launch screen says so) rather
+    // than not at all.
+    let vertex = match vertex_client(&backend) {
+        Ok(v) => Some(Arc::new(v)),
+        Err(e) => {
+            tracing::warn!(
+                "no Vertex AI client, the Launch screen cannot submit: {}",
+                e.message
+            );
+            None
+        }
+    };
     let cancel = CancellationToken::new();
     let (handle, task) = warmer.start(cancel.clone());
     let result = tui::run(TuiContext {
@@ -177,6 +189,9 @@ async fn run_tui(cfg: Config) -> Result<(), Failure> {
         warmer: handle,
         log_dir: cfg.log_dir.clone(),
         cancel: cancel.clone(),
+        project: backend.project.clone(),
+        quota: backend.quota.clone(),
+        vertex,
     })
     .await;
     cancel.cancel();

@@ -73,7 +73,7 @@ async fn keys_switch_screens_and_status_counts() {
     app.handle_event(key(KeyCode::BackTab));
     assert_eq!(app.current_title(), "Logs", "Shift-Tab wraps");
     app.handle_event(ch('3'));
-    assert!(screen_text(&app).contains("Launch is coming"));
+    assert!(screen_text(&app).contains("Launch a Vertex AI training job"));
     assert_eq!(app.handle_event(ch('9')), Action::None, "no screen 9");
 
     app.handle_event(ch('?'));

@@ -54,14 +54,51 @@ pub(crate) fn not_found(message: &str) -> Response {
 
 /// 429 `RESOURCE_EXHAUSTED` with `Retry-After: 1`, as Service Usage's read quota sends it.
 pub(crate) fn rate_limited() -> Response {
+    rate_limited_with(
+        "Quota exceeded for quota metric 'Read requests' and limit 'Read requests per minute' \
+         of service 'serviceusage.googleapis.com'.",
+    )
+}
+
+/// 429 `RESOURCE_EXHAUSTED` with `Retry-After: 1` and Google's `message` (e.g. Vertex AI's
+/// "The following quota metrics exceed quota limits: ...").
+pub(crate) fn rate_limited_with(message: &str) -> Response {
     retry_after_1(google_error(
         StatusCode::TOO_MANY_REQUESTS,
         "RESOURCE_EXHAUSTED",
-        "Quota exceeded for quota metric 'Read requests' and limit 'Read requests per minute' \
-         of service 'serviceusage.googleapis.com'.",
+        message,
         "rateLimitExceeded",
         "RATE_LIMIT_EXCEEDED",
     ))
+}
+
+/// 400 `INVALID_ARGUMENT` for a request body that breaks the API's rules: Google's message
+/// lists every violation (`List of found errors:\t1.Field: f; Message: m\t`) and a
+/// `google.rpc.BadRequest` detail carries them as `fieldViolations` (`field`, `description`).
+pub(crate) fn invalid_argument(violations: &[(String, String)]) -> Response {
+    let mut message = String::from("List of found errors:");
+    for (i, (field, description)) in violations.iter().enumerate() {
+        message.push_str(&format!(
+            "\t{}.Field: {field}; Message: {description}",
+            i + 1
+        ));
+    }
+    message.push('\t');
+    let field_violations: Vec<_> = violations
+        .iter()
+        .map(|(field, description)| json!({"field": field, "description": description}))
+        .collect();
+    let body = json!({"error": {
+        "code": 400,
+        "message": message,
+        "status": "INVALID_ARGUMENT",
+        "errors": [{"message": message, "domain": "global", "reason": "badRequest"}],
+        "details": [{
+            "@type": "type.googleapis.com/google.rpc.BadRequest",
+            "fieldViolations": field_violations,
+        }],
+    }});
+    (StatusCode::BAD_REQUEST, Json(body)).into_response()
 }
 
 /// 503 `UNAVAILABLE` with `Retry-After: 1`.

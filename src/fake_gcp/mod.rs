@@ -1,15 +1,17 @@
 //! The embedded fake GCP (SPEC §5): a loopback axum server that speaks the Service Usage
-//! `consumerQuotaMetrics.get` of SPEC §4 with seeded, plausible quotas, realistic latency
-//! and a few 503/429s, so demo mode and tests run the real client code path.
+//! `consumerQuotaMetrics.get` of SPEC §4 with seeded, plausible quotas, and Vertex AI
+//! `customJobs.create` / `customJobs.get` with jobs kept in memory, both with realistic
+//! latency and a few 503/429s, so demo mode and tests run the real client code path.
 //!
-//! Routes are composed in [`router`] from per-API files sharing one [`FakeState`]; the
-//! Vertex AI `customJobs` routes are meant to live in `vertex.rs` beside this file.
+//! Routes are composed in [`router`] from per-API files (`serviceusage.rs`, `vertex.rs`)
+//! sharing one [`FakeState`].
 
 mod config;
 mod errors;
 mod quotas;
 mod serviceusage;
 mod state;
+mod vertex;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -38,6 +40,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 pub(crate) fn router(state: Arc<FakeState>) -> Router {
     Router::new()
         .merge(serviceusage::routes())
+        .merge(vertex::routes())
         .fallback(unknown_route)
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -115,8 +118,9 @@ impl FakeGcp {
         self.state.cfg
     }
 
-    /// Request statistics so far: total requests, most in flight at once, and each
-    /// Service Usage request (service, metric, whether it had a bearer token) in order.
+    /// Request statistics so far: total requests, most in flight at once, each Service
+    /// Usage request (service, metric, whether it had a bearer token) in order, and the
+    /// names of the CustomJobs created.
     pub fn stats(&self) -> FakeStats {
         self.state.stats()
     }

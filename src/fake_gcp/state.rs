@@ -10,6 +10,7 @@ use rand_chacha::ChaCha8Rng;
 use tokio_util::sync::CancellationToken;
 
 use super::FakeGcpConfig;
+use super::vertex::CustomJobs;
 
 /// One Service Usage request the fake received.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +32,9 @@ pub struct FakeStats {
     pub max_in_flight: usize,
     /// Service Usage `consumerQuotaMetrics.get` requests, in arrival order.
     pub requests: Vec<RecordedRequest>,
+    /// Names of the Vertex AI CustomJobs created (`projects/P/locations/R/customJobs/ID`),
+    /// in order.
+    pub custom_jobs: Vec<String>,
 }
 
 /// What to do with one request after its latency.
@@ -55,6 +59,8 @@ pub(crate) struct FakeState {
     rng: Mutex<ChaCha8Rng>,
     stats: Mutex<FakeStats>,
     in_flight: AtomicUsize,
+    /// The Vertex AI CustomJobs made so far.
+    pub(crate) jobs: Mutex<CustomJobs>,
 }
 
 /// Counts a request in flight until dropped (also when the request is abandoned).
@@ -74,6 +80,7 @@ impl FakeState {
             rng: Mutex::new(ChaCha8Rng::seed_from_u64(cfg.seed)),
             stats: Mutex::new(FakeStats::default()),
             in_flight: AtomicUsize::new(0),
+            jobs: Mutex::new(CustomJobs::new(cfg.seed)),
         }
     }
 
@@ -93,6 +100,15 @@ impl FakeState {
             .expect("stats lock")
             .requests
             .push(request);
+    }
+
+    /// Record a created CustomJob by name.
+    pub(crate) fn record_job(&self, name: String) {
+        self.stats
+            .lock()
+            .expect("stats lock")
+            .custom_jobs
+            .push(name);
     }
 
     /// A copy of the statistics so far.

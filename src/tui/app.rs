@@ -11,10 +11,12 @@ use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Tabs};
+use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::event::Event;
 use super::keys::{GLOBAL_KEYS, KeyHint, is_ctrl_c};
+use super::screens::launch::{LaunchClients, LaunchEvent};
 use super::screens::{Reply, Screen, ScreenCtx, screen_table};
 use super::status::WarmStatus;
 use super::theme::Theme;
@@ -38,6 +40,11 @@ pub struct AppParts {
     /// Folder of `cache_warm.log`.
     pub log_dir: PathBuf,
     pub theme: Theme,
+    /// The project and clients of the Launch screen.
+    pub launch: LaunchClients,
+    /// Sender of the event queue the app is fed from: spawned tasks (the Launch screen's
+    /// fresh check and submission) report back on it as [`Event::Launch`].
+    pub events: mpsc::Sender<Event>,
 }
 
 /// What the loop should do after an event.
@@ -84,6 +91,8 @@ impl App {
             status,
             toasts: Default::default(),
             screen_titles,
+            launch: parts.launch,
+            events: parts.events,
         };
         ctx.refresh();
         let mut app = App {
@@ -189,6 +198,7 @@ impl App {
                 }
             }
             Event::Warmer(ev) => self.on_warmer(ev),
+            Event::Launch(ev) => self.on_launch(ev),
             Event::WarmerLagged(n) => {
                 tracing::warn!("the UI missed {n} warmer events; resyncing");
                 let level = self.ctx.status.level;
@@ -266,6 +276,22 @@ impl App {
         } else {
             Action::None
         }
+    }
+
+    /// A Launch task ended: every screen may take it; when the one shown did not, a toast
+    /// says what happened.
+    fn on_launch(&mut self, ev: LaunchEvent) -> Action {
+        let mut shown = false;
+        for (i, screen) in self.screens.iter_mut().enumerate() {
+            if screen.on_launch(&ev, &mut self.ctx) && i == self.current {
+                shown = true;
+            }
+        }
+        if !shown {
+            let (text, level) = ev.toast();
+            self.ctx.toast(text, level);
+        }
+        Action::Redraw
     }
 
     fn on_key(&mut self, key: &KeyEvent) -> Action {
@@ -382,11 +408,14 @@ impl App {
     }
 
     fn draw_footer(&self, frame: &mut Frame, area: Rect) {
-        let hints = self.screens[self.current]
-            .keys()
-            .iter()
-            .chain(GLOBAL_KEYS)
-            .filter(|h| h.footer);
+        let screen = &self.screens[self.current];
+        // While a field takes every key, `q` and `?` type: their hints would mislead.
+        let globals = if screen.typing() {
+            &[][..]
+        } else {
+            GLOBAL_KEYS
+        };
+        let hints = screen.keys().iter().chain(globals).filter(|h| h.footer);
         frame.render_widget(
             Paragraph::new(Line::from(Self::hint_spans(hints, &self.ctx.theme))),
             area,

@@ -3,7 +3,7 @@
 //!
 //! [`spawn_event_pump`] `select!`s over crossterm's `EventStream`, the warmer's broadcast
 //! receiver, a 1 s clock (ages and the re-warm countdown only) and cancellation, and forwards
-//! everything on one tokio mpsc channel. It ends when the receiver is dropped
+//! everything on one tokio mpsc channel (the Launch screen's tasks send on it too). It ends when the receiver is dropped
 //! (`sender.closed()`). Only the UI loop changes UI state.
 
 use std::time::Duration;
@@ -15,6 +15,7 @@ use tokio::task::JoinHandle;
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
+use super::screens::launch::LaunchEvent;
 use crate::warmer::WarmerEvent;
 
 /// Period of the age clock.
@@ -33,6 +34,8 @@ pub enum Event {
     WarmerLagged(u64),
     /// A toast's display time ran out (the deadline it was scheduled for).
     ToastExpiry(Instant),
+    /// A Launch screen task (fresh check, submission) ended.
+    Launch(LaunchEvent),
     /// Quit: a signal (SIGTERM, SIGHUP, SIGINT) or someone cancelled the session.
     Quit,
 }

@@ -33,9 +33,12 @@ use tokio::sync::{broadcast, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use crate::catalog::Catalog;
+use crate::gcp::QuotaSource;
+use crate::gcp::vertex::VertexClient;
 use crate::warmer::{WarmerEvent, WarmerHandle};
 use app::{Action, App, AppParts};
 use event::{Event, spawn_event_pump, spawn_signal_listener};
+use screens::launch::LaunchClients;
 use theme::Theme;
 
 /// Everything the TUI needs from `main`.
@@ -50,6 +53,12 @@ pub struct TuiContext {
     pub log_dir: PathBuf,
     /// Cancelled by the TUI when it quits; if someone else cancels it, the TUI quits too.
     pub cancel: CancellationToken,
+    /// The project ID the Launch screen submits to (the demo's own in demo mode).
+    pub project: String,
+    /// Answers the Launch screen's fresh checks (the Service Usage client; never the cache).
+    pub quota: Arc<dyn QuotaSource>,
+    /// Submits the Launch screen's CustomJobs; `None` when no Vertex AI client could be made.
+    pub vertex: Option<Arc<VertexClient>>,
 }
 
 /// Run the TUI until the user quits, a signal (SIGTERM, SIGHUP, SIGINT) arrives or
@@ -65,9 +74,13 @@ pub async fn run(ctx: TuiContext) -> anyhow::Result<()> {
         warmer,
         log_dir,
         cancel,
+        project,
+        quota,
+        vertex,
     } = ctx;
     // Subscribe before reading the progress so no event falls between the two.
     let warmer_rx = warmer.subscribe();
+    let (tx, rx) = mpsc::channel(256);
     let mut app = App::new(AppParts {
         title,
         demo,
@@ -75,8 +88,14 @@ pub async fn run(ctx: TuiContext) -> anyhow::Result<()> {
         warmer,
         log_dir,
         theme: Theme::from_env(),
+        launch: LaunchClients {
+            project,
+            quota,
+            vertex,
+        },
+        events: tx.clone(),
     });
-    let result = run_in_terminal(&mut app, warmer_rx, &cancel).await;
+    let result = run_in_terminal(&mut app, warmer_rx, tx, rx, &cancel).await;
     cancel.cancel();
     if let Err(e) = &result {
         tracing::error!("the TUI ended with an error: {e:#}");
@@ -87,11 +106,12 @@ pub async fn run(ctx: TuiContext) -> anyhow::Result<()> {
 async fn run_in_terminal(
     app: &mut App,
     warmer_rx: broadcast::Receiver<WarmerEvent>,
+    tx: mpsc::Sender<Event>,
+    mut rx: mpsc::Receiver<Event>,
     cancel: &CancellationToken,
 ) -> anyhow::Result<()> {
     let hook = PanicHook::install(cancel.clone());
     let mut term = TerminalGuard::enter().context("cannot set up the terminal")?;
-    let (tx, mut rx) = mpsc::channel(256);
     let pump = spawn_event_pump(tx.clone(), warmer_rx, cancel.clone());
     // On an early return the guard restores the terminal and the pump ends with `rx`.
     let signals =

@@ -13,6 +13,7 @@ use quota_tui::catalog::{Capacity, Catalog, Check, GpuType, Limit};
 use quota_tui::gcp::{ApiError, ErrorKind, QuotaSource};
 use quota_tui::tui::app::{App, AppParts};
 use quota_tui::tui::event::Event;
+use quota_tui::tui::screens::launch::LaunchClients;
 use quota_tui::tui::theme::Theme;
 use quota_tui::warmer::{
     BatchLevel, BatchReport, CheckOutcome, ListPos, Warmer, WarmerConfig, WarmerEvent, WarmerHandle,
@@ -118,16 +119,42 @@ pub fn fill_cold(cache: &QuotaCache) {
     );
 }
 
-/// The app on `warmer` with `theme`, reading logs from `log_dir`.
+/// Launch clients that are never asked: a quota source that fails, no Vertex AI client.
+pub fn unused_launch_clients() -> LaunchClients {
+    LaunchClients {
+        project: "quota-tui-demo".to_string(),
+        quota: Arc::new(UnusedSource),
+        vertex: None,
+    }
+}
+
+/// The app on `warmer` with `theme`, reading logs from `log_dir`, with launch clients that
+/// are never asked. Its event queue's receiver is dropped: what tasks would send is lost
+/// (use [`app_with_queue`] to receive it).
 pub fn app(warmer: WarmerHandle, theme: Theme, log_dir: &Path) -> App {
-    App::new(AppParts {
+    app_with_queue(warmer, theme, log_dir, unused_launch_clients()).0
+}
+
+/// The app with `launch` clients, and the receiver of its event queue: what its tasks send
+/// (e.g. `Event::Launch`) arrives there, for the test to hand to `App::handle_event`.
+pub fn app_with_queue(
+    warmer: WarmerHandle,
+    theme: Theme,
+    log_dir: &Path,
+    launch: LaunchClients,
+) -> (App, tokio::sync::mpsc::Receiver<Event>) {
+    let (tx, rx) = tokio::sync::mpsc::channel(64);
+    let app = App::new(AppParts {
         title: "DEMO".to_string(),
         demo: true,
         catalog: Catalog::default(),
         warmer,
         log_dir: log_dir.to_path_buf(),
         theme,
-    })
+        launch,
+        events: tx,
+    });
+    (app, rx)
 }
 
 /// A key press as crossterm delivers it.

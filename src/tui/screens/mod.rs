@@ -3,8 +3,9 @@
 //! A screen is a type implementing [`Screen`]; [`screen_table`] lists them in the order of
 //! their digit keys (`1` Home, `2` Infra, ...). Adding a screen is one new file here and one
 //! line in the table. Screens keep their own state (scroll positions, a log tail); what they
-//! share — catalog, warmer handle, the cache as last peeked, statistics, toasts — is the
-//! [`ScreenCtx`], owned by the `App` and changed only by the UI loop.
+//! share — catalog, warmer handle, the cache as last peeked, statistics, toasts, the launch
+//! clients and the sender of the app's event queue — is the [`ScreenCtx`], owned by the
+//! `App` and changed only by the UI loop.
 
 pub mod cache;
 pub mod home;
@@ -18,8 +19,10 @@ use std::time::Duration;
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use super::event::Event;
 use super::keys::KeyHint;
 use super::status::WarmStatus;
 use super::theme::Theme;
@@ -27,6 +30,7 @@ use super::toast::{ToastLevel, Toasts};
 use crate::cache::Cached;
 use crate::catalog::{Catalog, Check};
 use crate::warmer::{StatsSnapshot, WarmNow, WarmerEvent, WarmerHandle};
+use launch::{LaunchClients, LaunchEvent};
 
 /// What a screen's key handler asks of the app.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +62,12 @@ pub trait Screen {
         false
     }
 
+    /// True while printable keys type into a field (`q`, `?` and digits included): the
+    /// footer then shows only the screen's own hints.
+    fn typing(&self) -> bool {
+        false
+    }
+
     /// A key pressed while this screen is shown.
     fn on_key(&mut self, _key: &KeyEvent, _ctx: &mut ScreenCtx) -> Reply {
         Reply::Ignored
@@ -79,6 +89,12 @@ pub trait Screen {
         false
     }
 
+    /// A Launch screen task ended (delivered to every screen, whichever is shown); true
+    /// when this screen took it.
+    fn on_launch(&mut self, _event: &LaunchEvent, _ctx: &mut ScreenCtx) -> bool {
+        false
+    }
+
     /// Draw into `area` from state alone.
     fn draw(&self, frame: &mut Frame, area: Rect, ctx: &ScreenCtx);
 }
@@ -88,7 +104,7 @@ pub fn screen_table() -> Vec<Box<dyn Screen>> {
     vec![
         Box::new(home::Home::default()),
         Box::new(infra::Infra::default()),
-        Box::new(launch::Launch),
+        Box::new(launch::Launch::default()),
         Box::new(cache::CacheScreen::default()),
         Box::new(logs::Logs::default()),
     ]
@@ -118,6 +134,10 @@ pub struct ScreenCtx {
     pub toasts: Toasts,
     /// Titles and summaries of [`screen_table`], for the tab bar and the home screen.
     pub screen_titles: Vec<(&'static str, &'static str)>,
+    /// The project and clients the Launch screen checks and submits with.
+    pub launch: LaunchClients,
+    /// The app's one event queue: spawned tasks report back on it.
+    pub events: mpsc::Sender<Event>,
 }
 
 impl ScreenCtx {

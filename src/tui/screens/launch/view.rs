@@ -1,0 +1,383 @@
+//! Drawing the Launch screen from its state alone: the form (with the machine type the
+//! choice maps to), the fresh check's ranking, the job (or dry-run request, or error), and
+//! the confirmation popup.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+
+use super::{CheckState, Field, Launch, Outcome, TextField, capacity_word};
+use crate::catalog::Limit;
+use crate::launch::{LaunchPlan, RankedRegion};
+use crate::tui::screens::{ScreenCtx, fmt_age};
+use crate::tui::theme::Theme;
+
+/// Width of the form's labels, marker included.
+const LABEL_WIDTH: usize = 12;
+
+/// Draw the screen into `area`.
+pub(super) fn draw(s: &Launch, frame: &mut Frame, area: Rect, ctx: &ScreenCtx) {
+    let ranking_rows = ctx.catalog.gpu_regions.len().max(1) as u16 + 2;
+    let [form_area, rank_area, outcome_area] = Layout::vertical([
+        Constraint::Length(Field::ALL.len() as u16 + 3),
+        Constraint::Length(ranking_rows),
+        Constraint::Min(0),
+    ])
+    .areas(area);
+    draw_form(s, frame, form_area, ctx);
+    draw_ranking(s, frame, rank_area, ctx);
+    draw_outcome(s, frame, outcome_area, ctx);
+    if let Some(plan) = &s.confirm {
+        draw_confirm(plan, frame, area, ctx);
+    }
+}
+
+fn label(field: Field, focused: bool, theme: &Theme) -> Vec<Span<'static>> {
+    let marker = if focused { "▶ " } else { "  " };
+    let style = if focused { theme.selected } else { theme.title };
+    vec![
+        Span::styled(marker, theme.key),
+        Span::styled(format!("{:<w$}", field.label(), w = LABEL_WIDTH - 2), style),
+        Span::raw(" "),
+    ]
+}
+
+/// A choice's value: `‹ L4 ›` when focused (arrows change it), plain otherwise.
+fn choice(value: String, focused: bool, style: Style) -> Vec<Span<'static>> {
+    if focused {
+        vec![Span::raw("‹ "), Span::styled(value, style), Span::raw(" ›")]
+    } else {
+        vec![Span::styled(value, style)]
+    }
+}
+
+/// A text field's value; while editing, the tail that holds the cursor, with the cursor
+/// cell reversed.
+fn text_value(
+    t: &TextField,
+    editing: bool,
+    width: usize,
+    placeholder: &str,
+    theme: &Theme,
+) -> Vec<Span<'static>> {
+    if !editing {
+        return if t.text().is_empty() {
+            vec![Span::styled(placeholder.to_string(), theme.muted)]
+        } else {
+            vec![Span::raw(t.text().to_string())]
+        };
+    }
+    let chars: Vec<char> = t.text().chars().collect();
+    let width = width.max(2);
+    let start = t.cursor().saturating_sub(width - 1);
+    let before: String = chars[start..t.cursor()].iter().collect();
+    let at = chars
+        .get(t.cursor())
+        .map_or(" ".to_string(), |c| c.to_string());
+    let after: String = chars.iter().skip(t.cursor() + 1).collect();
+    let cursor = Style::new().add_modifier(Modifier::REVERSED);
+    vec![
+        Span::raw(before),
+        Span::styled(at, cursor),
+        Span::raw(after),
+    ]
+}
+
+fn draw_form(s: &Launch, frame: &mut Frame, area: Rect, ctx: &ScreenCtx) {
+    let theme = &ctx.theme;
+    let f = &s.form;
+    let value_width = (area.width as usize).saturating_sub(LABEL_WIDTH + 3);
+    let fitting = s.fitting();
+    let mut lines = Vec::new();
+    for field in Field::ALL {
+        let focused = f.focus == field;
+        let mut spans = label(field, focused, theme);
+        match field {
+            Field::Gpu => spans.extend(choice(f.gpu.to_string(), focused, theme.key)),
+            Field::Count => spans.extend(choice(f.count.to_string(), focused, theme.key)),
+            Field::Capacity => spans.extend(choice(
+                capacity_word(f.capacity).to_string(),
+                focused,
+                theme.key,
+            )),
+            Field::Image => spans.extend(text_value(
+                &f.image,
+                focused && f.editing,
+                value_width,
+                "(Enter, then type the container image URI)",
+                theme,
+            )),
+            Field::Name => spans.extend(text_value(
+                &f.name,
+                focused && f.editing,
+                value_width,
+                &format!(
+                    "(default: quota-tui-{}-<time>)",
+                    f.gpu.name().to_ascii_lowercase()
+                ),
+                theme,
+            )),
+            Field::Region => match (&f.region, s.ranking()) {
+                (Some(r), _) => {
+                    spans.extend(choice(r.clone(), focused, theme.positive));
+                    let pos = fitting.iter().position(|x| &x.region == r).unwrap_or(0);
+                    spans.push(Span::styled(
+                        format!("  {} of {} that fit", pos + 1, fitting.len()),
+                        theme.muted,
+                    ));
+                }
+                (None, Some(_)) => spans.push(Span::styled("no region fits", theme.zero)),
+                (None, None) => spans.push(Span::styled("— (after c)", theme.muted)),
+            },
+        }
+        lines.push(Line::from(spans));
+    }
+    let mut machine = vec![
+        Span::raw("  "),
+        Span::styled(
+            format!("{:<w$}", "Machine", w = LABEL_WIDTH - 2),
+            theme.title,
+        ),
+        Span::raw(" "),
+    ];
+    match f.machine_type() {
+        Ok(m) => machine.push(Span::raw(format!(
+            "{m} · {} × {} · {}",
+            f.count,
+            f.gpu.accelerator_type(),
+            f.capacity.scheduling_strategy()
+        ))),
+        Err(e) => machine.push(Span::styled(e.to_string(), theme.failed)),
+    }
+    lines.push(Line::from(machine));
+    let mut block = Block::bordered().title(Span::styled(
+        " Launch a Vertex AI training job ",
+        theme.title,
+    ));
+    if let Some(n) = &s.notice {
+        block = block.title_bottom(Span::styled(format!(" {n} "), theme.failed));
+    }
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+fn limit_text(limit: Option<Limit>) -> String {
+    limit.map_or_else(|| "!".to_string(), |l| l.to_string())
+}
+
+fn ranking_line(r: &RankedRegion, chosen: bool, width: usize, theme: &Theme) -> Line<'static> {
+    let (mark, style) = if r.fits {
+        ("✓", theme.positive)
+    } else if r.limit.is_none() {
+        ("✗", theme.failed)
+    } else {
+        ("✗", theme.zero)
+    };
+    let verdict = match &r.reason {
+        None => "fits".to_string(),
+        Some(why) => why.to_string(),
+    };
+    Line::from(vec![
+        Span::styled(if chosen { "▶" } else { " " }, theme.key),
+        Span::styled(format!("{mark} {:<width$}", r.region), style),
+        Span::styled(format!("{:>5}", limit_text(r.limit)), style),
+        Span::raw("  "),
+        Span::styled(verdict, if r.fits { theme.positive } else { theme.muted }),
+    ])
+}
+
+fn draw_ranking(s: &Launch, frame: &mut Frame, area: Rect, ctx: &ScreenCtx) {
+    let theme = &ctx.theme;
+    let f = &s.form;
+    let want = format!("{} ({})", f.gpu, capacity_word(f.capacity));
+    let mut block = Block::bordered();
+    let lines: Vec<Line> = match &s.check {
+        CheckState::Idle => {
+            block = block.title(Span::styled(" Fresh check ", theme.title));
+            vec![Line::styled(
+                format!(
+                    "c checks {want} quota in {} straight from the API (never the cache), \
+                     then ranks the regions for {} GPU{}.",
+                    ctx.catalog.gpu_regions.join(", "),
+                    f.count,
+                    if f.count == 1 { "" } else { "s" }
+                ),
+                theme.muted,
+            )]
+        }
+        CheckState::Checking {
+            gpu,
+            capacity,
+            regions,
+            started,
+        } => {
+            let took = ctx.now.saturating_duration_since(*started);
+            block = block.title(Span::styled(" Fresh check · checking… ", theme.title));
+            vec![Line::from(format!(
+                "⏳ Checking {gpu} ({}) in {regions} regions… {}",
+                capacity_word(*capacity),
+                fmt_age(took)
+            ))]
+        }
+        CheckState::Done { fresh, at } => {
+            let age = ctx.now.saturating_duration_since(*at);
+            let mut title = format!(
+                " Fresh check · {} {} · {:.2}s · {} ago",
+                fresh.gpu,
+                capacity_word(fresh.capacity),
+                fresh.elapsed.as_secs_f64(),
+                fmt_age(age)
+            );
+            if fresh.wrote_cache {
+                title.push_str(" · cache updated");
+            }
+            title.push(' ');
+            block = block.title(Span::styled(title, theme.title));
+            if fresh.gpu != f.gpu || fresh.capacity != f.capacity {
+                block = block.title_bottom(Span::styled(
+                    format!(" form changed: c checks {want} "),
+                    theme.failed,
+                ));
+            }
+            let ranking = fresh.rank(f.count);
+            let width = ranking.iter().map(|r| r.region.len()).max().unwrap_or(0);
+            ranking
+                .iter()
+                .map(|r| ranking_line(r, f.region.as_ref() == Some(&r.region), width, theme))
+                .collect()
+        }
+    };
+    // The hint wraps; ranking rows are clipped so each region keeps its one row.
+    let mut paragraph = Paragraph::new(lines).block(block);
+    if !matches!(s.check, CheckState::Done { .. }) {
+        paragraph = paragraph.wrap(Wrap { trim: true });
+    }
+    frame.render_widget(paragraph, area);
+}
+
+fn field_line(name: &str, value: String, theme: &Theme, style: Style) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(format!("{name:<9}"), theme.title),
+        Span::styled(value, style),
+    ])
+}
+
+fn shape(plan: &LaunchPlan) -> String {
+    format!(
+        "{} × {} · {} · {} · {}",
+        plan.count,
+        plan.gpu,
+        plan.machine_type,
+        plan.capacity.scheduling_strategy(),
+        plan.region
+    )
+}
+
+fn draw_outcome(s: &Launch, frame: &mut Frame, area: Rect, ctx: &ScreenCtx) {
+    let theme = &ctx.theme;
+    let (title, lines): (String, Vec<Line>) = match &s.outcome {
+        Outcome::None => (
+            " Job ".into(),
+            vec![Line::styled(
+                "s submits a CustomJob to the chosen region after a confirmation; \
+                 d shows the request instead.",
+                theme.muted,
+            )],
+        ),
+        Outcome::DryRun { plan, url, body } => (
+            " Dry run · nothing submitted ".into(),
+            vec![
+                Line::from(vec![
+                    Span::styled("POST ", theme.title),
+                    Span::raw(url.clone()),
+                ]),
+                Line::styled(shape(plan), theme.muted),
+                Line::raw(body.to_string()),
+            ],
+        ),
+        Outcome::Submitting { plan, started } => (
+            " Job · submitting… ".into(),
+            vec![Line::from(format!(
+                "⏳ Submitting {} to {}… {}",
+                plan.display_name,
+                plan.region,
+                fmt_age(ctx.now.saturating_duration_since(*started))
+            ))],
+        ),
+        Outcome::Submitted { plan, job } => {
+            let state = if job.job.state.is_empty() {
+                "(no state)"
+            } else {
+                job.job.state.as_str()
+            };
+            // Unlabelled first, so the name and the link fit at 80×24.
+            let mut lines = vec![
+                Line::styled(job.job.name.clone(), theme.positive),
+                Line::raw(job.console_url.clone()),
+                Line::styled(
+                    format!("{} · {}", job.job.display_name, shape(plan)),
+                    theme.muted,
+                ),
+            ];
+            if let Some(t) = &job.job.create_time {
+                lines.push(field_line("Created", t.clone(), theme, theme.muted));
+            }
+            if let Some(e) = &job.read_back_error {
+                lines.push(field_line(
+                    "Note",
+                    format!("the job exists; reading it back failed: {e}"),
+                    theme,
+                    theme.failed,
+                ));
+            }
+            (format!(" Job submitted · {state} "), lines)
+        }
+        Outcome::Failed { plan, error } => (
+            format!(" Submission failed · {} ", error.kind.describe()),
+            vec![
+                Line::styled(error.to_string(), theme.failed),
+                Line::styled(
+                    format!("{} · {}", plan.display_name, shape(plan)),
+                    theme.muted,
+                ),
+            ],
+        ),
+    };
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(Block::bordered().title(Span::styled(title, theme.title))),
+        area,
+    );
+}
+
+fn draw_confirm(plan: &LaunchPlan, frame: &mut Frame, area: Rect, ctx: &ScreenCtx) {
+    let theme = &ctx.theme;
+    let lines = vec![
+        Line::styled("Submit this CustomJob?", theme.title),
+        Line::raw(""),
+        field_line("Shape", shape(plan), theme, Style::new()),
+        field_line("Image", plan.image.clone(), theme, Style::new()),
+        field_line("Name", plan.display_name.clone(), theme, Style::new()),
+        field_line("Project", ctx.launch.project.clone(), theme, Style::new()),
+    ];
+    let width = 72.min(area.width);
+    let height = (lines.len() as u16 + 2).min(area.height);
+    let rect = Rect::new(
+        area.x + (area.width - width) / 2,
+        area.y + (area.height - height) / 2,
+        width,
+        height,
+    );
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines).block(
+            Block::bordered()
+                .border_style(theme.title)
+                .title(Span::styled(" Confirm ", theme.title))
+                .title_bottom(Span::styled(" y/Enter submit · n/Esc cancel ", theme.key)),
+        ),
+        rect,
+    );
+}
