@@ -5,15 +5,16 @@
 //! Figures (modules under `benches/perf/`):
 //! - `render_infra_us_p50` / `_p99` (`render`): drawing the Infra screen with a full cache
 //!   into a 200×60 `TestBackend`, µs; `render_infra_full_us_p99`: the same after a clear
-//!   (every cell sent, as on a resize);
+//!   (every cell sent, as on a resize); `render_infra_allocs_per_frame`: heap allocations;
 //! - `key_to_frame_ms_p50` / `_p99` (`key_to_frame`): the real UI loop fed screen switches
 //!   while a real warmer checks against a 0.5–3 s source with failures: key sent to the end
 //!   of the frame showing the new screen, ms;
 //! - `cycle_time_ratio` / `baseline_skip_tick_ratio` (`pacing`): a full cycle over the ideal
 //!   Σ max(interval, batch time), paused clock, 3 s checks at a 2 s interval; quota-tui's
 //!   warmer and the original's skip-a-tick pacing;
-//! - `startup_to_first_frame_ms`, `rss_after_warm_kib`, `idle_cpu_pct` (`release_binary`):
-//!   the release binary on the embedded demo in tmux; null (with a note) without tmux.
+//! - `startup_to_first_frame_ms`, `rss_after_warm_kib`, `idle_cpu_pct`, `idle_wakeups_per_s`
+//!   (`release_binary`): the release binary on the embedded demo in tmux; null (with a
+//!   note) without tmux.
 //!
 //! Cargo runs benches with `--bench`; without it (`cargo test --benches`) this prints a note
 //! and exits, so `cargo test` never runs the benchmarks.
@@ -180,6 +181,12 @@ fn measure_binary(put: &mut impl FnMut(&str, Value)) {
         ),
         None => println!("idle_cpu_pct              null"),
     }
+    match binary.idle_wakeups_per_s {
+        Some(n) => println!(
+            "idle_wakeups_per_s        {n:.1}  (context switches of all threads, same window)"
+        ),
+        None => println!("idle_wakeups_per_s        null"),
+    }
     for note in &binary.notes {
         println!("note: {note}");
     }
@@ -191,5 +198,9 @@ fn measure_binary(put: &mut impl FnMut(&str, Value)) {
     put(
         "idle_cpu_pct",
         json!(binary.idle_cpu_pct.map(|p| (p * 100.0).round() / 100.0)),
+    );
+    put(
+        "idle_wakeups_per_s",
+        json!(binary.idle_wakeups_per_s.map(|n| (n * 10.0).round() / 10.0)),
     );
 }

@@ -29,6 +29,9 @@ pub struct BinaryFigures {
     pub poll: Duration,
     pub rss_after_warm_kib: Option<u64>,
     pub idle_cpu_pct: Option<f64>,
+    /// Context switches per second of all the process's threads in the idle window: how
+    /// often it wakes up when nothing happens.
+    pub idle_wakeups_per_s: Option<f64>,
     pub notes: Vec<String>,
 }
 
@@ -188,11 +191,13 @@ fn measure_in_tmux(runs: usize, figures: &mut BinaryFigures) -> Result<(), Strin
     tmux.run(&["send-keys", "-t", SESSION, "2"])?;
     tmux.wait_for("GPU quota", Duration::from_secs(5))?;
     std::thread::sleep(Duration::from_secs(1));
-    let (cpu0, t0) = (cpu_ticks(pid)?, Instant::now());
+    let (cpu0, switches0, t0) = (cpu_ticks(pid)?, context_switches(pid)?, Instant::now());
     std::thread::sleep(IDLE_WINDOW);
-    let (cpu1, wall) = (cpu_ticks(pid)?, t0.elapsed());
+    let (cpu1, switches1, wall) = (cpu_ticks(pid)?, context_switches(pid)?, t0.elapsed());
     let cpu = (cpu1 - cpu0) as f64 / clock_ticks_per_s() as f64;
     figures.idle_cpu_pct = Some(100.0 * cpu / wall.as_secs_f64());
+    figures.idle_wakeups_per_s =
+        Some(switches1.saturating_sub(switches0) as f64 / wall.as_secs_f64());
     tmux.park()?;
     Ok(())
 }
@@ -226,6 +231,25 @@ fn cpu_ticks(pid: u32) -> Result<u64, String> {
             .ok_or_else(|| format!("no field {n} in /proc/{pid}/stat"))
     };
     Ok(field(14)? + field(15)?)
+}
+
+/// Voluntary and involuntary context switches of every thread of `pid`
+/// (`/proc/PID/task/*/status`); threads that ended are not counted.
+fn context_switches(pid: u32) -> Result<u64, String> {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .map_err(|e| format!("/proc/{pid}/task: {e}"))?;
+    let mut total = 0;
+    for task in tasks.flatten() {
+        let Ok(status) = std::fs::read_to_string(task.path().join("status")) else {
+            continue;
+        };
+        total += status
+            .lines()
+            .filter(|l| l.contains("ctxt_switches:"))
+            .filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+            .sum::<u64>();
+    }
+    Ok(total)
 }
 
 /// `getconf CLK_TCK`, 100 when unknown.
