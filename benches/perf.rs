@@ -1,126 +1,206 @@
 //! quota-tui's benchmarks (issue 7). `cargo bench --bench perf` prints the figures;
-//! `cargo bench --bench perf -- --json` prints them as one JSON object on the last line.
+//! `cargo bench --bench perf -- --json` also prints them as one JSON object on the last line.
+//! `BENCHMARKS.md` explains each figure and records a run.
 //!
-//! Figures:
-//! - `cycle_time_ratio`: one full warm cycle's time over the ideal Σ max(interval, batch time),
-//!   on tokio's paused clock, with 3 s checks at a 2 s interval;
-//! - `baseline_skip_tick_ratio`: the same for the original's pacing (a tick that finds a batch
-//!   in flight is skipped and the next batch waits for the next tick), in the same run.
+//! Figures (modules under `benches/perf/`):
+//! - `render_infra_us_p50` / `_p99` (`render`): drawing the Infra screen with a full cache
+//!   into a 200×60 `TestBackend`, µs; `render_infra_full_us_p99`: the same after a clear
+//!   (every cell sent, as on a resize); `render_infra_allocs_per_frame`: heap allocations;
+//! - `key_to_frame_ms_p50` / `_p99` (`key_to_frame`): the real UI loop fed screen switches
+//!   while a real warmer checks against a 0.5–3 s source with failures: key sent to the end
+//!   of the frame showing the new screen, ms;
+//! - `cycle_time_ratio` / `baseline_skip_tick_ratio` (`pacing`): a full cycle over the ideal
+//!   Σ max(interval, batch time), paused clock, 3 s checks at a 2 s interval; quota-tui's
+//!   warmer and the original's skip-a-tick pacing;
+//! - `startup_to_first_frame_ms`, `rss_after_warm_kib`, `idle_cpu_pct`, `idle_wakeups_per_s`
+//!   (`release_binary`): the release binary on the embedded demo in tmux; null (with a
+//!   note) without tmux.
+//!
+//! Cargo runs benches with `--bench`; without it (`cargo test --benches`) this prints a note
+//! and exits, so `cargo test` never runs the benchmarks.
 
 #[path = "../tests/common/fake_source.rs"]
 mod fake_source;
+#[path = "../tests/tui_support/mod.rs"]
+mod tui_support;
 
-use std::sync::Arc;
-use std::time::Duration;
+#[path = "perf/allocations.rs"]
+mod allocations;
+#[path = "perf/key_to_frame.rs"]
+mod key_to_frame;
+#[path = "perf/pacing.rs"]
+mod pacing;
+#[path = "perf/release_binary.rs"]
+mod release_binary;
+#[path = "perf/render.rs"]
+mod render;
+#[path = "perf/samples.rs"]
+mod samples;
 
-use fake_source::FakeSource;
-use quota_tui::cache::QuotaCache;
-use quota_tui::catalog::{Capacity, Catalog};
-use quota_tui::gcp::QuotaSource;
-use quota_tui::warmer::{Warmer, WarmerConfig, WarmerEvent};
 use serde_json::{Map, Value, json};
-use tokio::time::Instant;
-use tokio_util::sync::CancellationToken;
 
-const INTERVAL: Duration = Duration::from_secs(2);
-const CHECK: Duration = Duration::from_secs(3);
+use samples::{ms, round3, us};
 
-fn paused_runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .start_paused(true)
-        .build()
-        .expect("runtime")
-}
+#[global_allocator]
+static ALLOCATOR: allocations::Counting = allocations::Counting;
 
-/// Ideal cycle time: Σ over the 20 batches of max(interval, batch time).
-fn ideal(batches: usize) -> Duration {
-    INTERVAL.max(CHECK) * batches as u32
-}
-
-/// quota-tui's warmer: time from start to `CycleComplete`.
-fn cycle_time_ratio() -> f64 {
-    paused_runtime().block_on(async {
-        let source = FakeSource::fixed(CHECK, 4);
-        let cache = Arc::new(QuotaCache::new(Duration::from_secs(1800)));
-        let cfg = WarmerConfig {
-            interval: INTERVAL,
-            ..WarmerConfig::default()
-        };
-        let warmer = Warmer::new(cfg, &Catalog::default(), source, cache);
-        let mut rx = warmer.subscribe();
-        let cancel = CancellationToken::new();
-        let (_h, task) = warmer.start(cancel.clone());
-        let mut batches = 0;
-        let elapsed = loop {
-            match rx.recv().await.expect("warmer events") {
-                WarmerEvent::BatchDone(_) => batches += 1,
-                WarmerEvent::CycleComplete { elapsed, .. } => break elapsed,
-                _ => {}
-            }
-        };
-        cancel.cancel();
-        let _ = task.await;
-        elapsed.as_secs_f64() / ideal(batches).as_secs_f64()
-    })
-}
-
-/// The original's pacing: every tick, skip if a batch is in flight, else start the next.
-fn baseline_skip_tick_ratio() -> f64 {
-    paused_runtime().block_on(async {
-        let source: Arc<dyn QuotaSource> = FakeSource::fixed(CHECK, 4);
-        let catalog = Catalog::default();
-        let (gpu, c3) = (catalog.gpu_checks(), catalog.c3_checks());
-        let batches = gpu.len().max(c3.len());
-        let start = Instant::now();
-        let mut ticker = tokio::time::interval(INTERVAL);
-        let mut in_flight: Option<tokio::task::JoinHandle<Instant>> = None;
-        let mut next = 0;
-        let last_end = loop {
-            ticker.tick().await;
-            if in_flight.as_ref().is_some_and(|h| !h.is_finished()) {
-                continue; // the original skipped this tick and waited for the next
-            }
-            if next == batches {
-                break in_flight.take().expect("a batch ran").await.expect("batch");
-            }
-            let (g, c) = (gpu.get(next).cloned(), c3.get(next).cloned());
-            let s = source.clone();
-            in_flight = Some(tokio::spawn(async move {
-                let gf = async {
-                    if let Some(g) = g {
-                        let _ = s.fetch(&g, Capacity::Spot).await;
-                    }
-                };
-                let cf = async {
-                    if let Some(c) = c {
-                        let _ = s.fetch(&c, Capacity::Spot).await;
-                    }
-                };
-                futures::join!(gf, cf);
-                Instant::now()
-            }));
-            next += 1;
-        };
-        let elapsed = last_end - start;
-        elapsed.as_secs_f64() / ideal(batches).as_secs_f64()
-    })
-}
+/// Draws timed per render mode.
+const RENDER_ITERATIONS: usize = 5_000;
+/// Screen switches timed in the live loop.
+const KEYS: usize = 500;
+/// Timed starts of the release binary (after one untimed).
+const STARTS: usize = 9;
 
 fn main() {
-    let json_out = std::env::args().any(|a| a == "--json");
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if !args.iter().any(|a| a == "--bench") {
+        println!("perf: benchmarks run under `cargo bench --bench perf` only; skipped");
+        return;
+    }
+    let json_out = args.iter().any(|a| a == "--json");
+    // Other words filter the groups to run (`render`, `key_to_frame`, `pacing`, `binary`).
+    let filters: Vec<&str> = args
+        .iter()
+        .filter(|a| !a.starts_with("--"))
+        .map(String::as_str)
+        .collect();
+    let wanted = |group: &str| filters.is_empty() || filters.iter().any(|f| group.contains(f));
     let mut figures = Map::new();
-    let ratio = cycle_time_ratio();
-    println!("cycle_time_ratio          {ratio:.3}  (3 s checks, 2 s interval; ideal = 1.0)");
-    figures.insert("cycle_time_ratio".into(), json!(round3(ratio)));
-    let base = baseline_skip_tick_ratio();
-    println!("baseline_skip_tick_ratio  {base:.3}  (the original's skip-a-tick pacing)");
-    figures.insert("baseline_skip_tick_ratio".into(), json!(round3(base)));
+    let mut put = |key: &str, value: Value| {
+        figures.insert(key.to_string(), value);
+    };
+
+    if wanted("render") {
+        measure_render(&mut put);
+    }
+    if wanted("key_to_frame") {
+        measure_key_to_frame(&mut put);
+    }
+    if wanted("pacing") {
+        measure_pacing(&mut put);
+    }
+    if wanted("binary") {
+        measure_binary(&mut put);
+    }
     if json_out {
         println!("{}", Value::Object(figures));
     }
 }
 
-fn round3(x: f64) -> f64 {
-    (x * 1000.0).round() / 1000.0
+fn measure_render(put: &mut impl FnMut(&str, Value)) {
+    let render = render::measure(RENDER_ITERATIONS);
+    let (p50, p99) = (
+        render.steady.percentile(50.0),
+        render.steady.percentile(99.0),
+    );
+    let full_p99 = render.full.percentile(99.0);
+    println!(
+        "render_infra_us           p50 {:.1}  p99 {:.1}  max {:.1}  (200×60, {} draws; after a clear: p99 {:.1})",
+        us(p50),
+        us(p99),
+        us(render.steady.max()),
+        render.steady.len(),
+        us(full_p99),
+    );
+    put("render_infra_us_p50", json!(us(p50)));
+    put("render_infra_us_p99", json!(us(p99)));
+    put("render_infra_full_us_p99", json!(us(full_p99)));
+    println!(
+        "render_infra_allocs       {:.1} allocations, {:.0} bytes per frame",
+        render.allocations_per_frame, render.bytes_per_frame
+    );
+    put(
+        "render_infra_allocs_per_frame",
+        json!((render.allocations_per_frame * 10.0).round() / 10.0),
+    );
+}
+
+fn measure_key_to_frame(put: &mut impl FnMut(&str, Value)) {
+    let keys = key_to_frame::measure(KEYS);
+    let (p50, p99) = (keys.samples.percentile(50.0), keys.samples.percentile(99.0));
+    println!(
+        "key_to_frame_ms           p50 {:.3}  p99 {:.3}  max {:.3}  ({} keys, {} with checks in flight; {} checks landed, {} failed; {} frames)",
+        ms(p50),
+        ms(p99),
+        ms(keys.samples.max()),
+        keys.samples.len(),
+        keys.keys_in_flight,
+        keys.checks_done,
+        keys.checks_failed,
+        keys.frames,
+    );
+    put("key_to_frame_ms_p50", json!(ms(p50)));
+    put("key_to_frame_ms_p99", json!(ms(p99)));
+}
+
+fn measure_pacing(put: &mut impl FnMut(&str, Value)) {
+    let pacing = pacing::measure();
+    println!(
+        "cycle_time_ratio          {:.3}  ({:.1} s for an ideal {:.1} s: 3 s checks, 2 s interval)",
+        pacing.cycle_time_ratio,
+        pacing.cycle.as_secs_f64(),
+        pacing.ideal.as_secs_f64(),
+    );
+    println!(
+        "baseline_skip_tick_ratio  {:.3}  ({:.1} s: the original's skip-a-tick pacing)",
+        pacing.baseline_skip_tick_ratio,
+        pacing.baseline_cycle.as_secs_f64(),
+    );
+    put("cycle_time_ratio", json!(round3(pacing.cycle_time_ratio)));
+    put(
+        "baseline_skip_tick_ratio",
+        json!(round3(pacing.baseline_skip_tick_ratio)),
+    );
+}
+
+fn measure_binary(put: &mut impl FnMut(&str, Value)) {
+    let binary = release_binary::measure(STARTS);
+    let startup = (binary.startup.len() > 0).then(|| binary.startup.percentile(50.0));
+    match startup {
+        Some(median) => println!(
+            "startup_to_first_frame_ms median {:.1}  min {:.1}  max {:.1}  ({} starts; one capture-pane poll ≈ {:.1} ms)",
+            ms(median),
+            ms(binary.startup.percentile(0.0)),
+            ms(binary.startup.max()),
+            binary.startup.len(),
+            ms(binary.poll),
+        ),
+        None => println!("startup_to_first_frame_ms null"),
+    }
+    match binary.rss_after_warm_kib {
+        Some(kib) => println!(
+            "rss_after_warm_kib        {kib}  ({:.1} MiB)",
+            kib as f64 / 1024.0
+        ),
+        None => println!("rss_after_warm_kib        null"),
+    }
+    match binary.idle_cpu_pct {
+        Some(pct) => println!(
+            "idle_cpu_pct              {pct:.2}  (% of one core, warm, Infra screen, {} s)",
+            release_binary::IDLE_WINDOW.as_secs()
+        ),
+        None => println!("idle_cpu_pct              null"),
+    }
+    match binary.idle_wakeups_per_s {
+        Some(n) => println!(
+            "idle_wakeups_per_s        {n:.1}  (context switches of all threads, same window)"
+        ),
+        None => println!("idle_wakeups_per_s        null"),
+    }
+    for note in &binary.notes {
+        println!("note: {note}");
+    }
+    put(
+        "startup_to_first_frame_ms",
+        json!(startup.map(|d| (ms(d) * 10.0).round() / 10.0)),
+    );
+    put("rss_after_warm_kib", json!(binary.rss_after_warm_kib));
+    put(
+        "idle_cpu_pct",
+        json!(binary.idle_cpu_pct.map(|p| (p * 100.0).round() / 100.0)),
+    );
+    put(
+        "idle_wakeups_per_s",
+        json!(binary.idle_wakeups_per_s.map(|n| (n * 10.0).round() / 10.0)),
+    );
 }

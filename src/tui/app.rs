@@ -66,6 +66,8 @@ pub struct App {
     history: Vec<usize>,
     help: bool,
     status_text: String,
+    /// The tab bar's labels (`1 Home`, ...), made once rather than every frame.
+    tab_labels: Vec<String>,
 }
 
 impl App {
@@ -73,7 +75,12 @@ impl App {
     /// as it is now (peeked, not counted).
     pub fn new(parts: AppParts) -> Self {
         let screens = screen_table();
-        let screen_titles = screens.iter().map(|s| (s.title(), s.summary())).collect();
+        let screen_titles: Vec<_> = screens.iter().map(|s| (s.title(), s.summary())).collect();
+        let tab_labels = screen_titles
+            .iter()
+            .enumerate()
+            .map(|(i, (t, _))| format!("{} {t}", i + 1))
+            .collect();
         let checks = parts.catalog.all_checks();
         let status = WarmStatus::from_progress(parts.warmer.progress());
         let mut ctx = ScreenCtx {
@@ -102,6 +109,7 @@ impl App {
             history: Vec::new(),
             help: false,
             status_text: status.text(),
+            tab_labels,
         };
         app.screens[0].on_enter(&mut app.ctx);
         app
@@ -378,12 +386,7 @@ impl App {
 
     fn draw_tabs(&self, frame: &mut Frame, area: Rect) {
         let theme = &self.ctx.theme;
-        let titles = self
-            .ctx
-            .screen_titles
-            .iter()
-            .enumerate()
-            .map(|(i, (t, _))| Line::from(format!("{} {t}", i + 1)));
+        let titles = self.tab_labels.iter().map(|l| Line::from(l.as_str()));
         frame.render_widget(
             Tabs::new(titles)
                 .select(self.current)

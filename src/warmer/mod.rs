@@ -341,6 +341,9 @@ async fn run(shared: Arc<Shared>, cancel: CancellationToken) {
             }
             _ => None,
         };
+        // Complete with no repairs queued: nothing to do until a re-warm or "warm now"
+        // (both wake the loop and reset the ticker), so the ticker sleeps too.
+        let idle = in_flight.is_none() && shared.state.try_lock().is_ok_and(|st| !st.has_work());
         tokio::select! {
             biased;
             _ = cancel.cancelled() => break,
@@ -356,7 +359,7 @@ async fn run(shared: Arc<Shared>, cancel: CancellationToken) {
                     ticker.reset();
                 }
             }
-            _ = ticker.tick() => {
+            _ = ticker.tick(), if !idle => {
                 if in_flight.is_some() {
                     if !skipped_this_batch {
                         skipped_this_batch = true;

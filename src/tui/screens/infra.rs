@@ -8,6 +8,7 @@
 //! redraws in between use the uncounted peek in the [`ScreenCtx`], so cells fill in live as the
 //! warmer lands checks without touching the hit rate.
 
+use std::borrow::Cow;
 use std::time::{Duration, Instant as StdInstant};
 
 use crossterm::event::{KeyCode, KeyEvent};
@@ -159,11 +160,13 @@ impl Infra {
         Line::from(spans)
     }
 
-    fn gpu_table<'a>(ctx: &ScreenCtx) -> Table<'a> {
+    /// The GPU table, borrowing the catalog's names (no per-frame copies of them).
+    fn gpu_table(ctx: &ScreenCtx) -> Table<'_> {
         let theme = &ctx.theme;
         let regions = &ctx.catalog.gpu_regions;
         let header = Row::new(
-            std::iter::once(Cell::from("GPU")).chain(regions.iter().map(|r| Cell::from(r.clone()))),
+            std::iter::once(Cell::from("GPU"))
+                .chain(regions.iter().map(|r| Cell::from(r.as_str()))),
         )
         .style(theme.title);
         let rows = ctx.catalog.gpu_types.iter().enumerate().map(|(ti, gpu)| {
@@ -175,32 +178,30 @@ impl Infra {
         });
         let widths = std::iter::once(Constraint::Length(5))
             .chain(regions.iter().map(|_| Constraint::Length(12)));
-        let spot = match ctx.catalog.capacity {
-            crate::catalog::Capacity::Spot => "spot",
-            crate::catalog::Capacity::OnDemand => "on-demand",
+        let title = match ctx.catalog.capacity {
+            crate::catalog::Capacity::Spot => " GPU quota (spot, GPUs per region) ",
+            crate::catalog::Capacity::OnDemand => " GPU quota (on-demand, GPUs per region) ",
         };
         Table::new(rows, widths)
             .header(header)
-            .block(Block::bordered().title(Span::styled(
-                format!(" GPU quota ({spot}, GPUs per region) "),
-                theme.title,
-            )))
+            .block(Block::bordered().title(Span::styled(title, theme.title)))
     }
 
-    fn c3_table<'a>(&self, ctx: &ScreenCtx, area: Rect) -> Table<'a> {
+    /// The C3 table's visible rows, borrowing the catalog's region names.
+    fn c3_table<'a>(&self, ctx: &'a ScreenCtx, area: Rect) -> Table<'a> {
         let theme = &ctx.theme;
         let c3 = ctx.c3_cached();
         let height = area.height.saturating_sub(3) as usize;
         let range = self.c3_scroll.visible(c3.len(), height);
-        let title = if range.len() < c3.len() {
-            format!(
+        let title: Cow<'static, str> = if range.len() < c3.len() {
+            Cow::Owned(format!(
                 " C3 private pools ({}–{} of {}) ",
                 range.start + 1,
                 range.end,
                 c3.len()
-            )
+            ))
         } else {
-            " C3 private pools ".to_string()
+            Cow::Borrowed(" C3 private pools ")
         };
         let regions = &ctx.catalog.c3_regions;
         let rows = range.map(|i| {
@@ -218,7 +219,7 @@ impl Infra {
                 None => Span::raw(""),
             };
             Row::new([
-                Cell::from(regions.get(i).cloned().unwrap_or_default()),
+                Cell::from(regions.get(i).map_or("", String::as_str)),
                 Cell::from(Span::styled(text, style)),
                 Cell::from(machine),
             ])

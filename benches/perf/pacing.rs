@@ -1,0 +1,124 @@
+//! Warmer pacing on tokio's paused clock, 3 s checks at a 2 s interval (issue 7, SPEC §7):
+//! quota-tui's warmer against the original's skip-a-tick pacing, in the same run.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use quota_tui::cache::QuotaCache;
+use quota_tui::catalog::{Capacity, Catalog};
+use quota_tui::gcp::QuotaSource;
+use quota_tui::warmer::{Warmer, WarmerConfig, WarmerEvent};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::fake_source::FakeSource;
+
+const INTERVAL: Duration = Duration::from_secs(2);
+const CHECK: Duration = Duration::from_secs(3);
+
+/// Both ratios and the cycle times they come from (paused clock, so exact).
+pub struct Pacing {
+    /// quota-tui: one full cycle's time over the ideal Σ max(interval, batch time).
+    pub cycle_time_ratio: f64,
+    pub cycle: Duration,
+    /// The original's pacing: the same ratio.
+    pub baseline_skip_tick_ratio: f64,
+    pub baseline_cycle: Duration,
+    /// Σ max(interval, batch time) over the 20 batches.
+    pub ideal: Duration,
+}
+
+pub fn measure() -> Pacing {
+    let (cycle, batches) = quota_tui_cycle();
+    let (baseline_cycle, base_batches) = baseline_cycle();
+    assert_eq!(batches, base_batches, "both pacings run the same batches");
+    let ideal = ideal(batches);
+    Pacing {
+        cycle_time_ratio: cycle.as_secs_f64() / ideal.as_secs_f64(),
+        cycle,
+        baseline_skip_tick_ratio: baseline_cycle.as_secs_f64() / ideal.as_secs_f64(),
+        baseline_cycle,
+        ideal,
+    }
+}
+
+fn paused_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
+        .expect("runtime")
+}
+
+/// Ideal cycle time: Σ over the batches of max(interval, batch time).
+fn ideal(batches: usize) -> Duration {
+    INTERVAL.max(CHECK) * batches as u32
+}
+
+/// quota-tui's warmer: time from start to `CycleComplete`, and the number of batches.
+fn quota_tui_cycle() -> (Duration, usize) {
+    paused_runtime().block_on(async {
+        let source = FakeSource::fixed(CHECK, 4);
+        let cache = Arc::new(QuotaCache::new(Duration::from_secs(1800)));
+        let cfg = WarmerConfig {
+            interval: INTERVAL,
+            ..WarmerConfig::default()
+        };
+        let warmer = Warmer::new(cfg, &Catalog::default(), source, cache);
+        let mut rx = warmer.subscribe();
+        let cancel = CancellationToken::new();
+        let (_h, task) = warmer.start(cancel.clone());
+        let mut batches = 0;
+        let elapsed = loop {
+            match rx.recv().await.expect("warmer events") {
+                WarmerEvent::BatchDone(_) => batches += 1,
+                WarmerEvent::CycleComplete { elapsed, .. } => break elapsed,
+                _ => {}
+            }
+        };
+        cancel.cancel();
+        let _ = task.await;
+        (elapsed, batches)
+    })
+}
+
+/// The original's pacing: every tick, skip if a batch is in flight, else start the next.
+fn baseline_cycle() -> (Duration, usize) {
+    paused_runtime().block_on(async {
+        let source: Arc<dyn QuotaSource> = FakeSource::fixed(CHECK, 4);
+        let catalog = Catalog::default();
+        let (gpu, c3) = (catalog.gpu_checks(), catalog.c3_checks());
+        let batches = gpu.len().max(c3.len());
+        let start = Instant::now();
+        let mut ticker = tokio::time::interval(INTERVAL);
+        let mut in_flight: Option<tokio::task::JoinHandle<Instant>> = None;
+        let mut next = 0;
+        let last_end = loop {
+            ticker.tick().await;
+            if in_flight.as_ref().is_some_and(|h| !h.is_finished()) {
+                continue; // the original skipped this tick and waited for the next
+            }
+            if next == batches {
+                break in_flight.take().expect("a batch ran").await.expect("batch");
+            }
+            let (g, c) = (gpu.get(next).cloned(), c3.get(next).cloned());
+            let s = source.clone();
+            in_flight = Some(tokio::spawn(async move {
+                let gf = async {
+                    if let Some(g) = g {
+                        let _ = s.fetch(&g, Capacity::Spot).await;
+                    }
+                };
+                let cf = async {
+                    if let Some(c) = c {
+                        let _ = s.fetch(&c, Capacity::Spot).await;
+                    }
+                };
+                futures::join!(gf, cf);
+                Instant::now()
+            }));
+            next += 1;
+        };
+        (last_end - start, batches)
+    })
+}
