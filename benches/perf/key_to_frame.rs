@@ -153,6 +153,7 @@ async fn run(keys: usize) -> KeyToFrame {
     let catalog = Catalog::default();
     let warmer = Warmer::new(cfg, &catalog, source.clone(), cache);
     let warmer_rx = warmer.subscribe();
+    let (tx, mut rx) = mpsc::channel(256);
     let mut app = App::new(AppParts {
         title: "DEMO".to_string(),
         demo: true,
@@ -160,11 +161,12 @@ async fn run(keys: usize) -> KeyToFrame {
         warmer: warmer.handle(),
         log_dir: logs.path().to_path_buf(),
         theme: Theme::colored(),
+        launch: crate::tui_support::unused_launch_clients(),
+        events: tx.clone(),
     });
     let cancel = CancellationToken::new();
     let (_handle, warmer_task) = warmer.start(cancel.clone());
 
-    let (tx, mut rx) = mpsc::channel(256);
     let pump = tokio::spawn(pump(tx.clone(), warmer_rx, cancel.clone()));
     let (frames_tx, frames_rx) = mpsc::unbounded_channel();
     let mut terminal = Terminal::new(FrameClock {
