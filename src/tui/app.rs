@@ -16,6 +16,7 @@ use tokio::time::Instant;
 
 use super::event::Event;
 use super::keys::{GLOBAL_KEYS, KeyHint, is_ctrl_c};
+use super::popup::draw_popup;
 use super::screens::launch::{LaunchClients, LaunchEvent};
 use super::screens::{Reply, Screen, ScreenCtx, screen_table};
 use super::status::WarmStatus;
@@ -478,23 +479,14 @@ impl App {
         lines.push(Line::raw(""));
         lines.push(Line::styled("Everywhere", theme.title));
         lines.extend(GLOBAL_KEYS.iter().map(row));
-        let width = 52.min(area.width);
-        let height = (lines.len() as u16 + 2).min(area.height);
-        let rect = Rect::new(
-            area.x + (area.width - width) / 2,
-            area.y + (area.height - height) / 2,
-            width,
-            height,
-        );
-        frame.render_widget(Clear, rect);
-        frame.render_widget(
-            Paragraph::new(lines).block(
-                Block::bordered()
-                    .border_style(theme.title)
-                    .title(Span::styled(" Help ", theme.title))
-                    .title_bottom(Span::styled(" Esc or ? to close ", theme.muted)),
-            ),
-            rect,
+        draw_popup(
+            frame,
+            area,
+            52,
+            lines,
+            "Help",
+            Span::styled(" Esc or ? to close ", theme.muted),
+            theme,
         );
     }
 }

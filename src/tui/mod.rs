@@ -10,6 +10,7 @@ pub mod app;
 pub mod event;
 pub mod keys;
 pub mod log_tail;
+pub mod popup;
 pub mod screens;
 pub mod status;
 pub mod theme;

@@ -6,11 +6,12 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::{CheckState, Field, Launch, Outcome, TextField, capacity_word};
 use crate::catalog::Limit;
 use crate::launch::{LaunchPlan, RankedRegion};
+use crate::tui::popup::draw_popup;
 use crate::tui::screens::{ScreenCtx, fmt_age};
 use crate::tui::theme::Theme;
 
@@ -362,22 +363,13 @@ fn draw_confirm(plan: &LaunchPlan, frame: &mut Frame, area: Rect, ctx: &ScreenCt
         field_line("Name", plan.display_name.clone(), theme, Style::new()),
         field_line("Project", ctx.launch.project.clone(), theme, Style::new()),
     ];
-    let width = 72.min(area.width);
-    let height = (lines.len() as u16 + 2).min(area.height);
-    let rect = Rect::new(
-        area.x + (area.width - width) / 2,
-        area.y + (area.height - height) / 2,
-        width,
-        height,
-    );
-    frame.render_widget(Clear, rect);
-    frame.render_widget(
-        Paragraph::new(lines).block(
-            Block::bordered()
-                .border_style(theme.title)
-                .title(Span::styled(" Confirm ", theme.title))
-                .title_bottom(Span::styled(" y/Enter submit · n/Esc cancel ", theme.key)),
-        ),
-        rect,
+    draw_popup(
+        frame,
+        area,
+        72,
+        lines,
+        "Confirm",
+        Span::styled(" y/Enter submit · n/Esc cancel ", theme.key),
+        theme,
     );
 }
