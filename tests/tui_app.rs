@@ -396,29 +396,9 @@ async fn the_real_warmer_warms_the_app() {
     task.await.unwrap();
 }
 
-/// A `tracing` writer collecting everything into a shared buffer.
-#[derive(Clone, Default)]
-struct Collected(Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Collected {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test(start_paused = true)]
 async fn opening_infra_writes_a_quota_timing_entry() {
-    let collected = Collected::default();
-    let sink = collected.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_ansi(false)
-        .with_writer(move || sink.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (collected, _guard) = capture_tracing();
 
     let logs = tempfile::tempdir().unwrap();
     let (handle, cache) = warmer(DEFAULT_TTL);
@@ -426,14 +406,14 @@ async fn opening_infra_writes_a_quota_timing_entry() {
     let mut app = app(handle, Theme::colored(), logs.path());
     app.handle_event(ch('4'));
     app.handle_event(Event::Tick);
-    let written = String::from_utf8(collected.0.lock().unwrap().clone()).unwrap();
+    let written = collected.text();
     assert!(
         !written.contains("QUOTA_TIMING"),
         "only the Infra screen logs timing"
     );
 
     app.handle_event(ch('2'));
-    let written = String::from_utf8(collected.0.lock().unwrap().clone()).unwrap();
+    let written = collected.text();
     assert_eq!(written.matches("⏱️ QUOTA_TIMING:").count(), 1, "{written}");
     assert!(
         written.contains("infra_timing"),
@@ -451,7 +431,7 @@ async fn opening_infra_writes_a_quota_timing_entry() {
     );
     app.handle_event(Event::Tick);
     app.handle_event(ch('r'));
-    let written = String::from_utf8(collected.0.lock().unwrap().clone()).unwrap();
+    let written = collected.text();
     assert_eq!(
         written.matches("⏱️ QUOTA_TIMING:").count(),
         2,

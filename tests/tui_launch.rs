@@ -210,20 +210,6 @@ impl QuotaSource for CountingSource {
     }
 }
 
-/// A `tracing` writer collecting everything into a shared buffer.
-#[derive(Clone, Default)]
-struct Collected(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Collected {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 async fn next_launch_event(rx: &mut mpsc::Receiver<Event>) -> Event {
     let ev = tokio::time::timeout(Duration::from_secs(60), rx.recv())
         .await
@@ -235,13 +221,7 @@ async fn next_launch_event(rx: &mut mpsc::Receiver<Event>) -> Event {
 
 #[tokio::test(start_paused = true)]
 async fn text_fields_take_digits_and_q_and_c_checks_fresh() {
-    let collected = Collected::default();
-    let sink = collected.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_ansi(false)
-        .with_writer(move || sink.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (collected, _guard) = capture_tracing();
 
     let logs = tempfile::tempdir().unwrap();
     let (handle, cache) = warmer(DEFAULT_TTL);
@@ -318,7 +298,7 @@ async fn text_fields_take_digits_and_q_and_c_checks_fresh() {
     assert!(s.contains("▶✓ us-central1"), "{s}");
     assert!(s.contains("Region     us-central1  1 of 4 that fit"), "{s}");
 
-    let written = String::from_utf8(collected.0.lock().unwrap().clone()).unwrap();
+    let written = collected.text();
     assert!(
         written.contains("infra_timing"),
         "on the timing log's target: {written}"

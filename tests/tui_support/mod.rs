@@ -276,3 +276,35 @@ pub fn find(buf: &Buffer, needle: &str) -> Option<(u16, u16)> {
     }
     None
 }
+
+/// Everything `tracing` writes while the returned guard lives, collected for assertions.
+#[derive(Clone, Default)]
+pub struct Collected(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Collected {
+    /// What was written so far, as text.
+    pub fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
+impl std::io::Write for Collected {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Install a thread-default subscriber that collects every event (no colours).
+pub fn capture_tracing() -> (Collected, tracing::subscriber::DefaultGuard) {
+    let collected = Collected::default();
+    let sink = collected.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_writer(move || sink.clone())
+        .finish();
+    (collected, tracing::subscriber::set_default(subscriber))
+}
