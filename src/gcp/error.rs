@@ -18,8 +18,20 @@ pub enum ErrorKind {
     Permission,
     /// 429 / `RESOURCE_EXHAUSTED`, or 403 with reason `rateLimitExceeded`: retried.
     RateLimited,
-    /// 404 / `NOT_FOUND`: unknown project or metric.
+    /// 403 with reason `SERVICE_DISABLED` or `accessNotConfigured`: the API is not enabled in
+    /// the project; Google's message (or ErrorInfo metadata `activationUrl`) gives the URL to
+    /// enable it. Not retried.
+    ServiceDisabled,
+    /// 429 whose reason or message says quota metrics exceed their limits
+    /// (`RESOURCE_QUOTA_EXCEEDED`, "exceed quota limits"; Vertex AI answers a create this way):
+    /// final, never retried.
+    QuotaExceeded,
+    /// 400 / `INVALID_ARGUMENT`: the request was refused as malformed.
+    Invalid,
+    /// 404 / `NOT_FOUND` (or 403 `CONSUMER_INVALID`): unknown project or metric.
     NotFound,
+    /// 409 / `ALREADY_EXISTS`.
+    Conflict,
     /// 500, 502, 503, 504 / `UNAVAILABLE`, or a connection failure: retried.
     Unavailable,
     /// The per-check deadline passed (retries included).
@@ -35,7 +47,11 @@ impl ErrorKind {
             ErrorKind::Auth => "auth",
             ErrorKind::Permission => "permission",
             ErrorKind::RateLimited => "rate_limited",
+            ErrorKind::ServiceDisabled => "service_disabled",
+            ErrorKind::QuotaExceeded => "quota_exceeded",
+            ErrorKind::Invalid => "invalid",
             ErrorKind::NotFound => "not_found",
+            ErrorKind::Conflict => "conflict",
             ErrorKind::Unavailable => "unavailable",
             ErrorKind::Timeout => "timeout",
             ErrorKind::Parse => "parse",
@@ -48,7 +64,11 @@ impl ErrorKind {
             ErrorKind::Auth => "authentication failed",
             ErrorKind::Permission => "permission denied",
             ErrorKind::RateLimited => "rate limited",
+            ErrorKind::ServiceDisabled => "API not enabled",
+            ErrorKind::QuotaExceeded => "quota exceeded",
+            ErrorKind::Invalid => "invalid request",
             ErrorKind::NotFound => "not found",
+            ErrorKind::Conflict => "already exists",
             ErrorKind::Unavailable => "unavailable",
             ErrorKind::Timeout => "timed out",
             ErrorKind::Parse => "unreadable answer",
