@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod gcloud_config;
 pub mod http;
 pub mod project;
 pub mod quota_metric;

@@ -18,7 +18,7 @@ use super::http::{
 };
 use super::project::validate_project_id;
 use super::quota_metric::{ConsumerQuotaMetric, read_limit};
-use super::retry::{AttemptFailure, RetryEnd, with_retries};
+use super::retry::{AttemptFailure, with_retries};
 use crate::catalog::{Capacity, Check, Limit};
 
 /// Environment variable that overrides the Service Usage base URL (SPEC §4).
@@ -192,7 +192,7 @@ impl ServiceUsageClient {
             |_| true, // a GET may always be sent again
         )
         .await
-        .map_err(RetryEnd::into_error)
+        .map_err(|end| self.tokens.explain(end.into_error()))
     }
 
     /// One request: token, GET, classification of the answer.
@@ -203,17 +203,13 @@ impl ServiceUsageClient {
         attempt: u32,
         renew_token: bool,
     ) -> Result<ConsumerQuotaMetric, AttemptFailure> {
-        let token = if renew_token {
-            self.tokens.fresh_token().await?
-        } else {
-            self.tokens.token().await?
-        };
+        let headers = self.tokens.headers(renew_token).await?;
         let started = Instant::now();
         tracing::debug!(%url, attempt, source = self.tokens.source_name(), "GET");
         let response = self
             .http
             .get(url)
-            .bearer_auth(token.expose())
+            .headers(headers)
             .send()
             .await
             .map_err(|e| AttemptFailure::from(transport_error(&e)))?;
