@@ -72,7 +72,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         None => run_tui(cfg).await,
         Some(Command::Config { json }) => {
             let (out, result) = config_cmd::run(&cfg, &|k| std::env::var(k).ok(), json);
-            println!("{out}");
+            println!("{}", out.trim_end());
             result
         }
         Some(Command::Warm { once, force, json }) => {

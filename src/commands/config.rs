@@ -190,7 +190,12 @@ fn text_report(
             let _ = writeln!(out, "{:<16} {value}", s.name);
             continue;
         }
-        line(&mut out, &s.name.replace('_', " "), &value, &from);
+        let label = match s.name {
+            "serviceusage_url" => "Service Usage URL".to_string(),
+            "aiplatform_url" => "Vertex AI URL".to_string(),
+            name => name.replace('_', " "),
+        };
+        line(&mut out, &label, &value, &from);
     }
     let _ = match creds {
         Ok(info) => writeln!(out, "{:<16} {info}", "credentials"),
