@@ -25,12 +25,13 @@ pub struct Backend {
 }
 
 impl Backend {
-    /// What the credentials are, for the Cache screen: `credentials: <source, file, type,
-    /// account>` and the quota project when one is sent. Never a secret.
+    /// What the credentials are, for the Cache screen: `credentials: authorized_user
+    /// (gcloud's ADC file), account a@b · quota project P` (the quota project when one is
+    /// sent; `quota-tui config` gives paths and origins). Never a secret.
     pub fn credentials_line(&self) -> String {
-        let mut line = format!("credentials: {}", self.tokens.info());
+        let mut line = format!("credentials: {}", self.tokens.info().brief());
         if let Some(q) = self.tokens.quota_project() {
-            line.push_str(&format!(" · quota project {} (from {})", q.id, q.origin));
+            line.push_str(&format!(" · quota project {}", q.id));
         }
         line
     }

@@ -105,6 +105,26 @@ impl CredentialInfo {
         }
     }
 
+    /// A few words for the Cache screen: `authorized_user (gcloud's ADC file), account a@b`,
+    /// `service_account (GOOGLE_APPLICATION_CREDENTIALS), account sa@p.iam...`, `the metadata
+    /// server`, `the gcloud CLI, account a@b`, `GOOGLE_OAUTH_ACCESS_TOKEN`, `the demo token`.
+    pub fn brief(&self) -> String {
+        let ty = self.file_type.as_deref().unwrap_or("?");
+        let mut s = match self.source {
+            SourceKind::AccessTokenEnv => ACCESS_TOKEN_ENV.to_string(),
+            SourceKind::CredentialsFile => format!("{ty} ({APPLICATION_CREDENTIALS_ENV})"),
+            SourceKind::GcloudAdcFile => format!("{ty} (gcloud's ADC file)"),
+            SourceKind::MetadataServer => "the metadata server".to_string(),
+            SourceKind::GcloudCli => "the gcloud CLI".to_string(),
+            SourceKind::Demo => "the demo token".to_string(),
+            SourceKind::Custom => "supplied credentials".to_string(),
+        };
+        if let Some(a) = &self.account {
+            s.push_str(&format!(", account {a}"));
+        }
+        s
+    }
+
     /// A short name for logs: `GOOGLE_OAUTH_ACCESS_TOKEN`, `authorized_user file`, ...
     pub fn short_name(&self) -> String {
         match (self.source, &self.file_type) {
