@@ -389,76 +389,56 @@ async fn a_malformed_token_is_an_auth_error_never_retried() {
     );
 }
 
-/// In process, through the library: a 401 gets exactly one new refresh-token exchange, and
-/// the request is sent again with the new token.
-#[tokio::test]
-async fn a_401_makes_google_cloud_auth_exchange_the_refresh_token_once_more() {
-    use quota_tui::catalog::{Capacity, Check, GpuType};
-    use quota_tui::gcp::QuotaSource;
-    use quota_tui::gcp::auth::TokenSource;
-    use quota_tui::gcp::serviceusage::ServiceUsageClient;
-    use wiremock::matchers::{header, method, path};
-    use wiremock::{Mock, MockServer, ResponseTemplate};
+/// Write an executable `gcloud` script into the home's PATH.
+#[cfg(unix)]
+fn fake_gcloud(home: &Home, script: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    let p = home.path("bin/gcloud");
+    std::fs::write(&p, format!("#!/bin/sh\n{script}\n")).unwrap();
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
 
-    let server = MockServer::start().await;
-    let issued = |t: &str| {
-        ResponseTemplate::new(200)
-            .set_body_json(json!({"access_token": t, "expires_in": 3599, "token_type": "Bearer"}))
-    };
-    Mock::given(method("POST"))
-        .and(path("/token"))
-        .respond_with(issued("tok-1"))
-        .up_to_n_times(1)
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/token"))
-        .respond_with(issued("tok-2"))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let metric = "aiplatform.googleapis.com/custom_model_training_preemptible_nvidia_t4_gpus";
-    let metric_path = format!(
-        "/v1beta1/projects/{PROJECT}/services/aiplatform.googleapis.com/consumerQuotaMetrics/{}",
-        metric.replace('/', "%2F")
-    );
-    Mock::given(path(metric_path.clone()))
-        .and(header("authorization", "Bearer tok-1"))
-        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"error": {
-            "code": 401, "status": "UNAUTHENTICATED",
-            "message": "Request had invalid authentication credentials."}})))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(path(metric_path))
-        .and(header("authorization", "Bearer tok-2"))
-        .and(header("x-goog-user-project", FILE_QUOTA))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "metric": metric, "unit": "1/{project}/{region}",
-            "consumerQuotaLimits": [{"unit": "1/{project}/{region}", "metric": metric,
-                "quotaBuckets": [{}, {"effectiveLimit": "16", "defaultLimit": "4",
-                                      "dimensions": {"region": "us-central1"}}]}]})))
-        .expect(1)
-        .mount(&server)
-        .await;
-
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gcloud_cli_comes_last_and_its_failure_is_an_auth_error() {
+    let proxy = GoogleProxy::start(ISSUED).await;
     let home = Home::new();
-    let adc = home.authorized_user("adc.json", &format!("{}/token", server.uri()));
-    let adc_s = adc.to_str().unwrap().to_string();
-    let env = move |k: &str| match k {
-        "GOOGLE_APPLICATION_CREDENTIALS" => Some(adc_s.clone()),
-        "NO_GCE_CHECK" => Some("True".into()),
-        _ => None,
-    };
-    let tokens = TokenSource::from_lookup(&env, None).await.unwrap();
-    assert_eq!(tokens.source_name(), "authorized_user credentials file");
-    assert_eq!(tokens.quota_project().unwrap().id, FILE_QUOTA);
-    let client = ServiceUsageClient::new(PROJECT, &server.uri(), tokens).unwrap();
-    let limit = client
-        .fetch(&Check::gpu(GpuType::T4, "us-central1"), Capacity::Spot)
-        .await
-        .unwrap();
-    assert_eq!(limit, quota_tui::catalog::Limit::Finite(16));
-    // The `expect`s above are checked when the server drops: 2 exchanges, 2 API calls.
+    // No ADC file, not a Google Cloud machine: gcloud's own login gives the token.
+    fake_gcloud(
+        &home,
+        r#"[ "$1 $2" = "auth print-access-token" ] || exit 9; echo "ya29.from-GCLOUD-cli""#,
+    );
+    let mut c = home.cmd(&proxy.url);
+    c.args([
+        "check",
+        "--json",
+        "--project",
+        PROJECT,
+        "--billing-project",
+        "cli-billing",
+    ]);
+    let out = output(c).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let calls = proxy.calls();
+    assert_eq!(calls.len(), 38);
+    assert!(calls.iter().all(|c| {
+        c.authorization.as_deref() == Some("Bearer ya29.from-GCLOUD-cli")
+            && c.user_project.as_deref() == Some("cli-billing")
+    }));
+    assert!(!text(&out.stdout).contains("from-GCLOUD"));
+
+    fake_gcloud(
+        &home,
+        "echo 'ERROR: (gcloud.auth.print-access-token) You do not currently have an active account selected.' >&2; exit 1",
+    );
+    let mut c = home.cmd(&proxy.url);
+    c.args(["check", "--project", PROJECT]);
+    let out = output(c).await;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("the gcloud CLI gave no access token: ERROR: (gcloud.auth.print-access-token) You do not currently have an active account selected."),
+        "{stderr}"
+    );
+    assert_eq!(proxy.calls().len(), 38, "nothing more was sent");
 }
