@@ -11,7 +11,9 @@ use serde_json::{Value, json};
 use crate::cli::fmt_duration;
 use crate::config::{Config, default_config_path};
 use crate::exit::Failure;
-use crate::gcp::auth::{CredentialInfo, Located, QuotaProject, locate};
+use crate::gcp::auth::{
+    ACCESS_TOKEN_ENV, CredentialInfo, Located, QuotaProject, SourceKind, check_token, locate,
+};
 use crate::gcp::serviceusage::DEFAULT_SERVICEUSAGE_URL;
 use crate::origin::Origin;
 
@@ -26,9 +28,10 @@ struct Setting {
 /// What the credentials lookup found, without a secret.
 fn credentials(env: &dyn Fn(&str) -> Option<String>) -> Result<CredentialInfo, String> {
     match locate(env) {
-        Ok(Located::AccessToken(_)) => Ok(CredentialInfo::of(
-            crate::gcp::auth::SourceKind::AccessTokenEnv,
-        )),
+        Ok(Located::AccessToken(token)) => match check_token(&token) {
+            Ok(()) => Ok(CredentialInfo::of(SourceKind::AccessTokenEnv)),
+            Err(what) => Err(format!("{ACCESS_TOKEN_ENV} is malformed: {what}")),
+        },
         Ok(Located::File(info, _) | Located::Metadata(info) | Located::GcloudCli(info)) => Ok(info),
         Err(e) => Err(e.message),
     }

@@ -318,6 +318,12 @@ impl TokenSource {
     }
 }
 
+/// Whether `token` can be sent as a Bearer token: `Err` says what is wrong with it (never
+/// the token), e.g. `it contains a line break at character 7 of 120`.
+pub fn check_token(token: &Secret) -> Result<(), String> {
+    bearer_value(token).map(|_| ())
+}
+
 /// `Bearer TOKEN` as a header value marked sensitive, or what is wrong with the token.
 ///
 /// A token is one or more printable ASCII characters without spaces (RFC 6750 `b64token`
