@@ -5,12 +5,17 @@
 //!
 //! A create checks the body as Vertex AI does for what this program sends (display name,
 //! one worker pool with `machineSpec{machineType, acceleratorType, acceleratorCount}` whose
-//! machine type carries that shape, `containerSpec.imageUri`, `scheduling.strategy`) and
-//! answers a Google-shaped 400 `INVALID_ARGUMENT` listing every violation; asks for more GPUs
-//! than the region's seeded quota get Vertex AI's 429 "The following quota metrics exceed
-//! quota limits". Jobs live in memory: `JOB_STATE_QUEUED` when created, `JOB_STATE_PENDING`
-//! at the first get, `JOB_STATE_RUNNING` from the second on. Latency and faults come from
-//! [`FakeState::delay`] like every route of the fake.
+//! machine type carries that shape for the scheduling strategy, `containerSpec.imageUri`,
+//! `scheduling.strategy`) and answers a Google-shaped 400 `INVALID_ARGUMENT` listing every
+//! violation (the wording of each violation is the fake's own).
+//!
+//! GPUs are counted as Vertex AI counts them: the jobs the fake made hold their GPUs (they
+//! never end), so a create asking for more than the region's seeded limit minus the GPUs its
+//! jobs already hold is refused with Vertex AI's quota answer ([`quota_exceeded`]): the demo
+//! fills a region after a few launches and a launch then goes on to the next region. Jobs
+//! live in memory: `JOB_STATE_QUEUED` when created, `JOB_STATE_PENDING` at the first get,
+//! `JOB_STATE_RUNNING` from the second on. Latency and faults come from [`FakeState::delay`]
+//! like every route of the fake.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -53,11 +58,14 @@ pub(crate) fn routes() -> Router<Arc<FakeState>> {
         .route(CUSTOM_JOB_ROUTE, get(get_custom_job))
 }
 
-/// One job the fake made: its CustomJob JSON as last answered, and how often it was read.
+/// One job the fake made: its CustomJob JSON as last answered, how often it was read, and
+/// the GPUs it holds in its region.
 #[derive(Debug)]
 struct FakeJob {
     job: Value,
     gets: u32,
+    region: String,
+    shape: JobShape,
 }
 
 /// The CustomJobs the fake made, by resource name, and the next job ID (each create takes
@@ -81,6 +89,36 @@ impl CustomJobs {
             jobs: BTreeMap::new(),
         }
     }
+}
+
+impl CustomJobs {
+    /// GPUs of `metric` that the fake's jobs in `region` hold.
+    fn gpus_held(&self, metric: &str, region: &str) -> u32 {
+        self.jobs
+            .values()
+            .filter(|j| j.region == region && j.shape.gpu.metric(j.shape.capacity) == metric)
+            .map(|j| j.shape.count)
+            .sum()
+    }
+}
+
+/// Vertex AI's answer to a create whose GPUs would exceed the region's quota: HTTP 429,
+/// `{"error": {"code": 429, "message": "The following quota metrics exceed quota limits:
+/// <metric>", "status": "RESOURCE_EXHAUSTED"}}`, without `errors`, `details` or
+/// `Retry-After`. That is the answer users quote from `gcloud ai custom-jobs create`
+/// (GoogleCloudPlatform/stable-diffusion-on-gcp#12: `"code": 429, "message": "The following
+/// quota metrics exceed quota limits:
+/// aiplatform.googleapis.com/custom_model_training_nvidia_l4_gpus", "status":
+/// "RESOURCE_EXHAUSTED"`; the same message as gRPC code 8 in
+/// GoogleCloudPlatform/vertex-ai-samples#700). No public answer shows an ErrorInfo detail on
+/// it, so the fake sends none: the client must know it by its message.
+pub(crate) fn quota_exceeded(metric: &str) -> Response {
+    let body = json!({"error": {
+        "code": 429,
+        "message": format!("The following quota metrics exceed quota limits: {metric}"),
+        "status": "RESOURCE_EXHAUSTED",
+    }});
+    (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response()
 }
 
 /// What a valid create asks for.
@@ -161,8 +199,9 @@ pub(crate) fn validate_custom_job(body: &Value) -> Result<JobShape, Vec<(String,
                 );
             }
             if let (Some(m), Some(g), Some(c)) = (machine_type, gpu, count) {
-                match g.machine_type(c) {
-                    Ok(want) if want == m => shape = Some((g, c)),
+                // On-demand checking waits for the strategy, read below.
+                match g.machine_type(c, Capacity::Spot) {
+                    Ok(want) if want == m => shape = Some((g, c, m)),
                     _ => violation(
                         &format!("{p}.machine_spec"),
                         format!(
@@ -203,8 +242,16 @@ pub(crate) fn validate_custom_job(body: &Value) -> Result<JobShape, Vec<(String,
             None
         }
     };
+    if let (Some((g, c, m)), Some(capacity)) = (shape, capacity)
+        && g.machine_type(c, capacity).is_err()
+    {
+        violations.push((
+            "job_spec.worker_pool_specs[0].machine_spec.machine_type".to_string(),
+            format!("Machine type \"{m}\" is only available with SPOT or FLEX_START scheduling."),
+        ));
+    }
     match (shape, capacity) {
-        (Some((gpu, count)), Some(capacity)) if violations.is_empty() => Ok(JobShape {
+        (Some((gpu, count, _)), Some(capacity)) if violations.is_empty() => Ok(JobShape {
             gpu,
             count,
             capacity,
@@ -298,13 +345,14 @@ async fn create_custom_job(
     };
     let metric = shape.gpu.metric(shape.capacity);
     let limit = quota_limit(state.cfg.seed, &metric, &region).unwrap_or(Limit::Finite(0));
-    if !limit.at_least(i64::from(shape.count)) {
-        return errors::rate_limited_with(&format!(
-            "The following quota metrics exceed quota limits: {metric}"
-        ));
-    }
     let job = {
         let mut store = state.jobs.lock().expect("jobs lock");
+        let held = store.gpus_held(&metric, &region);
+        if !limit.at_least(i64::from(held) + i64::from(shape.count)) {
+            drop(store);
+            tracing::info!(%metric, %region, held, "fake GCP: CustomJob refused for quota");
+            return quota_exceeded(&metric);
+        }
         let id = store.next_id;
         store.next_id += 1;
         let name = format!("projects/{project}/locations/{region}/customJobs/{id}");
@@ -322,6 +370,8 @@ async fn create_custom_job(
             FakeJob {
                 job: job.clone(),
                 gets: 0,
+                region: region.clone(),
+                shape,
             },
         );
         job
