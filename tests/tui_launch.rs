@@ -554,3 +554,116 @@ async fn no_color_launch_screen_has_no_colour_and_keeps_its_marks() {
     assert!(s.contains("Submission failed · unavailable"), "{s}");
     assert!(s.contains("the job may have been created"), "{s}");
 }
+
+/// Answers every GPU check with 8 at once.
+struct EightEverywhere;
+
+#[async_trait]
+impl QuotaSource for EightEverywhere {
+    async fn fetch(&self, _check: &Check, _capacity: Capacity) -> Result<Limit, ApiError> {
+        Ok(Limit::Finite(8))
+    }
+}
+
+/// Issue 10's acceptance, from the Launch screen: the first-ranked region answers quota
+/// exceeded; exactly one POST goes to it, then exactly one job is created in the next ranked
+/// region; the screen says where the job is and why the first region was left.
+#[tokio::test]
+async fn quota_in_use_in_the_first_region_submits_once_to_the_next() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    let jobs = |r: &str| format!("/v1/projects/{DEMO_PROJECT}/locations/{r}/customJobs");
+    let metric = GpuType::T4.metric(Capacity::Spot);
+    Mock::given(method("POST"))
+        .and(path(jobs("us-central1")))
+        .respond_with(
+            ResponseTemplate::new(429).set_body_json(serde_json::json!({"error": {
+            "code": 429, "status": "RESOURCE_EXHAUSTED",
+            "message": format!("The following quota metrics exceed quota limits: {metric}")}})),
+        )
+        .mount(&server)
+        .await;
+    let name = format!("projects/{DEMO_PROJECT}/locations/us-east1/customJobs/4242");
+    let job =
+        serde_json::json!({"name": name, "displayName": "t4-job", "state": "JOB_STATE_QUEUED"});
+    Mock::given(method("POST"))
+        .and(path(jobs("us-east1")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(job.clone()))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v1/{name}")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(job))
+        .mount(&server)
+        .await;
+    let clients = LaunchClients {
+        project: DEMO_PROJECT.to_string(),
+        quota: Arc::new(EightEverywhere),
+        vertex: Some(Arc::new(
+            VertexClient::new(Some(&server.uri()), TokenSource::demo()).unwrap(),
+        )),
+    };
+    let logs = tempfile::tempdir().unwrap();
+    let (handle, _cache) = warmer(DEFAULT_TTL);
+    let (mut app, mut rx) = app_with_queue(handle, Theme::colored(), logs.path(), clients);
+    app.handle_event(ch('3'));
+    for _ in 0..3 {
+        app.handle_event(ch('j'));
+    }
+    app.handle_event(key(KeyCode::Enter));
+    typed(&mut app, "gcr.io/x/y:1");
+    app.handle_event(key(KeyCode::Tab));
+    app.handle_event(key(KeyCode::Enter));
+    typed(&mut app, "t4-job");
+    app.handle_event(key(KeyCode::Esc));
+    app.handle_event(ch('c'));
+    let ev = next_launch_event(&mut rx).await;
+    app.handle_event(ev);
+    app.handle_event(ch('s'));
+    let s = wide(&app);
+    assert!(
+        s.contains("Fallback if its quota is in use: us-east1, then us-west1"),
+        "the confirmation names where it goes next: {s}"
+    );
+    app.handle_event(ch('y'));
+    let s = wide(&app);
+    assert!(s.contains("⏳ Submitting t4-job to us-central1…"), "{s}");
+    assert!(
+        s.contains("if its quota is in use: then us-east1, then us-west1"),
+        "{s}"
+    );
+    let ev = next_launch_event(&mut rx).await;
+    app.handle_event(ev);
+
+    let posts = |region: &'static str| {
+        let server = &server;
+        async move {
+            server
+                .received_requests()
+                .await
+                .unwrap()
+                .iter()
+                .filter(|r| r.method == wiremock::http::Method::POST)
+                .filter(|r| r.url.path() == jobs(region))
+                .count()
+        }
+    };
+    assert_eq!(posts("us-central1").await, 1, "never resent");
+    assert_eq!(
+        posts("us-east1").await,
+        1,
+        "exactly one job, in the next region"
+    );
+    assert_eq!(posts("us-west1").await, 0);
+    let s = wide(&app);
+    assert!(
+        s.contains("Job submitted in us-east1 · JOB_STATE_QUEUED"),
+        "{s}"
+    );
+    assert!(s.contains(&format!("│{name}")), "{s}");
+    assert!(
+        s.contains("quota in use in us-central1 (429 RESOURCE_EXHAUSTED): The following quota"),
+        "{s}"
+    );
+}
