@@ -658,7 +658,7 @@ async fn quota_in_use_in_the_first_region_submits_once_to_the_next() {
     assert_eq!(posts("us-west1").await, 0);
     let s = wide(&app);
     assert!(
-        s.contains("Job submitted in us-east1 · JOB_STATE_QUEUED"),
+        s.contains("Job submitted in us-east1 (quota in use in us-central1) · JOB_STATE_QUEUED"),
         "{s}"
     );
     assert!(s.contains(&format!("│{name}")), "{s}");

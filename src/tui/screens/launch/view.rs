@@ -368,7 +368,20 @@ fn done_lines(
                     theme.failed,
                 ));
             }
-            let title = format!(" Job submitted in {} · {state} ", created.plan.region);
+            let left: Vec<&str> = submission
+                .refusals
+                .iter()
+                .map(|r| r.region.as_str())
+                .collect();
+            let after = if left.is_empty() {
+                String::new()
+            } else {
+                format!(" (quota in use in {})", left.join(", "))
+            };
+            let title = format!(
+                " Job submitted in {}{after} · {state} ",
+                created.plan.region
+            );
             (title, lines)
         }
         Err(SubmitFailure::QuotaInUseEverywhere) => {
