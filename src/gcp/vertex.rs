@@ -410,6 +410,42 @@ mod tests {
         }
     }
 
+    /// Vertex AI's quota answer (by its message, or by Google's ErrorInfo reason) is
+    /// `quota_exceeded`; a 429 rate limit stays `rate_limited`.
+    #[test]
+    fn a_429_for_quota_in_use_is_quota_exceeded_not_a_rate_limit() {
+        use crate::gcp::http::classify_google_error;
+        let kind = |body: serde_json::Value| {
+            let bytes = body.to_string().into_bytes();
+            quota_exceeded(classify_google_error(429, &bytes), &bytes).kind
+        };
+        assert_eq!(
+            kind(
+                serde_json::json!({"error": {"code": 429, "status": "RESOURCE_EXHAUSTED",
+                "message": "The following quota metrics exceed quota limits: \
+                aiplatform.googleapis.com/custom_model_training_nvidia_l4_gpus"}})
+            ),
+            ErrorKind::QuotaExceeded
+        );
+        assert_eq!(
+            kind(
+                serde_json::json!({"error": {"code": 429, "status": "RESOURCE_EXHAUSTED",
+                "message": "m", "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                "reason": "RESOURCE_QUOTA_EXCEEDED", "domain": "googleapis.com"}]}})
+            ),
+            ErrorKind::QuotaExceeded
+        );
+        assert_eq!(
+            kind(
+                serde_json::json!({"error": {"code": 429, "status": "RESOURCE_EXHAUSTED",
+                "message": "Quota exceeded for quota metric 'Job or LRO submission requests'",
+                "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                "reason": "RATE_LIMIT_EXCEEDED"}]}})
+            ),
+            ErrorKind::RateLimited
+        );
+    }
+
     #[test]
     fn job_fields_id_region_and_console_link() {
         let job: CustomJob = serde_json::from_value(serde_json::json!({
