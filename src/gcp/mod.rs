@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod google_error;
 pub mod http;
 pub mod project;
 pub mod quota_metric;
