@@ -89,7 +89,7 @@ impl GpuType {
             GpuType::T4 => "nvidia_t4_gpus",
             GpuType::L4 => "nvidia_l4_gpus",
             GpuType::A100 => "nvidia_a100_gpus",
-            GpuType::H100 => "nvidia_h100_80gb_gpus",
+            GpuType::H100 => "nvidia_h100_gpus",
             GpuType::H200 => "nvidia_h200_gpus",
         }
     }
@@ -407,7 +407,7 @@ mod tests {
         );
         assert_eq!(
             GpuType::H100.metric(Capacity::OnDemand),
-            "aiplatform.googleapis.com/custom_model_training_nvidia_h100_80gb_gpus"
+            "aiplatform.googleapis.com/custom_model_training_nvidia_h100_gpus"
         );
         assert_eq!(
             Check::c3("us-east1").metric(Capacity::Spot),

@@ -96,7 +96,7 @@ async fn check_json_reads_every_spec_shape_right() {
                 body: b,
                 retry_after: None,
             }
-        } else if m.ends_with("preemptible_nvidia_h100_80gb_gpus") {
+        } else if m.ends_with("preemptible_nvidia_h100_gpus") {
             Answer::Error {
                 delay: quick,
                 code: 403,

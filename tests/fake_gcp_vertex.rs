@@ -147,7 +147,6 @@ async fn a_bad_body_is_a_google_400_naming_the_fields() {
 async fn beyond_the_regions_quota_is_vertex_ais_429() {
     let cfg = FakeGcpConfig::quiet();
     let fake = FakeGcp::start(cfg, 0).await.unwrap();
-    // Retry-After: 1 leaves no room for a retry in a 500 ms deadline.
     let vertex = client(&fake, Duration::from_millis(500));
     let region = region_where(cfg.seed, GpuType::H100, Capacity::Spot, 8, false);
     let limit = quota_limit(cfg.seed, &GpuType::H100.metric(Capacity::Spot), &region).unwrap();
@@ -157,12 +156,17 @@ async fn beyond_the_regions_quota_is_vertex_ais_429() {
         .create_custom_job(DEMO_PROJECT, &region, &plan.custom_job_body())
         .await
         .unwrap_err();
-    assert_eq!(e.kind, ErrorKind::RateLimited);
-    assert_eq!(e.http_status, Some(429));
+    assert_eq!(e.kind, ErrorKind::QuotaExceeded);
+    assert_eq!(
+        (e.http_status, e.attempts),
+        (Some(429), 1),
+        "final, not retried"
+    );
+    assert_eq!(e.reason(), Some("RESOURCE_QUOTA_EXCEEDED"));
     assert_eq!(
         e.message,
         "The following quota metrics exceed quota limits: \
-         aiplatform.googleapis.com/custom_model_training_preemptible_nvidia_h100_80gb_gpus"
+         aiplatform.googleapis.com/custom_model_training_preemptible_nvidia_h100_gpus"
     );
     assert!(fake.stats().custom_jobs.is_empty());
     assert_ne!(limit, Limit::Unlimited);

@@ -32,7 +32,12 @@ fn metric_path(metric: &str) -> String {
 fn metric_body(metric: &str, per_region: &[(&str, i64)]) -> Value {
     let mut buckets = vec![json!({"effectiveLimit": "4", "defaultLimit": "4"})];
     buckets.extend(per_region.iter().map(|(r, v)| {
-        json!({"effectiveLimit": v.to_string(), "defaultLimit": "4", "dimensions": {"region": r}})
+        let mut b = json!({"defaultLimit": "4", "dimensions": {"region": r}});
+        if *v != 0 {
+            // proto3 JSON, as Google sends it: a zero limit is left out.
+            b["effectiveLimit"] = json!(v.to_string());
+        }
+        b
     }));
     json!({
         "name": format!("projects/{PROJECT}/services/aiplatform.googleapis.com/consumerQuotaMetrics/{}", metric.replace('/', "%2F")),
@@ -396,7 +401,7 @@ async fn an_impossible_shape_exits_2_before_any_request() {
 }
 
 #[tokio::test]
-async fn a_429_at_submission_is_retried_then_reported_as_rate_limited() {
+async fn a_quota_exceeded_429_at_submission_is_final_and_sent_once() {
     let server = server_with_l4_quota(1).await;
     let google = "The following quota metrics exceed quota limits: \
                   aiplatform.googleapis.com/custom_model_training_preemptible_nvidia_l4_gpus";
@@ -411,8 +416,12 @@ async fn a_429_at_submission_is_retried_then_reported_as_rate_limited() {
         .await;
     let f = launch(&server, &opts(4)).await.unwrap_err();
     assert_eq!(f.code, exit::API, "{f}");
-    assert!(f.message.contains("rate limited after"), "{f}");
-    assert!(f.message.contains("(429 RESOURCE_EXHAUSTED)"), "{f}");
+    // SPEC §4: "exceed quota limits" is quota_exceeded, final, never retried.
+    assert!(
+        f.message
+            .contains("quota exceeded (429 RESOURCE_EXHAUSTED)"),
+        "{f}"
+    );
     assert!(f.message.contains(google), "Google's message kept: {f}");
     assert!(
         !f.message.contains("may have been created"),
@@ -425,10 +434,7 @@ async fn a_429_at_submission_is_retried_then_reported_as_rate_limited() {
         .iter()
         .filter(|r| r.method == wiremock::http::Method::POST)
         .count();
-    assert!(
-        posts >= 2,
-        "a 429 made no job, so it is sent again: {posts}"
-    );
+    assert_eq!(posts, 1, "quota exceeded is not sent again");
 }
 
 #[tokio::test]

@@ -79,6 +79,7 @@ fn denied() -> ApiError {
         http_status: Some(403),
         google_status: Some("PERMISSION_DENIED".into()),
         attempts: 1,
+        details: Default::default(),
     }
 }
 
@@ -127,6 +128,7 @@ fn quota_exceeded() -> ApiError {
         http_status: Some(429),
         google_status: Some("RESOURCE_EXHAUSTED".into()),
         attempts: 4,
+        details: Default::default(),
     }
 }
 

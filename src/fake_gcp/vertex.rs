@@ -299,9 +299,7 @@ async fn create_custom_job(
     let metric = shape.gpu.metric(shape.capacity);
     let limit = quota_limit(state.cfg.seed, &metric, &region).unwrap_or(Limit::Finite(0));
     if !limit.at_least(i64::from(shape.count)) {
-        return errors::rate_limited_with(&format!(
-            "The following quota metrics exceed quota limits: {metric}"
-        ));
+        return errors::resource_quota_exceeded(&metric);
     }
     let job = {
         let mut store = state.jobs.lock().expect("jobs lock");
