@@ -273,7 +273,7 @@ impl WarmLineFormatter {
                 error.kind
             ),
             WarmerEvent::ServiceDisabled { check, error } => format!(
-                "💥 CACHE_WARM_ERROR: {check} - {}; its service is not asked again this cycle [{}]",
+                "💥 CACHE_WARM_ERROR: {check} - {}; its checks are not sent again until the next cycle [{}]",
                 clip(
                     &error
                         .service_disabled_line(check.service())

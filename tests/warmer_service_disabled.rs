@@ -40,9 +40,11 @@ fn disabled(service: &str, title: &str, url: &str) -> ApiError {
     e
 }
 
+type Answer = dyn Fn(&Check) -> Result<Limit, ApiError> + Send + Sync;
+
 /// Answers every check with `answer(check)` after 300 ms, recording each request.
 struct Source {
-    answer: Box<dyn Fn(&Check) -> Result<Limit, ApiError> + Send + Sync>,
+    answer: Box<Answer>,
     asked: Mutex<Vec<Check>>,
 }
 

@@ -84,7 +84,7 @@ impl LimitBuilder<'_> {
             );
             let kind = if value > default {
                 OverrideKind::Producer
-            } else if h % 3 == 0 {
+            } else if h.is_multiple_of(3) {
                 OverrideKind::Admin
             } else {
                 OverrideKind::Consumer

@@ -155,8 +155,8 @@ pub struct ApiError {
     /// Attempts made, retries included (1 when not retried).
     pub attempts: u32,
     /// What Google's `error.details` said (reason, metadata, activation URL, retry delay);
-    /// empty for local failures.
-    pub details: ErrorDetails,
+    /// empty for local failures. Boxed so a `Result<_, ApiError>` stays small.
+    pub details: Box<ErrorDetails>,
 }
 
 impl ApiError {
@@ -168,7 +168,7 @@ impl ApiError {
             http_status: None,
             google_status: None,
             attempts: 1,
-            details: ErrorDetails::default(),
+            details: Box::default(),
         }
     }
 

@@ -150,7 +150,7 @@ pub fn classify_google_error(http_status: u16, body: &[u8]) -> ApiError {
         http_status: Some(http_status),
         google_status: (!status.is_empty()).then_some(status),
         attempts: 1,
-        details,
+        details: Box::new(details),
     }
 }
 

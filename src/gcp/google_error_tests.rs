@@ -219,7 +219,7 @@ fn a_body_that_is_not_google_json_is_classified_by_status_and_excerpted() {
         "not a Google error body: <html><body>Bad Gateway</body></html>"
     );
     assert_eq!(e.google_status, None);
-    assert_eq!(e.details, ErrorDetails::default());
+    assert_eq!(*e.details, ErrorDetails::default());
     let e = classify_google_error(404, b"");
     assert_eq!(e.message, "HTTP 404 without a body");
 }
