@@ -254,3 +254,41 @@ impl fmt::Display for ApiError {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `error.kind` of `check --json` is exactly SPEC §9's list, in JSON as in `as_str`.
+    #[test]
+    fn kinds_are_spec_9s_list() {
+        let all = [
+            ErrorKind::Auth,
+            ErrorKind::Permission,
+            ErrorKind::ServiceDisabled,
+            ErrorKind::RateLimited,
+            ErrorKind::QuotaExceeded,
+            ErrorKind::Invalid,
+            ErrorKind::NotFound,
+            ErrorKind::Conflict,
+            ErrorKind::Unavailable,
+            ErrorKind::Timeout,
+            ErrorKind::Parse,
+        ];
+        let names: Vec<String> = all
+            .iter()
+            .map(|k| {
+                let json = serde_json::to_value(k).unwrap();
+                assert_eq!(json, k.as_str(), "serde and as_str agree");
+                k.as_str().to_string()
+            })
+            .collect();
+        assert_eq!(
+            names.join(" "),
+            "auth permission service_disabled rate_limited quota_exceeded invalid not_found \
+             conflict unavailable timeout parse"
+        );
+        let retried: Vec<_> = all.iter().filter(|k| k.is_retryable()).collect();
+        assert_eq!(retried, [&ErrorKind::RateLimited, &ErrorKind::Unavailable]);
+    }
+}
