@@ -233,6 +233,9 @@ async fn check_json_against_the_embedded_demo() {
             .iter()
             .all(|c| c["limit"].is_i64() || c["unlimited"] == true)
     );
+    // The demo leaves zero limits out as Google does; they still read as values.
+    assert!(checks.iter().any(|c| c["limit"] == 0), "{v}");
+    assert!(out.status.code() == Some(0));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -32,7 +32,12 @@ fn metric_path(metric: &str) -> String {
 fn metric_body(metric: &str, per_region: &[(&str, i64)]) -> Value {
     let mut buckets = vec![json!({"effectiveLimit": "4", "defaultLimit": "4"})];
     buckets.extend(per_region.iter().map(|(r, v)| {
-        json!({"effectiveLimit": v.to_string(), "defaultLimit": "4", "dimensions": {"region": r}})
+        let mut b = json!({"defaultLimit": "4", "dimensions": {"region": r}});
+        if *v != 0 {
+            // proto3 JSON, as Google sends it: a zero limit is left out.
+            b["effectiveLimit"] = json!(v.to_string());
+        }
+        b
     }));
     json!({
         "name": format!("projects/{PROJECT}/services/aiplatform.googleapis.com/consumerQuotaMetrics/{}", metric.replace('/', "%2F")),

@@ -81,6 +81,7 @@ fn denied() -> ApiError {
         http_status: Some(403),
         google_status: Some("PERMISSION_DENIED".into()),
         attempts: 1,
+        details: Default::default(),
     }
 }
 
@@ -146,6 +147,7 @@ fn quota_exceeded() -> ApiError {
         http_status: Some(429),
         google_status: Some("RESOURCE_EXHAUSTED".into()),
         attempts: 1,
+        details: Default::default(),
     }
 }
 
@@ -532,6 +534,7 @@ async fn no_color_launch_screen_has_no_colour_and_keeps_its_marks() {
         http_status: Some(503),
         google_status: Some("UNAVAILABLE".into()),
         attempts: 1,
+        details: Default::default(),
     };
     let failed = Submission {
         refusals: vec![],
