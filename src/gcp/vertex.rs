@@ -300,7 +300,7 @@ impl VertexClient {
         })?;
         tracing::debug!(%url, attempt, status = status.as_u16(), "Vertex AI answer");
         if !status.is_success() {
-            let error = quota_exceeded(classify_google_error(status.as_u16(), &bytes), &bytes);
+            let error = classify_google_error(status.as_u16(), &bytes);
             // A refusal (4xx) made nothing; a 5xx (503 included) or 408 / 499 proves nothing.
             let nothing_made = status.is_client_error() && !matches!(status.as_u16(), 408 | 499);
             return Err(AttemptFailure {
@@ -327,25 +327,6 @@ impl VertexClient {
         }
         Ok(job)
     }
-}
-
-/// A 429 whose ErrorInfo reason is `RESOURCE_QUOTA_EXCEEDED` (google.api.ErrorReason,
-/// googleapis/googleapis `google/api/error_reason.proto`: "not enough resource quota") or whose
-/// message says "exceed quota limits" (Vertex AI's create) is [`ErrorKind::QuotaExceeded`].
-///
-/// A bridge: the shared classifier (`gcp::http::classify_google_error`) is to read these
-/// reasons itself (issue 10, item 3); once it does, this changes nothing.
-fn quota_exceeded(mut e: ApiError, body: &[u8]) -> ApiError {
-    const REASON: &[u8] = b"RESOURCE_QUOTA_EXCEEDED";
-    let says_so = e
-        .message
-        .to_ascii_lowercase()
-        .contains("exceed quota limits")
-        || body.windows(REASON.len()).any(|w| w == REASON);
-    if e.http_status == Some(429) && says_so {
-        e.kind = ErrorKind::QuotaExceeded;
-    }
-    e
 }
 
 /// For a create whose outcome is unknown, say that the job may exist and where to look.
@@ -411,13 +392,13 @@ mod tests {
     }
 
     /// Vertex AI's quota answer (by its message, or by Google's ErrorInfo reason) is
-    /// `quota_exceeded`; a 429 rate limit stays `rate_limited`.
+    /// `quota_exceeded` through the shared classifier; a 429 rate limit stays `rate_limited`.
     #[test]
     fn a_429_for_quota_in_use_is_quota_exceeded_not_a_rate_limit() {
         use crate::gcp::http::classify_google_error;
         let kind = |body: serde_json::Value| {
             let bytes = body.to_string().into_bytes();
-            quota_exceeded(classify_google_error(429, &bytes), &bytes).kind
+            classify_google_error(429, &bytes).kind
         };
         assert_eq!(
             kind(
