@@ -372,6 +372,11 @@ async fn a_malformed_token_is_an_auth_error_never_retried() {
     c.env("GOOGLE_APPLICATION_CREDENTIALS", &adc)
         .args(["check", "--json", "--project", PROJECT]);
     let out = output(c).await;
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "every check failed authentication"
+    );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let checks = v["checks"].as_array().unwrap();
     assert_eq!(checks.len(), 38);
@@ -380,6 +385,7 @@ async fn a_malformed_token_is_an_auth_error_never_retried() {
         let m = c["error"]["message"].as_str().unwrap();
         assert!(m.contains("is malformed: it contains a line break"), "{m}");
         assert!(!m.contains("SECOND-LINE"), "{m}");
+        assert!(!m.contains(" tries"), "one attempt, never retried: {m}");
     }
     assert!(proxy.calls().is_empty(), "a malformed token is never sent");
     assert_eq!(

@@ -166,7 +166,11 @@ fn the_active_configuration_gives_the_project_and_each_source_is_named_on_stderr
     let mut c = env.cmd();
     base(&mut c);
     let (code, _, err) = run(c);
-    assert_eq!(code, Some(4), "every check failed at the closed port: {err}");
+    assert_eq!(
+        code,
+        Some(4),
+        "every check failed at the closed port: {err}"
+    );
     let work = env.gcloud().join("configurations/config_work");
     assert!(
         err.contains(&format!(
