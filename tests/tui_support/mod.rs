@@ -48,6 +48,7 @@ pub const C3_LIMITS: [i64; 18] = [
 
 /// A warmer handle (never started) on a fresh cache with `ttl`.
 pub fn warmer(ttl: Duration) -> (WarmerHandle, Arc<QuotaCache>) {
+    install_global_subscriber();
     let cache = Arc::new(QuotaCache::new(ttl));
     let cfg = WarmerConfig {
         ttl,
@@ -143,6 +144,7 @@ pub fn app_with_queue(
     log_dir: &Path,
     launch: LaunchClients,
 ) -> (App, tokio::sync::mpsc::Receiver<Event>) {
+    install_global_subscriber();
     let (tx, rx) = tokio::sync::mpsc::channel(64);
     let app = App::new(AppParts {
         title: "DEMO".to_string(),
@@ -299,18 +301,60 @@ impl std::io::Write for Collected {
     }
 }
 
-/// Install a thread-default subscriber that collects every event (no colours).
-pub fn capture_tracing() -> (Collected, tracing::subscriber::DefaultGuard) {
+thread_local! {
+    /// Where this thread's events go while a [`capture_tracing`] guard lives.
+    static SINK: std::cell::RefCell<Option<Collected>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The process-wide subscriber of the TUI test binaries: every event goes to the sink of
+/// the thread that emitted it (a test's current-thread runtime), or nowhere.
+///
+/// Global rather than a thread-default dispatcher: tracing-core caches each callsite's
+/// interest from the dispatchers registered when the callsite is first hit, so a test
+/// thread hitting a callsite with no dispatcher while another test installs its own could
+/// cache "never" for it and drop the other test's events (seen under load). With one global
+/// dispatcher installed before any app is built, no callsite is ever cached as unwanted.
+pub fn install_global_subscriber() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let subscriber = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_writer(|| ThreadSink)
+            .finish();
+        let _ = tracing::subscriber::set_global_default(subscriber);
+        tracing::callsite::rebuild_interest_cache();
+    });
+}
+
+struct ThreadSink;
+
+impl std::io::Write for ThreadSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        SINK.with(|s| {
+            if let Some(c) = s.borrow_mut().as_mut() {
+                let _ = c.write(buf);
+            }
+        });
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Stops this thread's capture when dropped.
+pub struct CaptureGuard;
+
+impl Drop for CaptureGuard {
+    fn drop(&mut self) {
+        SINK.with(|s| s.borrow_mut().take());
+    }
+}
+
+/// Collect every event this thread emits (no colours) while the guard lives.
+pub fn capture_tracing() -> (Collected, CaptureGuard) {
+    install_global_subscriber();
     let collected = Collected::default();
-    let sink = collected.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_ansi(false)
-        .with_writer(move || sink.clone())
-        .finish();
-    let guard = tracing::subscriber::set_default(subscriber);
-    // Another test thread may have registered a callsite while this dispatcher was being
-    // added and cached "never" for it (tracing-core computes interest from the dispatchers
-    // it saw): recompute every callsite's interest with this one in place.
-    tracing::callsite::rebuild_interest_cache();
-    (collected, guard)
+    SINK.with(|s| *s.borrow_mut() = Some(collected.clone()));
+    (collected, CaptureGuard)
 }
