@@ -269,9 +269,17 @@ mod tests {
             "OSC title, ST-terminated"
         );
         assert_eq!(sanitize("a\u{9b}2Jb"), "a\\u{9b}2Jb", "C1 CSI");
-        assert_eq!(sanitize("a\u{85}b\u{7f}c\u{0}d"), "a\\u{85}b\\u{7f}c\\u{0}d");
+        assert_eq!(
+            sanitize("a\u{85}b\u{7f}c\u{0}d"),
+            "a\\u{85}b\\u{7f}c\\u{0}d"
+        );
         assert_eq!(sanitize("tab\tcr\r"), "tab\\tcr\\r");
-        for s in ["x\u{1b}[2Jy", "\u{9b}31m", "\u{1b}P+q\u{1b}\\", "\u{7}\u{8}\u{c}"] {
+        for s in [
+            "x\u{1b}[2Jy",
+            "\u{9b}31m",
+            "\u{1b}P+q\u{1b}\\",
+            "\u{7}\u{8}\u{c}",
+        ] {
             assert!(!has_raw_control(&sanitize(s)), "{s:?}");
         }
     }
@@ -287,7 +295,9 @@ mod tests {
         );
         assert_eq!(sanitize("a\r\nb\u{2028}c"), "a\\r⏎b\\u{2028}c");
         assert_eq!(
-            Sanitized::new("line 1\n  line\u{1b}2").keep_newlines().to_string(),
+            Sanitized::new("line 1\n  line\u{1b}2")
+                .keep_newlines()
+                .to_string(),
             "line 1\n  line\\u{1b}2"
         );
     }
@@ -313,7 +323,12 @@ mod tests {
 
     #[test]
     fn long_text_keeps_head_and_tail_and_counts_the_bytes_cut() {
-        let text = format!("{}{}{}", "h".repeat(1000), "m".repeat(48_000), "t".repeat(1000));
+        let text = format!(
+            "{}{}{}",
+            "h".repeat(1000),
+            "m".repeat(48_000),
+            "t".repeat(1000)
+        );
         let out = sanitize(&text);
         let (head, rest) = out.split_once('…').unwrap();
         let (mark, tail) = rest.split_once('…').unwrap();
