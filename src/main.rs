@@ -1,7 +1,7 @@
 //! quota-tui's entry point: parse arguments, resolve the configuration, run a subcommand or
 //! the TUI, and turn failures into the exit codes of SPEC §9.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write as _};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,12 +15,17 @@ use quota_tui::catalog::Capacity;
 use quota_tui::cli::{Cli, Command, FakeKnobs};
 use quota_tui::commands::{check, launch, warm};
 use quota_tui::config::{self, Config};
-use quota_tui::exit::Failure;
+use quota_tui::exit::{Failure, print_stdout};
 use quota_tui::fake_gcp::{self, FakeGcpConfig};
 use quota_tui::gcp::vertex::VertexClient;
 use quota_tui::logs::{self, LogStart, WarmLineFormatter, spawn_warm_log_writer};
+use quota_tui::sanitize::Sanitized;
 use quota_tui::tui::{self, TuiContext};
 use quota_tui::warmer::Warmer;
+
+/// Most characters of a failure message printed on stderr (a launch's reasons for 20
+/// regions fit many times over).
+const MAX_FAILURE_CHARS: usize = 16_000;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -40,7 +45,14 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
-            eprintln!("quota-tui: {}", f.message);
+            if !f.is_quiet() {
+                // Parts of the message may have come from a server or a file: sanitised,
+                // keeping the lines we wrote (SPEC §4).
+                let message = Sanitized::new(&f.message)
+                    .keep_newlines()
+                    .max_chars(MAX_FAILURE_CHARS);
+                let _ = writeln!(std::io::stderr(), "quota-tui: {message}");
+            }
             ExitCode::from(f.code)
         }
     }
@@ -88,12 +100,10 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             .await;
             if once {
                 if json {
-                    println!(
-                        "{}",
-                        serde_json::to_string(&stats).expect("stats serialize")
-                    );
+                    let line = serde_json::to_string(&stats).expect("stats serialize");
+                    print_stdout(&format!("{line}\n"))?;
                 } else {
-                    print!("{}", warm::render_stats(&stats));
+                    print_stdout(&warm::render_stats(&stats))?;
                 }
             }
             Ok(())
@@ -113,8 +123,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 json,
             )
             .await;
-            println!("{out}");
-            Ok(())
+            print_stdout(&format!("{out}\n"))
         }
         Some(cmd @ Command::Launch { .. }) => {
             let opts = launch::LaunchOptions::from_command(&cmd).expect("a launch command");
@@ -130,8 +139,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 None,
             )
             .await?;
-            print!("{out}");
-            Ok(())
+            print_stdout(&out)
         }
         Some(Command::FakeGcp { .. }) => unreachable!("handled above"),
     }

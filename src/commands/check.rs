@@ -54,7 +54,8 @@ impl CheckRow {
                 false,
                 Some(CheckErrorJson {
                     kind: e.kind,
-                    message: e.to_string(),
+                    // Google's text as it came (capped); serde escapes it.
+                    message: e.unsanitized_text(),
                 }),
             ),
         };
@@ -165,7 +166,8 @@ pub fn render_table(catalog: &Catalog, rows: &[CheckRow], elapsed: Duration) -> 
         for x in &failed {
             let who = x.gpu.unwrap_or("C3");
             let e = x.error.as_ref().expect("filtered");
-            let _ = writeln!(out, "  {who} {}: [{}] {}", x.region, e.kind, e.message);
+            let message = crate::sanitize::Sanitized::new(&e.message);
+            let _ = writeln!(out, "  {who} {}: [{}] {message}", x.region, e.kind);
         }
     }
     let _ = writeln!(
@@ -196,7 +198,7 @@ pub async fn run(
         .map(|(c, (r, lat))| CheckRow::new(c, catalog.capacity, r, *lat))
         .collect();
     if json {
-        serde_json::to_string_pretty(&CheckReport {
+        crate::sanitize::to_json_pretty(&CheckReport {
             project,
             demo,
             checks: &rows,

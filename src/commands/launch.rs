@@ -22,6 +22,7 @@ use crate::launch::{
     FreshCheck, LaunchPlan, RankedRegion, WarmCache, choose_region, common_failure,
     default_job_name, fresh_check, validate_display_name,
 };
+use crate::sanitize::{Sanitized, sanitize};
 
 /// The options of `launch`, as the command line gives them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -183,19 +184,20 @@ pub async fn run(
             json!({"dry_run": false, "job": job_json(&job, &link, read_back_error.as_deref())}),
         ));
     }
+    // The job's fields came from the server: sanitised (SPEC §4) before they are printed.
     let _ = writeln!(text, "\nSubmitted:");
-    let _ = writeln!(text, "Job:     {}", job.name);
-    let _ = writeln!(text, "Name:    {}", job.display_name);
+    let _ = writeln!(text, "Job:     {}", Sanitized::new(&job.name));
+    let _ = writeln!(text, "Name:    {}", Sanitized::new(&job.display_name));
     let _ = writeln!(
         text,
         "State:   {}",
         if job.state.is_empty() {
-            "(not given)"
+            "(not given)".into()
         } else {
-            &job.state
+            sanitize(&job.state)
         }
     );
-    let _ = writeln!(text, "Console: {link}");
+    let _ = writeln!(text, "Console: {}", Sanitized::new(&link));
     if let Some(e) = read_back_error {
         let _ = writeln!(text, "(reading the job back failed: {e})");
     }
@@ -332,5 +334,5 @@ fn report_json(project: &str, plan: &LaunchPlan, ranking: &[RankedRegion], extra
 }
 
 fn pretty(v: &Value) -> String {
-    serde_json::to_string_pretty(v).expect("a serde_json::Value serializes")
+    crate::sanitize::to_json_pretty(v).expect("a serde_json::Value serializes")
 }

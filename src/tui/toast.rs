@@ -40,14 +40,16 @@ pub struct Toasts {
 }
 
 impl Toasts {
-    /// Show `text` from `now` for [`TOAST_TTL`].
+    /// Show `text` from `now` for [`TOAST_TTL`]. The text is sanitised (it may carry a job's
+    /// name or state from the server): one line, escapes made visible, at most
+    /// [`crate::sanitize::MAX_CHARS`] characters.
     pub fn push(&mut self, text: impl Into<String>, level: ToastLevel, now: Instant) {
         let expires = now + TOAST_TTL;
         if self.items.len() == MAX_TOASTS {
             self.items.pop_front();
         }
         self.items.push_back(Toast {
-            text: text.into(),
+            text: crate::sanitize::sanitize(&text.into()),
             level,
             expires,
         });

@@ -11,6 +11,7 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 use super::{CheckState, Field, Launch, Outcome, TextField, capacity_word};
 use crate::catalog::Limit;
 use crate::launch::{LaunchPlan, RankedRegion};
+use crate::sanitize::{Sanitized, sanitize};
 use crate::tui::popup::draw_popup;
 use crate::tui::screens::{ScreenCtx, fmt_age};
 use crate::tui::theme::Theme;
@@ -307,22 +308,27 @@ fn draw_outcome(s: &Launch, frame: &mut Frame, area: Rect, ctx: &ScreenCtx) {
             ))],
         ),
         Outcome::Submitted { plan, job } => {
+            // The job's fields came from the server: sanitised before they are drawn.
             let state = if job.job.state.is_empty() {
-                "(no state)"
+                "(no state)".to_string()
             } else {
-                job.job.state.as_str()
+                sanitize(&job.job.state)
             };
             // Unlabelled first, so the name and the link fit at 80×24.
             let mut lines = vec![
-                Line::styled(job.job.name.clone(), theme.positive),
-                Line::raw(job.console_url.clone()),
+                Line::styled(sanitize(&job.job.name), theme.positive),
+                Line::raw(sanitize(&job.console_url)),
                 Line::styled(
-                    format!("{} · {}", job.job.display_name, shape(plan)),
+                    format!(
+                        "{} · {}",
+                        Sanitized::new(&job.job.display_name),
+                        shape(plan)
+                    ),
                     theme.muted,
                 ),
             ];
             if let Some(t) = &job.job.create_time {
-                lines.push(field_line("Created", t.clone(), theme, theme.muted));
+                lines.push(field_line("Created", sanitize(t), theme, theme.muted));
             }
             if let Some(e) = &job.read_back_error {
                 lines.push(field_line(
