@@ -175,6 +175,23 @@ mod tests {
         assert_eq!(t.iter().next().map(|x| x.text.as_str()), Some("2"));
     }
 
+    #[tokio::test(start_paused = true)]
+    async fn a_toast_with_a_servers_text_is_one_sanitised_line() {
+        let mut t = Toasts::default();
+        let state = "JOB_STATE_PENDING\u{1b}[2J\n\u{202e}x";
+        t.push(
+            format!("🚀 Job submitted: train ({state})"),
+            ToastLevel::Ok,
+            Instant::now(),
+        );
+        assert_eq!(
+            t.iter().next().unwrap().text,
+            "🚀 Job submitted: train (JOB_STATE_PENDING\\u{1b}[2J⏎\\u{202e}x)"
+        );
+        t.push("y".repeat(10_000), ToastLevel::Ok, Instant::now());
+        assert!(t.iter().last().unwrap().text.chars().count() < 600);
+    }
+
     #[test]
     fn one_toast_per_batch_names_every_failure() {
         let report = report(
