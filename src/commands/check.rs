@@ -19,6 +19,9 @@ pub const CHECK_CONCURRENCY: usize = 8;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CheckErrorJson {
     pub kind: ErrorKind,
+    /// The error's text with Google's message as it came, not sanitised (at most 2 KiB of
+    /// it, [`ApiError::unsanitized_text`]): serde escapes it in JSON; sanitise it
+    /// ([`crate::sanitize`]) before showing it anywhere else.
     pub message: String,
 }
 
