@@ -293,6 +293,17 @@ impl WarmLineFormatter {
             WarmerEvent::CheckFailed { check, error } => {
                 format!("💥 CACHE_WARM_ERROR: {check} - {error} [{}]", error.kind)
             }
+            WarmerEvent::ServiceDisabled { check, error } => format!(
+                "💥 CACHE_WARM_ERROR: {check} - {}; its checks are not sent again until the next cycle [{}]",
+                // The line names Google's metadata and message: sanitised too.
+                Sanitized::new(
+                    &error
+                        .service_disabled_line(check.service())
+                        .unwrap_or_else(|| error.to_string())
+                )
+                .max_chars(600),
+                error.kind
+            ),
             WarmerEvent::BatchDone(b) => batch_line(b, self.gpu_total, self.c3_total),
             WarmerEvent::Skipped => "⏭️ CACHE_WARM_SKIP: batch still in flight".to_string(),
             WarmerEvent::CycleComplete {

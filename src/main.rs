@@ -91,22 +91,23 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let _guards = init_logs(&cfg, LogStart::Truncate)?;
             let cancel = CancellationToken::new();
             warm::cancel_on_signals(cancel.clone());
-            let stats = warm::run(
+            let run = warm::run(
                 cfg.warmer.clone(),
                 &cfg.catalog,
                 backend.quota.clone(),
                 cancel,
             )
             .await;
-            if once {
-                if json {
-                    let line = serde_json::to_string(&stats).expect("stats serialize");
-                    print_stdout(&format!("{line}\n"))?;
-                } else {
-                    print_stdout(&warm::render_stats(&stats))?;
-                }
+            if !once {
+                return Ok(());
             }
-            Ok(())
+            if json {
+                let line = serde_json::to_string(&run.stats).expect("stats serialize");
+                print_stdout(&format!("{line}\n"))?;
+            } else {
+                print_stdout(&warm::render_stats(&run.stats))?;
+            }
+            run.status
         }
         Some(Command::Check {
             json, on_demand, ..
@@ -123,7 +124,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 json,
             )
             .await;
-            print_stdout(&format!("{out}\n"))
+            print_stdout(&format!("{}\n", out.text))?;
+            out.status
         }
         Some(cmd @ Command::Launch { .. }) => {
             let opts = launch::LaunchOptions::from_command(&cmd).expect("a launch command");

@@ -96,7 +96,7 @@ async fn check_json_reads_every_spec_shape_right() {
                 body: b,
                 retry_after: None,
             }
-        } else if m.ends_with("preemptible_nvidia_h100_80gb_gpus") {
+        } else if m.ends_with("preemptible_nvidia_h100_gpus") {
             Answer::Error {
                 delay: quick,
                 code: 403,
@@ -233,6 +233,9 @@ async fn check_json_against_the_embedded_demo() {
             .iter()
             .all(|c| c["limit"].is_i64() || c["unlimited"] == true)
     );
+    // The demo leaves zero limits out as Google does; they still read as values.
+    assert!(checks.iter().any(|c| c["limit"] == 0), "{v}");
+    assert!(out.status.code() == Some(0));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -115,7 +115,7 @@ async fn warm_once_makes_38_paced_single_flight_requests_with_the_token() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_metric_that_never_answers_times_out_and_is_named() {
     let server = QuotaServer::start(|m| {
-        if m.ends_with("_nvidia_h100_80gb_gpus") {
+        if m.ends_with("_nvidia_h100_gpus") {
             Answer::Hang
         } else {
             fixed(300)

@@ -306,5 +306,10 @@ pub fn capture_tracing() -> (Collected, tracing::subscriber::DefaultGuard) {
         .with_ansi(false)
         .with_writer(move || sink.clone())
         .finish();
-    (collected, tracing::subscriber::set_default(subscriber))
+    let guard = tracing::subscriber::set_default(subscriber);
+    // Another test thread may have registered a callsite while this dispatcher was being
+    // added and cached "never" for it (tracing-core computes interest from the dispatchers
+    // it saw): recompute every callsite's interest with this one in place.
+    tracing::callsite::rebuild_interest_cache();
+    (collected, guard)
 }
