@@ -218,6 +218,24 @@ fn launch_stderr_and_stdout_show_google_text_escaped() {
         "{stderr}"
     );
 
+    // Every region asked refuses the create: its quota is in use (Vertex AI's 429), with
+    // the hostile text in Google's message.
+    let in_use = Answer::Full(
+        429,
+        google_error(
+            429,
+            "RESOURCE_EXHAUSTED",
+            &format!("The following quota metrics exceed quota limits: {HOSTILE_MESSAGE}"),
+        ),
+    );
+    let server = hostile_server("no metric has this", 403, hostile_403(), in_use);
+    let out = launch(&server.url);
+    assert_eq!(out.status.code(), Some(5), "{out:?}");
+    assert_clean("launch stdout (quota in use)", &out.stdout);
+    assert_clean("launch stderr (quota in use)", &out.stderr);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("quota in use in us-central1 (429 RESOURCE_EXHAUSTED): The following quota metrics exceed quota limits: Permission denied\\u{1b}[2J"), "{stderr}");
+
     // The create answers a job whose name and state are hostile.
     let job = serde_json::json!({
         "name": format!("projects/1/locations/us-central1/customJobs/7{HOSTILE_MESSAGE}"),
