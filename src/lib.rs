@@ -15,6 +15,7 @@ pub mod fake_gcp;
 pub mod gcp;
 pub mod launch;
 pub mod logs;
+pub mod origin;
 pub mod sanitize;
 pub mod tui;
 pub mod warmer;

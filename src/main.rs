@@ -13,7 +13,7 @@ use quota_tui::backend::{self, Backend};
 use quota_tui::cache::QuotaCache;
 use quota_tui::catalog::Capacity;
 use quota_tui::cli::{Cli, Command, FakeKnobs};
-use quota_tui::commands::{check, launch, warm};
+use quota_tui::commands::{check, config as config_cmd, launch, warm};
 use quota_tui::config::{self, Config};
 use quota_tui::exit::{Failure, print_stdout};
 use quota_tui::fake_gcp::{self, FakeGcpConfig};
@@ -82,11 +82,28 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     let mut cfg = config::resolve(&cli.global, &|k| std::env::var(k).ok())?;
     match cli.command {
         None => run_tui(cfg).await,
+        Some(Command::Config { json }) => {
+            let (out, result) = config_cmd::run(&cfg, &|k| std::env::var(k).ok(), json);
+            // Values may come from the environment or files: the table is sanitised (its
+            // lines kept); JSON is escaped by serde.
+            let out = out.trim_end();
+            if json {
+                print_stdout(&format!("{out}\n"))?;
+            } else {
+                let table = Sanitized::new(out).keep_newlines().uncapped();
+                print_stdout(&format!("{table}\n"))?;
+            }
+            result
+        }
         Some(Command::Warm { once, force, json }) => {
             // A fresh process has an empty cache and always starts its first cycle at once;
             // `--force` is accepted for scripts written against the warm-now semantics.
             let _ = force;
             cfg.warmer.once = once;
+            if !json {
+                // Not eprintln!, which panics when stderr is a closed pipe.
+                let _ = writeln!(std::io::stderr(), "{}", cfg.project_line());
+            }
             let backend = backend::connect(&cfg).await?;
             let _guards = init_logs(&cfg, LogStart::Truncate)?;
             let cancel = CancellationToken::new();
@@ -115,6 +132,10 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             if on_demand {
                 cfg.catalog.capacity = Capacity::OnDemand;
             }
+            if !json {
+                // Not eprintln!, which panics when stderr is a closed pipe.
+                let _ = writeln!(std::io::stderr(), "{}", cfg.project_line());
+            }
             let backend = backend::connect(&cfg).await?;
             let out = check::run(
                 &cfg.catalog,
@@ -129,6 +150,10 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Some(cmd @ Command::Launch { .. }) => {
             let opts = launch::LaunchOptions::from_command(&cmd).expect("a launch command");
+            if !opts.json {
+                // Not eprintln!, which panics when stderr is a closed pipe.
+                let _ = writeln!(std::io::stderr(), "{}", cfg.project_line());
+            }
             let backend = backend::connect(&cfg).await?;
             let _guards = init_logs(&cfg, LogStart::Append)?;
             let vertex = vertex_client(&backend)?;
@@ -194,6 +219,7 @@ async fn run_tui(cfg: Config) -> Result<(), Failure> {
     let (handle, task) = warmer.start(cancel.clone());
     let result = tui::run(TuiContext {
         title: backend.title(),
+        credentials: backend.credentials_line(),
         demo: backend.demo,
         catalog: cfg.catalog.clone(),
         warmer: handle,

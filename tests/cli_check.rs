@@ -17,6 +17,7 @@ fn bin() -> std::process::Command {
     let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_quota-tui"));
     c.env_remove("GOOGLE_CLOUD_PROJECT")
         .env_remove("CLOUDSDK_CORE_PROJECT")
+        .env_remove("CLOUDSDK_CONFIG") // gcloud's project is read from HOME's only
         .env("GOOGLE_OAUTH_ACCESS_TOKEN", TOKEN)
         .env("HOME", std::env::temp_dir());
     c

@@ -8,6 +8,7 @@ fn bin(config: &std::path::Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_quota-tui"));
     c.env_remove("GOOGLE_CLOUD_PROJECT")
         .env_remove("CLOUDSDK_CORE_PROJECT")
+        .env_remove("CLOUDSDK_CONFIG") // gcloud's project is read from HOME's only
         .env("GOOGLE_OAUTH_ACCESS_TOKEN", "tok")
         .env("QUOTA_TUI_SERVICEUSAGE_URL", "http://127.0.0.1:9")
         .arg("--config")

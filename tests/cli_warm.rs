@@ -15,6 +15,7 @@ fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_quota-tui"));
     c.env_remove("GOOGLE_CLOUD_PROJECT")
         .env_remove("CLOUDSDK_CORE_PROJECT")
+        .env_remove("CLOUDSDK_CONFIG") // gcloud's project is read from HOME's only
         .env("GOOGLE_OAUTH_ACCESS_TOKEN", TOKEN)
         .env("HOME", std::env::temp_dir()); // no user config file
     c

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod disabled;
 pub mod error;
+pub mod gcloud_config;
 pub mod google_error;
 pub mod http;
 pub mod project;

@@ -196,7 +196,10 @@ impl ServiceUsageClient {
             |_| true, // a GET may always be sent again
         )
         .await
-        .map_err(|end| end.into_error().in_project(&self.project))
+        .map_err(|end| {
+            self.tokens
+                .explain(end.into_error().in_project(&self.project))
+        })
     }
 
     /// One request: token, GET, classification of the answer.
@@ -207,17 +210,13 @@ impl ServiceUsageClient {
         attempt: u32,
         renew_token: bool,
     ) -> Result<ConsumerQuotaMetric, AttemptFailure> {
-        let token = if renew_token {
-            self.tokens.fresh_token().await?
-        } else {
-            self.tokens.token().await?
-        };
+        let headers = self.tokens.headers(renew_token).await?;
         let started = Instant::now();
         tracing::debug!(%url, attempt, source = self.tokens.source_name(), "GET");
         let response = self
             .http
             .get(url)
-            .bearer_auth(token.expose())
+            .headers(headers)
             .send()
             .await
             .map_err(|e| AttemptFailure::from(transport_error(&e)))?;

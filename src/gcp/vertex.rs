@@ -256,7 +256,7 @@ impl VertexClient {
         let may_replay =
             |f: &AttemptFailure| matches!(replay, Replay::Idempotent) || f.nothing_made;
         let attempt = |n, renew| self.attempt(method.clone(), url, body, n, renew);
-        match with_retries(&self.policy, url, attempt, may_replay).await {
+        let result = match with_retries(&self.policy, url, attempt, may_replay).await {
             Ok((job, _attempts)) => Ok(job),
             Err(RetryEnd::Deadline(e))
             | Err(RetryEnd::Final {
@@ -264,7 +264,8 @@ impl VertexClient {
                 nothing_made: false,
             }) => Err(with_outcome_note(e, replay)),
             Err(end) => Err(end.into_error()),
-        }
+        };
+        result.map_err(|e| self.tokens.explain(e))
     }
 
     /// One request: token, send, classification of the answer.
@@ -276,13 +277,9 @@ impl VertexClient {
         attempt: u32,
         renew_token: bool,
     ) -> Result<CustomJob, AttemptFailure> {
-        let token = if renew_token {
-            self.tokens.fresh_token().await?
-        } else {
-            self.tokens.token().await?
-        };
+        let headers = self.tokens.headers(renew_token).await?;
         tracing::debug!(%url, %method, attempt, source = self.tokens.source_name(), "Vertex AI request");
-        let mut request = self.http.request(method, url).bearer_auth(token.expose());
+        let mut request = self.http.request(method, url).headers(headers);
         if let Some(b) = body {
             request = request.json(b);
         }

@@ -35,6 +35,8 @@ const HISTORY: usize = 32;
 pub struct AppParts {
     /// The project ID, or `DEMO`.
     pub title: String,
+    /// What the credentials are, for the Cache screen (never a secret).
+    pub credentials: String,
     pub demo: bool,
     pub catalog: Catalog,
     pub warmer: WarmerHandle,
@@ -86,6 +88,7 @@ impl App {
         let status = WarmStatus::from_progress(parts.warmer.progress());
         let mut ctx = ScreenCtx {
             title: parts.title,
+            credentials: parts.credentials,
             demo: parts.demo,
             catalog: parts.catalog,
             stats: parts.warmer.stats(),

@@ -146,6 +146,7 @@ pub fn app_with_queue(
     let (tx, rx) = tokio::sync::mpsc::channel(64);
     let app = App::new(AppParts {
         title: "DEMO".to_string(),
+        credentials: "credentials: the demo token".to_string(),
         demo: true,
         catalog: Catalog::default(),
         warmer,

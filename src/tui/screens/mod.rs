@@ -114,6 +114,8 @@ pub fn screen_table() -> Vec<Box<dyn Screen>> {
 pub struct ScreenCtx {
     /// `quota-tui · <title>`: the project ID, or `DEMO`.
     pub title: String,
+    /// What the credentials are (`credentials: ...`), shown on the Cache screen.
+    pub credentials: String,
     pub demo: bool,
     pub catalog: Catalog,
     pub warmer: WarmerHandle,
