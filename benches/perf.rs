@@ -14,18 +14,25 @@
 //!   warmer and the original's skip-a-tick pacing;
 //! - `startup_to_first_frame_ms`, `rss_after_warm_kib`, `idle_cpu_pct`, `idle_wakeups_per_s`
 //!   (`release_binary`): the release binary on the embedded demo in tmux; null (with a
-//!   note) without tmux.
+//!   note) without tmux;
+//! - `hostile_check_json_peak_rss_kib`, `hostile_check_json_stdout_bytes`,
+//!   `hostile_warm_once_peak_rss_kib` (`hostile`): the release binary's peak RSS against a
+//!   server whose error messages are 50 MB (`check --json`) and 20 MB (`warm --once`).
 //!
 //! Cargo runs benches with `--bench`; without it (`cargo test --benches`) this prints a note
 //! and exits, so `cargo test` never runs the benchmarks.
 
 #[path = "../tests/common/fake_source.rs"]
 mod fake_source;
+#[path = "../tests/common/hostile_server.rs"]
+mod hostile_server;
 #[path = "../tests/tui_support/mod.rs"]
 mod tui_support;
 
 #[path = "perf/allocations.rs"]
 mod allocations;
+#[path = "perf/hostile.rs"]
+mod hostile;
 #[path = "perf/key_to_frame.rs"]
 mod key_to_frame;
 #[path = "perf/pacing.rs"]
@@ -58,7 +65,8 @@ fn main() {
         return;
     }
     let json_out = args.iter().any(|a| a == "--json");
-    // Other words filter the groups to run (`render`, `key_to_frame`, `pacing`, `binary`).
+    // Other words filter the groups to run (`render`, `key_to_frame`, `pacing`, `binary`,
+    // `hostile`).
     let filters: Vec<&str> = args
         .iter()
         .filter(|a| !a.starts_with("--"))
@@ -81,6 +89,9 @@ fn main() {
     }
     if wanted("binary") {
         measure_binary(&mut put);
+    }
+    if wanted("hostile") {
+        measure_hostile(&mut put);
     }
     if json_out {
         println!("{}", Value::Object(figures));
@@ -202,5 +213,43 @@ fn measure_binary(put: &mut impl FnMut(&str, Value)) {
     put(
         "idle_wakeups_per_s",
         json!(binary.idle_wakeups_per_s.map(|n| (n * 10.0).round() / 10.0)),
+    );
+}
+
+fn measure_hostile(put: &mut impl FnMut(&str, Value)) {
+    let h = hostile::measure();
+    let mib = |kib: Option<u64>| {
+        kib.map_or("null".to_string(), |k| {
+            format!("{:.1} MiB", k as f64 / 1024.0)
+        })
+    };
+    println!(
+        "hostile_check_json_peak_rss_kib {}  ({}; 38 answers with 50 MB messages; stdout {} bytes)",
+        h.check_json_peak_rss_kib
+            .map_or("null".into(), |k| k.to_string()),
+        mib(h.check_json_peak_rss_kib),
+        h.check_json_stdout_bytes
+            .map_or("null".into(), |n| n.to_string()),
+    );
+    println!(
+        "hostile_warm_once_peak_rss_kib  {}  ({}; 38 answers with 20 MB messages)",
+        h.warm_once_peak_rss_kib
+            .map_or("null".into(), |k| k.to_string()),
+        mib(h.warm_once_peak_rss_kib),
+    );
+    for note in &h.notes {
+        println!("note: {note}");
+    }
+    put(
+        "hostile_check_json_peak_rss_kib",
+        json!(h.check_json_peak_rss_kib),
+    );
+    put(
+        "hostile_check_json_stdout_bytes",
+        json!(h.check_json_stdout_bytes),
+    );
+    put(
+        "hostile_warm_once_peak_rss_kib",
+        json!(h.warm_once_peak_rss_kib),
     );
 }

@@ -177,10 +177,11 @@ impl QuotaCache {
         e.last_error = None;
     }
 
-    /// Record a failure, keeping the last good value.
+    /// Record a failure, keeping the last good value. The error's message is kept capped
+    /// ([`ApiError::cap_message`]), so a server sending huge messages cannot grow the cache.
     pub fn put_err(&self, check: &Check, error: ApiError, latency: Duration) {
         let failure = Failure {
-            error,
+            error: error.cap_message(),
             at: Local::now(),
             latency,
         };

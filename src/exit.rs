@@ -1,7 +1,7 @@
 //! Exit codes of SPEC §9 and the error that carries one to `main`.
 //!
 //! 0 success; 2 usage or config error; 3 authentication error; 4 API error; 5 no region can
-//! take the launch.
+//! take the launch; 141 (quietly) when the reader of stdout closed the pipe.
 
 use std::fmt;
 
@@ -13,6 +13,9 @@ pub const AUTH: u8 = 3;
 pub const API: u8 = 4;
 /// No region can take the launch.
 pub const NO_REGION: u8 = 5;
+/// The reader of stdout went away (`check --json | head -c 5`): 128 + SIGPIPE (13), the
+/// status a shell reports for a process that a broken pipe ended.
+pub const BROKEN_PIPE: u8 = 141;
 
 /// A failure that ends the process with `code`, printing `message` on stderr.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +52,34 @@ impl Failure {
             code: NO_REGION,
             message: message.into(),
         }
+    }
+    /// Exit 141 and say nothing: stdout's pipe was closed by its reader, which is how
+    /// `| head` ends a pipeline, not an error to report.
+    pub fn broken_pipe() -> Self {
+        Failure {
+            code: BROKEN_PIPE,
+            message: String::new(),
+        }
+    }
+    /// True when nothing should be printed for this failure ([`Failure::broken_pipe`]).
+    pub fn is_quiet(&self) -> bool {
+        self.message.is_empty()
+    }
+}
+
+/// Write `text` to stdout and flush it.
+///
+/// A closed pipe (`EPIPE`) is [`Failure::broken_pipe`]: quiet, exit 141. The process keeps
+/// SIGPIPE ignored (Rust's default) and handles `EPIPE` here instead of dying by the signal,
+/// so the log writers still flush and the runtime still shuts down. Any other write error
+/// (a full disk behind a redirection) is exit 4, naming it.
+pub fn print_stdout(text: &str) -> Result<(), Failure> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(Failure::broken_pipe()),
+        Err(e) => Err(Failure::api(format!("cannot write the output: {e}"))),
     }
 }
 

@@ -16,5 +16,6 @@ pub mod gcp;
 pub mod launch;
 pub mod logs;
 pub mod origin;
+pub mod sanitize;
 pub mod tui;
 pub mod warmer;

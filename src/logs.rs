@@ -16,6 +16,7 @@ use tokio::task::JoinHandle;
 use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
 use tracing_appender::non_blocking::{NonBlocking, WorkerGuard};
+use tracing_subscriber::field::MakeExt;
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::layer::SubscriberExt;
@@ -23,6 +24,7 @@ use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer, filter::Targets};
 
+use crate::sanitize::Sanitized;
 use crate::warmer::{BatchReport, ListPos, WarmerEvent};
 
 /// tracing target of `cache_warm.log` lines.
@@ -95,19 +97,20 @@ pub fn init(dir: &Path, start: LogStart) -> anyhow::Result<LogGuards> {
     tracing_subscriber::registry()
         .with(
             tracing_subscriber::fmt::layer()
-                .event_format(PlainLine)
+                .event_format(PlainLine { multi_line: false })
                 .with_writer(warm)
                 .with_filter(Targets::new().with_target(WARM_TARGET, tracing::Level::TRACE)),
         )
         .with(
             tracing_subscriber::fmt::layer()
-                .event_format(PlainLine)
+                .event_format(PlainLine { multi_line: true })
                 .with_writer(timing)
                 .with_filter(Targets::new().with_target(TIMING_TARGET, tracing::Level::TRACE)),
         )
         .with(
             tracing_subscriber::fmt::layer()
                 .with_ansi(false)
+                .fmt_fields(sanitized_fields())
                 .with_writer(app)
                 .with_filter(app_filter)
                 .with_filter(tracing_subscriber::filter::filter_fn(|m| {
@@ -156,8 +159,18 @@ fn open_writers(dir: &Path, start: LogStart) -> anyhow::Result<Writers> {
     Ok((warm, timing, app, vec![g1, g2, g3]))
 }
 
-/// Formats an event as `timestamp message` (the SPEC §8 line shape).
-struct PlainLine;
+/// Longest line, in characters, the log formatters write of one message or field; anything
+/// with outside text in it has been capped before (ApiError's `Display`), so this is only
+/// the last line of defence.
+const MAX_LINE_CHARS: usize = 4000;
+
+/// Formats an event as `timestamp message` (the SPEC §8 line shape), sanitised as SPEC §4
+/// asks ([`Sanitized`]): a message cannot add a line (`⏎` instead), clear a screen or retitle
+/// a terminal. `multi_line` keeps newlines for entries our own code writes on several lines
+/// (`QUOTA_TIMING`); other control characters are escaped there too.
+struct PlainLine {
+    multi_line: bool,
+}
 
 struct MessageVisitor<'a>(&'a mut String);
 
@@ -188,8 +201,28 @@ where
     ) -> std::fmt::Result {
         let mut msg = String::new();
         event.record(&mut MessageVisitor(&mut msg));
-        writeln!(writer, "{} {}", timestamp(), msg)
+        let mut line = Sanitized::new(&msg).max_chars(MAX_LINE_CHARS);
+        if self.multi_line {
+            line = line.keep_newlines();
+        }
+        writeln!(writer, "{} {line}", timestamp())
     }
+}
+
+/// The fields of a `quota-tui.log` event, each sanitised ([`Sanitized`]): `message` as it
+/// is, every other field as `name=value`, separated by spaces (the shape of
+/// tracing-subscriber's default), so a `job = %name` from a server cannot forge a line.
+fn sanitized_fields() -> impl for<'w> FormatFields<'w> + Send + Sync + 'static {
+    tracing_subscriber::fmt::format::debug_fn(|w, field, value| {
+        let text = format!("{value:?}");
+        let text = Sanitized::new(&text).max_chars(MAX_LINE_CHARS);
+        if field.name() == "message" {
+            write!(w, "{text}")
+        } else {
+            write!(w, "{}={text}", field.name())
+        }
+    })
+    .delimited(" ")
 }
 
 fn pos(label: &str, p: Option<ListPos>, done_total: usize) -> String {
@@ -225,17 +258,6 @@ fn batch_line(b: &BatchReport, gpu_total: usize, c3_total: usize) -> String {
     )
 }
 
-/// Cut a message to at most `max` characters, with `…` when cut.
-fn clip(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let mut out: String = s.chars().take(max).collect();
-        out.push('…');
-        out
-    }
-}
-
 /// Formats warmer events as `cache_warm.log` lines (without the time stamp). Keeps the list
 /// sizes so batch lines of an exhausted list still read `GPU 20/20`.
 #[derive(Debug, Default)]
@@ -267,19 +289,19 @@ impl WarmLineFormatter {
                 ..
             } => format!("🔄 CACHE_REWARM: {reason}"),
             WarmerEvent::CheckLanded { .. } => return None,
-            WarmerEvent::CheckFailed { check, error } => format!(
-                "💥 CACHE_WARM_ERROR: {check} - {} [{}]",
-                clip(&error.to_string(), 240),
-                error.kind
-            ),
+            // ApiError's Display sanitises and caps Google's message (SPEC §4).
+            WarmerEvent::CheckFailed { check, error } => {
+                format!("💥 CACHE_WARM_ERROR: {check} - {error} [{}]", error.kind)
+            }
             WarmerEvent::ServiceDisabled { check, error } => format!(
                 "💥 CACHE_WARM_ERROR: {check} - {}; its checks are not sent again until the next cycle [{}]",
-                clip(
+                // The line names Google's metadata and message: sanitised too.
+                Sanitized::new(
                     &error
                         .service_disabled_line(check.service())
-                        .unwrap_or_else(|| error.to_string()),
-                    600
-                ),
+                        .unwrap_or_else(|| error.to_string())
+                )
+                .max_chars(600),
                 error.kind
             ),
             WarmerEvent::BatchDone(b) => batch_line(b, self.gpu_total, self.c3_total),
@@ -421,6 +443,74 @@ pub fn log_quota_timing(entry: &QuotaTiming) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What `f` logs through a subscriber made of `layer`'s formatting, as text.
+    fn logged(multi_line: Option<bool>, f: impl FnOnce()) -> String {
+        use std::sync::{Arc, Mutex};
+        let buf = Arc::new(Mutex::new(Vec::<u8>::new()));
+        let sink = buf.clone();
+        let make = move || SharedBuf(sink.clone());
+        let layer = tracing_subscriber::fmt::layer()
+            .with_ansi(false)
+            .with_writer(make);
+        let subscriber = tracing_subscriber::registry();
+        match multi_line {
+            Some(m) => tracing::subscriber::with_default(
+                subscriber.with(layer.event_format(PlainLine { multi_line: m })),
+                f,
+            ),
+            None => tracing::subscriber::with_default(
+                subscriber.with(layer.fmt_fields(sanitized_fields())),
+                f,
+            ),
+        }
+        String::from_utf8(buf.lock().unwrap().clone()).unwrap()
+    }
+
+    struct SharedBuf(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+    impl io::Write for SharedBuf {
+        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    const FORGED: &str =
+        "no\u{1b}[2J\u{1b}]0;pwned\u{7}\n2026-11-21T02:45:33 ✅ CACHE_WARM_COMPLETE: forged";
+
+    #[test]
+    fn log_lines_cannot_be_forged_or_carry_escapes() {
+        let out = logged(Some(false), || {
+            tracing::info!("💥 CACHE_WARM_ERROR: {FORGED}")
+        });
+        assert_eq!(out.lines().count(), 1, "{out}");
+        assert!(
+            out.ends_with("⏎2026-11-21T02:45:33 ✅ CACHE_WARM_COMPLETE: forged\n"),
+            "{out}"
+        );
+        assert!(!out.bytes().any(|b| b < 0x20 && b != b'\n'), "{out:?}");
+
+        // QUOTA_TIMING keeps its own lines, and still escapes the rest.
+        let out = logged(Some(true), || {
+            tracing::info!("⏱️ QUOTA_TIMING:\n  TOTAL: 0.00s\u{1b}[2J")
+        });
+        assert!(
+            out.ends_with(" ⏱️ QUOTA_TIMING:\n  TOTAL: 0.00s\\u{1b}[2J\n"),
+            "{out}"
+        );
+
+        // quota-tui.log: fields from a server are sanitised too.
+        let out = logged(None, || {
+            let job = FORGED.to_string();
+            tracing::warn!(job = %job, "launch: {}", "x\u{9b}2J");
+        });
+        assert_eq!(out.lines().count(), 1, "{out}");
+        assert!(out.contains("launch: x\\u{9b}2J job=no\\u{1b}[2J"), "{out}");
+        assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
+    }
 
     #[test]
     fn timing_entry_matches_spec_shape() {

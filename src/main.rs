@@ -1,7 +1,7 @@
 //! quota-tui's entry point: parse arguments, resolve the configuration, run a subcommand or
 //! the TUI, and turn failures into the exit codes of SPEC §9.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write as _};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,12 +15,17 @@ use quota_tui::catalog::Capacity;
 use quota_tui::cli::{Cli, Command, FakeKnobs};
 use quota_tui::commands::{check, config as config_cmd, launch, warm};
 use quota_tui::config::{self, Config};
-use quota_tui::exit::Failure;
+use quota_tui::exit::{Failure, print_stdout};
 use quota_tui::fake_gcp::{self, FakeGcpConfig};
 use quota_tui::gcp::vertex::VertexClient;
 use quota_tui::logs::{self, LogStart, WarmLineFormatter, spawn_warm_log_writer};
+use quota_tui::sanitize::Sanitized;
 use quota_tui::tui::{self, TuiContext};
 use quota_tui::warmer::Warmer;
+
+/// Most characters of a failure message printed on stderr (a launch's reasons for 20
+/// regions fit many times over).
+const MAX_FAILURE_CHARS: usize = 16_000;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -40,7 +45,14 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
-            eprintln!("quota-tui: {}", f.message);
+            if !f.is_quiet() {
+                // Parts of the message may have come from a server or a file: sanitised,
+                // keeping the lines we wrote (SPEC §4).
+                let message = Sanitized::new(&f.message)
+                    .keep_newlines()
+                    .max_chars(MAX_FAILURE_CHARS);
+                let _ = writeln!(std::io::stderr(), "quota-tui: {message}");
+            }
             ExitCode::from(f.code)
         }
     }
@@ -72,7 +84,15 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         None => run_tui(cfg).await,
         Some(Command::Config { json }) => {
             let (out, result) = config_cmd::run(&cfg, &|k| std::env::var(k).ok(), json);
-            println!("{}", out.trim_end());
+            // Values may come from the environment or files: the table is sanitised (its
+            // lines kept); JSON is escaped by serde.
+            let out = out.trim_end();
+            if json {
+                print_stdout(&format!("{out}\n"))?;
+            } else {
+                let table = Sanitized::new(out).keep_newlines().uncapped();
+                print_stdout(&format!("{table}\n"))?;
+            }
             result
         }
         Some(Command::Warm { once, force, json }) => {
@@ -81,7 +101,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let _ = force;
             cfg.warmer.once = once;
             if !json {
-                eprintln!("{}", cfg.project_line());
+                // Not eprintln!, which panics when stderr is a closed pipe.
+                let _ = writeln!(std::io::stderr(), "{}", cfg.project_line());
             }
             let backend = backend::connect(&cfg).await?;
             let _guards = init_logs(&cfg, LogStart::Truncate)?;
@@ -98,12 +119,10 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 return Ok(());
             }
             if json {
-                println!(
-                    "{}",
-                    serde_json::to_string(&run.stats).expect("stats serialize")
-                );
+                let line = serde_json::to_string(&run.stats).expect("stats serialize");
+                print_stdout(&format!("{line}\n"))?;
             } else {
-                print!("{}", warm::render_stats(&run.stats));
+                print_stdout(&warm::render_stats(&run.stats))?;
             }
             run.status
         }
@@ -114,7 +133,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 cfg.catalog.capacity = Capacity::OnDemand;
             }
             if !json {
-                eprintln!("{}", cfg.project_line());
+                // Not eprintln!, which panics when stderr is a closed pipe.
+                let _ = writeln!(std::io::stderr(), "{}", cfg.project_line());
             }
             let backend = backend::connect(&cfg).await?;
             let out = check::run(
@@ -125,13 +145,14 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 json,
             )
             .await;
-            println!("{}", out.text);
+            print_stdout(&format!("{}\n", out.text))?;
             out.status
         }
         Some(cmd @ Command::Launch { .. }) => {
             let opts = launch::LaunchOptions::from_command(&cmd).expect("a launch command");
             if !opts.json {
-                eprintln!("{}", cfg.project_line());
+                // Not eprintln!, which panics when stderr is a closed pipe.
+                let _ = writeln!(std::io::stderr(), "{}", cfg.project_line());
             }
             let backend = backend::connect(&cfg).await?;
             let _guards = init_logs(&cfg, LogStart::Append)?;
@@ -145,8 +166,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 None,
             )
             .await?;
-            print!("{out}");
-            Ok(())
+            print_stdout(&out)
         }
         Some(Command::FakeGcp { .. }) => unreachable!("handled above"),
     }

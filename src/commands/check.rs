@@ -25,6 +25,9 @@ pub const CHECK_CONCURRENCY: usize = 8;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CheckErrorJson {
     pub kind: ErrorKind,
+    /// The error's text with Google's message as it came, not sanitised (at most 2 KiB of
+    /// it, [`ApiError::unsanitized_text`]): serde escapes it in JSON; sanitise it
+    /// ([`crate::sanitize`]) before showing it anywhere else.
     pub message: String,
 }
 
@@ -66,7 +69,8 @@ impl CheckRow {
                 false,
                 Some(CheckErrorJson {
                     kind: e.kind,
-                    message: e.to_string(),
+                    // Google's text as it came (capped); serde escapes it.
+                    message: e.unsanitized_text(),
                 }),
             ),
         };
@@ -202,7 +206,8 @@ pub fn render_table(catalog: &Catalog, rows: &[CheckRow], elapsed: Duration) -> 
                 continue;
             }
             let who = x.gpu.unwrap_or("C3");
-            let _ = writeln!(out, "  {who} {}: [{}] {}", x.region, e.kind, e.message);
+            let message = crate::sanitize::Sanitized::new(&e.message);
+            let _ = writeln!(out, "  {who} {}: [{}] {message}", x.region, e.kind);
         }
     }
     let _ = writeln!(
@@ -239,6 +244,7 @@ fn write_disabled_apis(out: &mut String, failed: &[&CheckRow]) {
     for key in order {
         let (line, n) = &by_key[&key];
         let checks = if *n == 1 { "check" } else { "checks" };
+        let line = crate::sanitize::Sanitized::new(line);
         let _ = writeln!(out, "  [service_disabled] {line} ({n} {checks})");
     }
 }
@@ -271,7 +277,7 @@ pub async fn run(
         .collect();
     let status = exit::for_checks(results.iter().map(|(r, _)| r));
     let text = if json {
-        serde_json::to_string_pretty(&CheckReport {
+        crate::sanitize::to_json_pretty(&CheckReport {
             project,
             demo,
             checks: &rows,

@@ -27,6 +27,7 @@ use crate::launch::{
     choose_region, common_failure, create_order, default_job_name, fresh_check, nobody_answered,
     submit,
 };
+use crate::sanitize::{Sanitized, sanitize};
 
 /// The options of `launch`, as the command line gives them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -209,17 +210,18 @@ fn submitted(
         let extra = json!({"dry_run": false, "job": job});
         return report_json(project, &plan, ranking, refusals, extra);
     }
+    // The job's fields came from the server: sanitised (SPEC §4) before they are printed.
     let _ = writeln!(text, "Region:  {}", plan.region);
     let _ = writeln!(text, "\nSubmitted:");
-    let _ = writeln!(text, "Job:     {}", job.name);
-    let _ = writeln!(text, "Name:    {}", job.display_name);
+    let _ = writeln!(text, "Job:     {}", Sanitized::new(&job.name));
+    let _ = writeln!(text, "Name:    {}", Sanitized::new(&job.display_name));
     let state = if job.state.is_empty() {
-        "(not given)"
+        "(not given)".to_string()
     } else {
-        &job.state
+        sanitize(&job.state)
     };
     let _ = writeln!(text, "State:   {state}");
-    let _ = writeln!(text, "Console: {link}");
+    let _ = writeln!(text, "Console: {}", Sanitized::new(&link));
     if let Some(e) = read_back_error {
         let _ = writeln!(text, "(reading the job back failed: {e})");
     }
@@ -408,5 +410,5 @@ fn report_json(
 }
 
 fn pretty(v: &Value) -> String {
-    serde_json::to_string_pretty(v).expect("a serde_json::Value serializes")
+    crate::sanitize::to_json_pretty(v).expect("a serde_json::Value serializes")
 }

@@ -237,27 +237,136 @@ pub(crate) fn consumer_invalid_message(project: &str, google: &str) -> String {
     }
 }
 
-impl fmt::Display for ApiError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.kind.describe())?;
-        if self.attempts > 1 {
-            write!(f, " after {} tries", self.attempts)?;
+/// Most bytes of a message an `ApiError` keeps ([`ApiError::cap_message`]): 2 KiB, four
+/// times Google's longest useful messages. With response bodies capped (64 KiB for an
+/// error), what the cache and the warmer's event channel hold stays small.
+pub const MAX_MESSAGE_BYTES: usize = 2 * 1024;
+
+impl ApiError {
+    /// The same error with its message cut to [`MAX_MESSAGE_BYTES`] (on a character boundary,
+    /// `…(N bytes more)` appended when cut). Errors are capped when they are classified and
+    /// when the cache stores them.
+    pub fn cap_message(mut self) -> Self {
+        crate::sanitize::truncate_bytes(&mut self.message, MAX_MESSAGE_BYTES);
+        if let Some(s) = &mut self.google_status {
+            crate::sanitize::truncate_bytes(s, 64);
         }
-        match (self.http_status, &self.google_status) {
+        if let Some(m) = &mut self.details.google_message {
+            crate::sanitize::truncate_bytes(m, MAX_MESSAGE_BYTES);
+        }
+        self
+    }
+
+    /// The text of `Display` with Google's message and status as they came, neither
+    /// sanitised nor shortened for display (cut only to [`MAX_MESSAGE_BYTES`]): for JSON
+    /// output, where serde escapes it (SPEC §9 `error.message`).
+    pub fn unsanitized_text(&self) -> String {
+        let mut message = self.message.clone();
+        crate::sanitize::truncate_bytes(&mut message, MAX_MESSAGE_BYTES);
+        let status = self.google_status.as_deref().map(|s| {
+            let mut s = s.to_string();
+            crate::sanitize::truncate_bytes(&mut s, 64);
+            s
+        });
+        DisplayParts {
+            error: self,
+            message: &message,
+            google_status: status.as_deref(),
+        }
+        .to_string()
+    }
+}
+
+/// The pieces of an `ApiError`'s text, with its outside parts already made fit to show.
+struct DisplayParts<'a, M: fmt::Display, S: fmt::Display> {
+    error: &'a ApiError,
+    message: M,
+    google_status: Option<S>,
+}
+
+impl<M: fmt::Display, S: fmt::Display> fmt::Display for DisplayParts<'_, M, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let e = self.error;
+        f.write_str(e.kind.describe())?;
+        if e.attempts > 1 {
+            write!(f, " after {} tries", e.attempts)?;
+        }
+        match (e.http_status, &self.google_status) {
             (Some(code), Some(status)) => write!(f, " ({code} {status})")?,
             (Some(code), None) => write!(f, " ({code})")?,
             _ => {}
         }
-        if !self.message.is_empty() {
+        if !e.message.is_empty() {
             write!(f, ": {}", self.message)?;
         }
         Ok(())
     }
 }
 
+impl fmt::Display for ApiError {
+    /// `rate limited after 3 tries (429 RESOURCE_EXHAUSTED): Quota exceeded`, with Google's
+    /// message and status sanitised ([`crate::sanitize::Sanitized`]): control characters
+    /// and escape sequences made visible, newlines folded, the message capped at
+    /// [`crate::sanitize::MAX_CHARS`] characters. Fit for a log line, stderr or the screen.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use crate::sanitize::Sanitized;
+        DisplayParts {
+            error: self,
+            message: Sanitized::new(&self.message),
+            google_status: self
+                .google_status
+                .as_deref()
+                .map(|s| Sanitized::new(s).max_chars(64)),
+        }
+        .fmt(f)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn hostile() -> ApiError {
+        let mut e = ApiError::new(
+            ErrorKind::Permission,
+            "no\u{1b}[2J\n2026-11-21T02:45:33 ✅ CACHE_WARM_COMPLETE: forged",
+        );
+        e.http_status = Some(403);
+        e.google_status = Some("PERMISSION\u{1b}]0;t\u{7}".to_string());
+        e
+    }
+
+    #[test]
+    fn display_sanitises_google_text_and_json_text_keeps_it() {
+        let e = hostile();
+        assert_eq!(
+            e.to_string(),
+            "permission denied (403 PERMISSION\\u{1b}]0;t\\u{7}): no\\u{1b}[2J⏎2026-11-21T02:45:33 ✅ CACHE_WARM_COMPLETE: forged"
+        );
+        assert_eq!(
+            e.unsanitized_text(),
+            "permission denied (403 PERMISSION\u{1b}]0;t\u{7}): no\u{1b}[2J\n2026-11-21T02:45:33 ✅ CACHE_WARM_COMPLETE: forged"
+        );
+    }
+
+    #[test]
+    fn messages_are_capped_when_kept_and_when_shown() {
+        let e = ApiError::new(ErrorKind::Unavailable, "x".repeat(20 << 20)).cap_message();
+        assert_eq!(
+            e.message,
+            format!(
+                "{}…({} bytes more)",
+                "x".repeat(MAX_MESSAGE_BYTES),
+                (20 << 20) - MAX_MESSAGE_BYTES
+            )
+        );
+        let shown = e.to_string();
+        assert!(shown.len() < 600, "{}", shown.len());
+        assert!(shown.starts_with("unavailable: xxx"), "{shown}");
+        assert!(shown.ends_with("bytes more)"), "the tail is kept: {shown}");
+        let raw = ApiError::new(ErrorKind::Unavailable, "y".repeat(1 << 20)).unsanitized_text();
+        assert!(raw.len() < MAX_MESSAGE_BYTES + 100, "{}", raw.len());
+    }
 
     /// `error.kind` of `check --json` is exactly SPEC §9's list, in JSON as in `as_str`.
     #[test]

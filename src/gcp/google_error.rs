@@ -97,7 +97,8 @@ struct Parsed {
 ///
 /// The message is Google's `error.message`, or an excerpt of a body that is not Google's
 /// JSON (a proxy's HTML page, say); `http_status`, `google_status` and `details` (reason,
-/// metadata, activation URL, `RetryInfo` delay) are filled in; `attempts` is 1.
+/// metadata, activation URL, `RetryInfo` delay) are filled in; `attempts` is 1. The message
+/// is kept to [`super::error::MAX_MESSAGE_BYTES`] ([`ApiError::cap_message`]).
 pub fn classify_google_error(http_status: u16, body: &[u8]) -> ApiError {
     let parsed = match serde_json::from_slice::<GoogleErrorBody>(body) {
         Ok(b) => parse(b.error),
@@ -152,6 +153,7 @@ pub fn classify_google_error(http_status: u16, body: &[u8]) -> ApiError {
         attempts: 1,
         details: Box::new(details),
     }
+    .cap_message()
 }
 
 fn parse(e: GoogleError) -> Parsed {

@@ -70,6 +70,61 @@ pub fn retry_after_at(headers: &reqwest::header::HeaderMap, now: SystemTime) -> 
     Some(at.duration_since(now).unwrap_or_default())
 }
 
+/// Most bytes read of a successful answer: 4 MiB. A ConsumerQuotaMetric with every region's
+/// bucket is about 20 KiB, a CustomJob a few KiB.
+pub const MAX_BODY_BYTES: usize = 4 << 20;
+
+/// Most bytes read of an error answer: 64 KiB. Google's error bodies are under 2 KiB; a
+/// proxy's HTML page is cut, and only its excerpt is kept anyway.
+pub const MAX_ERROR_BODY_BYTES: usize = 64 << 10;
+
+/// Read `response`'s body, never more than its cap (SPEC §4: "response bodies are read up
+/// to a cap, never unbounded"), chunk by chunk as reqwest hands them over.
+///
+/// - A success (2xx) body over [`MAX_BODY_BYTES`] (announced by `Content-Length` or met while
+///   reading) is an error of kind `Parse` ("the answer is over 4 MiB"); nothing more is read.
+/// - An error body is read up to [`MAX_ERROR_BODY_BYTES`] and the rest left unread: a
+///   truncated body is no longer Google's JSON, so [`classify_google_error`] classifies it by
+///   its status and keeps an excerpt.
+///
+/// Dropping the response with its body half read closes the connection instead of
+/// returning it to the pool. Errors: a transport failure while reading, as
+/// [`transport_error`].
+pub async fn read_body(mut response: reqwest::Response) -> Result<Vec<u8>, ApiError> {
+    let success = response.status().is_success();
+    let cap = if success {
+        MAX_BODY_BYTES
+    } else {
+        MAX_ERROR_BODY_BYTES
+    };
+    let too_big = || {
+        ApiError::new(
+            ErrorKind::Parse,
+            format!(
+                "the answer is over {} MiB, far more than a Google API sends; not read",
+                MAX_BODY_BYTES >> 20
+            ),
+        )
+    };
+    let announced = response.content_length().unwrap_or(0);
+    if success && announced > cap as u64 {
+        return Err(too_big());
+    }
+    let mut body = Vec::with_capacity((announced as usize).min(cap));
+    while let Some(chunk) = response.chunk().await.map_err(|e| transport_error(&e))? {
+        let room = cap - body.len();
+        if chunk.len() > room {
+            if success {
+                return Err(too_big());
+            }
+            body.extend_from_slice(&chunk[..room]);
+            break;
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 /// A reqwest failure (connect refused, reset, body cut short) as `Unavailable`, with the
 /// cause chain in the message. reqwest's messages hold the URL, never a header.
 pub fn transport_error(e: &reqwest::Error) -> ApiError {

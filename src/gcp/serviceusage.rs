@@ -14,7 +14,8 @@ use super::QuotaSource;
 use super::auth::TokenSource;
 use super::error::{ApiError, ErrorKind};
 use super::http::{
-    classify_google_error, encode_path_segment, http_client, retry_after, transport_error,
+    classify_google_error, encode_path_segment, http_client, read_body, retry_after,
+    transport_error,
 };
 use super::project::validate_project_id;
 use super::quota_metric::{ConsumerQuotaMetric, read_limit};
@@ -221,10 +222,7 @@ impl ServiceUsageClient {
             .map_err(|e| AttemptFailure::from(transport_error(&e)))?;
         let status = response.status();
         let retry_after = retry_after(response.headers());
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| AttemptFailure::from(transport_error(&e)))?;
+        let body = read_body(response).await.map_err(AttemptFailure::from)?;
         tracing::debug!(
             %url,
             attempt,

@@ -27,7 +27,7 @@ use serde_json::Value;
 
 use super::auth::TokenSource;
 use super::error::{ApiError, ErrorKind};
-use super::http::{classify_google_error, http_client, retry_after, transport_error};
+use super::http::{classify_google_error, http_client, read_body, retry_after, transport_error};
 use super::project::validate_project_id;
 use super::retry::{AttemptFailure, RetryEnd, with_retries};
 use super::serviceusage::RetryPolicy;
@@ -290,8 +290,8 @@ impl VertexClient {
         })?;
         let status = response.status();
         let retry_after = retry_after(response.headers());
-        let bytes = response.bytes().await.map_err(|e| AttemptFailure {
-            error: transport_error(&e),
+        let bytes = read_body(response).await.map_err(|error| AttemptFailure {
+            error,
             retry_after: None,
             nothing_made: false,
         })?;

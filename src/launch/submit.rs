@@ -27,16 +27,22 @@ pub struct Refusal {
 }
 
 impl fmt::Display for Refusal {
-    /// `quota in use in us-west1 (429 RESOURCE_EXHAUSTED): The following quota metrics ...`
+    /// `quota in use in us-west1 (429 RESOURCE_EXHAUSTED): The following quota metrics ...`,
+    /// Google's status and message sanitised as in `ApiError`'s `Display` (SPEC §4).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use crate::sanitize::Sanitized;
         write!(f, "quota in use in {}", self.region)?;
-        match (self.error.http_status, &self.error.google_status) {
+        let status = self.error.google_status.as_deref();
+        match (
+            self.error.http_status,
+            status.map(|s| Sanitized::new(s).max_chars(64)),
+        ) {
             (Some(code), Some(status)) => write!(f, " ({code} {status})")?,
             (Some(code), None) => write!(f, " ({code})")?,
             _ => {}
         }
         if !self.error.message.is_empty() {
-            write!(f, ": {}", self.error.message)?;
+            write!(f, ": {}", Sanitized::new(&self.error.message))?;
         }
         Ok(())
     }

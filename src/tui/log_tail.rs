@@ -3,15 +3,21 @@
 //! Used by the Logs screen on `cache_warm.log` (SPEC §8). A poll reads at most
 //! [`MAX_READ_BYTES`] (so one poll stays short however big the file grew), keeps the last
 //! `max_lines` lines, holds a partial last line until its newline arrives, and starts over when
-//! the file shrank (a new session truncated it).
+//! the file shrank (a new session truncated it). Lines are sanitised as they are read (SPEC
+//! §4): a control byte in the file is shown as `\u{1b}`, never sent to the terminal.
 
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
+use crate::sanitize::Sanitized;
+
 /// Most bytes read by one poll: 256 KiB.
 pub const MAX_READ_BYTES: u64 = 256 * 1024;
+
+/// Most characters kept of one line (our own lines are far shorter).
+pub const MAX_LINE_CHARS: usize = 2000;
 
 /// The tail of one file.
 #[derive(Debug)]
@@ -99,17 +105,33 @@ impl LogTail {
         while let Some(nl) = self.partial[start..].iter().position(|&b| b == b'\n') {
             let line = &self.partial[start..start + nl];
             let line = line.strip_suffix(b"\r").unwrap_or(line);
-            if self.lines.len() == self.max_lines {
-                self.lines.pop_front();
-            }
-            self.lines
-                .push_back(String::from_utf8_lossy(line).into_owned());
+            push_line(&mut self.lines, self.max_lines, line);
             start += nl + 1;
             changed = true;
         }
         self.partial.drain(..start);
+        if self.partial.len() > MAX_PARTIAL_BYTES {
+            // A line that never ends is shown as it stands rather than held without bound.
+            push_line(&mut self.lines, self.max_lines, &self.partial);
+            self.partial.clear();
+            changed = true;
+        }
         Ok(changed)
     }
+}
+
+/// Most bytes of an unfinished last line held back: 64 KiB.
+const MAX_PARTIAL_BYTES: usize = 64 * 1024;
+
+/// Add one line of the file, keeping the last `max_lines`. The file may hold anything
+/// (another process wrote it, an old version): what reaches the screen is sanitised and
+/// capped; our own lines come out unchanged.
+fn push_line(lines: &mut VecDeque<String>, max_lines: usize, line: &[u8]) {
+    if lines.len() == max_lines {
+        lines.pop_front();
+    }
+    let text = String::from_utf8_lossy(line);
+    lines.push_back(Sanitized::new(&text).max_chars(MAX_LINE_CHARS).to_string());
 }
 
 #[cfg(test)]
@@ -149,5 +171,34 @@ mod tests {
         f.write_all(b"new\n").unwrap();
         assert!(tail.poll());
         assert_eq!(tail.lines(), &["new"]);
+    }
+
+    #[test]
+    fn control_bytes_in_the_file_never_reach_the_screen() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache_warm.log");
+        let mut f = File::create(&path).unwrap();
+        f.write_all("2026-11-21T02:45:22 🚀 CACHE_WARM_START: ok\nx\x1b[2J\x1b]0;pwned\x07\u{9b}1m\u{202e}y\r\n".as_bytes())
+            .unwrap();
+        let mut tail = LogTail::new(&path, 10);
+        assert!(tail.poll());
+        assert_eq!(
+            tail.lines(),
+            &[
+                "2026-11-21T02:45:22 🚀 CACHE_WARM_START: ok",
+                "x\\u{1b}[2J\\u{1b}]0;pwned\\u{7}\\u{9b}1m\\u{202e}y"
+            ]
+        );
+        // A line without an end is shown, capped, instead of being held without bound.
+        f.write_all(&vec![b'z'; 3 * MAX_READ_BYTES as usize])
+            .unwrap();
+        while tail.poll() {}
+        assert!(tail.partial.len() <= MAX_PARTIAL_BYTES);
+        let last = tail.lines().back().unwrap();
+        assert!(
+            last.starts_with("zzz") && last.contains("bytes cut"),
+            "{last}"
+        );
+        assert!(last.chars().count() < MAX_LINE_CHARS + 30);
     }
 }

@@ -42,14 +42,16 @@ pub struct Toasts {
 }
 
 impl Toasts {
-    /// Show `text` from `now` for [`TOAST_TTL`].
+    /// Show `text` from `now` for [`TOAST_TTL`]. The text is sanitised (it may carry a job's
+    /// name or state from the server): one line, escapes made visible, at most
+    /// [`crate::sanitize::MAX_CHARS`] characters.
     pub fn push(&mut self, text: impl Into<String>, level: ToastLevel, now: Instant) {
         let expires = now + TOAST_TTL;
         if self.items.len() == MAX_TOASTS {
             self.items.pop_front();
         }
         self.items.push_back(Toast {
-            text: text.into(),
+            text: crate::sanitize::sanitize(&text.into()),
             level,
             expires,
         });
@@ -188,6 +190,23 @@ mod tests {
         }
         assert_eq!(t.len(), MAX_TOASTS);
         assert_eq!(t.iter().next().map(|x| x.text.as_str()), Some("2"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_toast_with_a_servers_text_is_one_sanitised_line() {
+        let mut t = Toasts::default();
+        let state = "JOB_STATE_PENDING\u{1b}[2J\n\u{202e}x";
+        t.push(
+            format!("🚀 Job submitted: train ({state})"),
+            ToastLevel::Ok,
+            Instant::now(),
+        );
+        assert_eq!(
+            t.iter().next().unwrap().text,
+            "🚀 Job submitted: train (JOB_STATE_PENDING\\u{1b}[2J⏎\\u{202e}x)"
+        );
+        t.push("y".repeat(10_000), ToastLevel::Ok, Instant::now());
+        assert!(t.iter().last().unwrap().text.chars().count() < 600);
     }
 
     #[test]

@@ -139,7 +139,11 @@ impl Screen for CacheScreen {
             Paragraph::new(Self::stats_lines(ctx)).block(
                 Block::bordered()
                     .title(Span::styled(" Warmer statistics ", theme.title))
-                    .title_bottom(Span::styled(format!(" {} ", ctx.credentials), theme.muted)),
+                    // The account comes from a credentials file: sanitised.
+                    .title_bottom(Span::styled(
+                        format!(" {} ", crate::sanitize::Sanitized::new(&ctx.credentials)),
+                        theme.muted,
+                    )),
             ),
             stats,
         );

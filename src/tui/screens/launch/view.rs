@@ -11,6 +11,7 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 use super::{CheckState, Field, Launch, Outcome, TextField, capacity_word};
 use crate::catalog::Limit;
 use crate::launch::{LaunchPlan, RankedRegion, Submission, SubmitFailure, create_order};
+use crate::sanitize::{Sanitized, sanitize};
 use crate::tui::popup::draw_popup;
 use crate::tui::screens::{ScreenCtx, fmt_age};
 use crate::tui::theme::Theme;
@@ -342,23 +343,28 @@ fn done_lines(
         .map(|r| Line::styled(r.to_string(), theme.failed));
     match &submission.outcome {
         Ok(created) => {
+            // The job's fields came from the server: sanitised before they are drawn.
             let job = &created.job;
             let state = if job.state.is_empty() {
-                "(no state)"
+                "(no state)".to_string()
             } else {
-                job.state.as_str()
+                sanitize(&job.state)
             };
             let mut lines = vec![
-                Line::styled(job.name.clone(), theme.positive),
-                Line::raw(created.console_url.clone()),
+                Line::styled(sanitize(&job.name), theme.positive),
+                Line::raw(sanitize(&created.console_url)),
                 Line::styled(
-                    format!("{} · {}", job.display_name, shape(&created.plan)),
+                    format!(
+                        "{} · {}",
+                        Sanitized::new(&job.display_name),
+                        shape(&created.plan)
+                    ),
                     theme.muted,
                 ),
             ];
             lines.extend(refusals);
             if let Some(t) = &job.create_time {
-                lines.push(field_line("Created", t.clone(), theme, theme.muted));
+                lines.push(field_line("Created", sanitize(t), theme, theme.muted));
             }
             if let Some(e) = &created.read_back_error {
                 lines.push(field_line(
