@@ -70,7 +70,9 @@ fn a_symlink_in_place_of_any_log_file_is_refused_and_its_target_untouched() {
             let outside = tempfile::tempdir().unwrap();
             let logs = home.path().join("logs");
             std::fs::create_dir(&logs).unwrap();
-            let target = outside.path().join(if dangling { "nothing" } else { "precious" });
+            let target = outside
+                .path()
+                .join(if dangling { "nothing" } else { "precious" });
             if !dangling {
                 std::fs::write(&target, "keep me\n").unwrap();
             }
@@ -79,11 +81,21 @@ fn a_symlink_in_place_of_any_log_file_is_refused_and_its_target_untouched() {
 
             let out = run_bounded(warm(home.path(), &logs, true), Duration::from_secs(30));
             let err = stderr(&out);
-            assert_eq!(out.status.code(), Some(2), "{name} dangling={dangling}: {err}");
-            assert!(err.contains(&link.display().to_string()), "names the path: {err}");
+            assert_eq!(
+                out.status.code(),
+                Some(2),
+                "{name} dangling={dangling}: {err}"
+            );
+            assert!(
+                err.contains(&link.display().to_string()),
+                "names the path: {err}"
+            );
             assert!(err.contains("symbolic link"), "{err}");
             if dangling {
-                assert!(!target.exists(), "{name}: the dangling link created its target");
+                assert!(
+                    !target.exists(),
+                    "{name}: the dangling link created its target"
+                );
             } else {
                 assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep me\n");
             }
@@ -108,9 +120,22 @@ fn launch_appending_refuses_a_symlinked_log_too() {
     std::fs::write(&target, "keep me\n").unwrap();
     symlink(&target, logs.join("infra_verify_timing.log")).unwrap();
     let mut cmd = bin(home.path());
-    cmd.args(["launch", "--gpu", "T4", "--image", "gcr.io/x/y:1", "--dry-run"])
-        .args(["--demo-latency", "1ms..5ms", "--demo-error-rate", "0", "--log-dir"])
-        .arg(&logs);
+    cmd.args([
+        "launch",
+        "--gpu",
+        "T4",
+        "--image",
+        "gcr.io/x/y:1",
+        "--dry-run",
+    ])
+    .args([
+        "--demo-latency",
+        "1ms..5ms",
+        "--demo-error-rate",
+        "0",
+        "--log-dir",
+    ])
+    .arg(&logs);
     let out = run_bounded(cmd, Duration::from_secs(60));
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("infra_verify_timing.log"));
@@ -133,7 +158,10 @@ fn the_default_log_folder_must_not_be_a_symlink_but_a_named_one_is_followed() {
     let out = run_bounded(cmd, Duration::from_secs(30));
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("log folder logs"), "{}", stderr(&out));
-    assert!(std::fs::read_dir(&real).unwrap().next().is_none(), "nothing written");
+    assert!(
+        std::fs::read_dir(&real).unwrap().next().is_none(),
+        "nothing written"
+    );
 
     let out = run_bounded(
         warm(home.path(), &cwd.join("logs"), true),
@@ -193,7 +221,10 @@ fn wait_for_line(path: &PathBuf, needle: &str) {
         .unwrap_or_default()
         .contains(needle)
     {
-        assert!(t0.elapsed() < Duration::from_secs(30), "no {needle} in {path:?}");
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "no {needle} in {path:?}"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -213,18 +244,41 @@ fn a_second_instance_on_a_busy_folder_is_refused_naming_the_holder() {
     let out = run_bounded(warm(home.path(), &logs, true), Duration::from_secs(30));
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains(&format!("pid {pid}")), "names the holder: {err}");
+    assert!(
+        err.contains(&format!("pid {pid}")),
+        "names the holder: {err}"
+    );
     assert!(err.contains("--log-dir"), "{err}");
     let after = std::fs::read_to_string(&warm_log).unwrap();
-    assert!(after.starts_with(&before), "the first one's log was not emptied");
+    assert!(
+        after.starts_with(&before),
+        "the first one's log was not emptied"
+    );
 
     // `launch` only appends: it works beside the daemon, and its entry lands in the log.
     let mut cmd = bin(home.path());
-    cmd.args(["launch", "--gpu", "T4", "--image", "gcr.io/x/y:1", "--dry-run"])
-        .args(["--demo-latency", "1ms..5ms", "--demo-error-rate", "0", "--log-dir"])
-        .arg(&logs);
+    cmd.args([
+        "launch",
+        "--gpu",
+        "T4",
+        "--image",
+        "gcr.io/x/y:1",
+        "--dry-run",
+    ])
+    .args([
+        "--demo-latency",
+        "1ms..5ms",
+        "--demo-error-rate",
+        "0",
+        "--log-dir",
+    ])
+    .arg(&logs);
     let out = run_bounded(cmd, Duration::from_secs(60));
-    assert!(out.status.success(), "launch beside the daemon: {}", stderr(&out));
+    assert!(
+        out.status.success(),
+        "launch beside the daemon: {}",
+        stderr(&out)
+    );
     wait_for_line(&logs.join("infra_verify_timing.log"), "FRESH, launch T4");
 
     // Another folder: runs normally.
@@ -238,11 +292,18 @@ fn a_second_instance_on_a_busy_folder_is_refused_naming_the_holder() {
     );
 
     // The daemon still holds its folder, and frees it when it ends.
-    assert!(daemon.0.try_wait().unwrap().is_none(), "daemon still running");
+    assert!(
+        daemon.0.try_wait().unwrap().is_none(),
+        "daemon still running"
+    );
     // SAFETY: sending SIGTERM to our own child.
     assert_eq!(unsafe { libc::kill(pid as i32, libc::SIGTERM) }, 0);
     let status = daemon.0.wait().unwrap();
     assert!(status.success(), "{status:?}");
     let out = run_bounded(warm(home.path(), &logs, true), Duration::from_secs(60));
-    assert!(out.status.success(), "free after the holder ended: {}", stderr(&out));
+    assert!(
+        out.status.success(),
+        "free after the holder ended: {}",
+        stderr(&out)
+    );
 }

@@ -80,16 +80,14 @@ impl Holder {
 fn is_host(v: &str) -> bool {
     !v.is_empty()
         && v.len() <= 253
-        && v
-            .bytes()
+        && v.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
 }
 
 fn is_timestamp(v: &str) -> bool {
     !v.is_empty()
         && v.len() <= 32
-        && v
-            .bytes()
+        && v.bytes()
             .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b':' | b'T' | b'+'))
 }
 
@@ -139,7 +137,10 @@ pub enum LockError {
 /// own problems otherwise.
 pub fn lock_dir(dir: &Path, started: &str) -> Result<DirLock, LockError> {
     let path = dir.join(LOCK_FILE);
-    let mut file = open_regular(&path, OpenOptions::new().read(true).write(true).create(true))?;
+    let mut file = open_regular(
+        &path,
+        OpenOptions::new().read(true).write(true).create(true),
+    )?;
     let io = |error| LockError::Io {
         path: path.clone(),
         error,
@@ -149,9 +150,7 @@ pub fn lock_dir(dir: &Path, started: &str) -> Result<DirLock, LockError> {
         Err(TryLockError::WouldBlock) => {
             let mut text = String::new();
             // Best effort: a holder that has not written yet is described as such.
-            let _ = (&mut file)
-                .take(MAX_HOLDER_BYTES)
-                .read_to_string(&mut text);
+            let _ = (&mut file).take(MAX_HOLDER_BYTES).read_to_string(&mut text);
             return Err(LockError::Held {
                 dir: dir.to_path_buf(),
                 holder: Holder::parse(&text),
@@ -197,7 +196,10 @@ mod tests {
     #[test]
     fn holder_text_keeps_only_the_shapes_we_write() {
         let h = Holder::parse("pid=12\nhost=build-7.example\nstarted=2026-11-21T02:45:22\n");
-        assert_eq!(h.describe(), "pid 12 on host build-7.example (started 2026-11-21T02:45:22)");
+        assert_eq!(
+            h.describe(),
+            "pid 12 on host build-7.example (started 2026-11-21T02:45:22)"
+        );
         let h = Holder::parse("pid=1\x1b[2J\nhost=evil\x1b]0;title\x07\nstarted=\n");
         assert_eq!(h, Holder::default());
         assert_eq!(h.describe(), "a process that has not written its pid yet");

@@ -164,7 +164,11 @@ mod tests {
         let mut tail = LogTail::new(&path, 3);
         assert!(tail.poll());
         assert!(tail.lines().is_empty());
-        assert!(tail.error().unwrap().contains("symbolic link"), "{:?}", tail.error());
+        assert!(
+            tail.error().unwrap().contains("symbolic link"),
+            "{:?}",
+            tail.error()
+        );
 
         std::fs::remove_file(&path).unwrap();
         let c = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
