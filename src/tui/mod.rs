@@ -4,8 +4,8 @@
 //! capture, a panic hook that restores the terminal before printing, quit on SIGTERM / SIGHUP /
 //! SIGINT / SIGQUIT, and restoration on every exit path, a setup that fails half-way
 //! included. Inside, one [`event::Event`] channel feeds the [`app::App`], which owns all UI
-//! state; drawing is pure and happens only when something
-//! changed. Workers never touch the terminal; nothing is printed on it while the TUI runs.
+//! state; drawing is pure and happens only when something changed. Workers never touch the
+//! terminal; nothing is printed on it while the TUI runs.
 
 pub mod app;
 pub mod event;
