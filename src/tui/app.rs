@@ -262,19 +262,26 @@ impl App {
                 elapsed, failed, ..
             } => {
                 self.ctx.refresh();
-                let failed = if *failed > 0 {
-                    format!(" ({failed} failed)")
+                let (n, secs) = (self.ctx.status.total, elapsed.as_secs_f64());
+                let (text, level) = if n > 0 && *failed >= n {
+                    (
+                        format!(
+                            "💥 Cycle done in {secs:.1}s: all {n} checks failed (Cache screen)"
+                        ),
+                        ToastLevel::Error,
+                    )
+                } else if *failed > 0 {
+                    (
+                        format!("✅ Cache warm: {n}/{n} checks in {secs:.1}s ({failed} failed)"),
+                        ToastLevel::Warn,
+                    )
                 } else {
-                    String::new()
+                    (
+                        format!("✅ Cache warm: {n}/{n} checks in {secs:.1}s"),
+                        ToastLevel::Ok,
+                    )
                 };
-                self.ctx.toast(
-                    format!(
-                        "✅ Cache warm: {n}/{n} checks in {:.1}s{failed}",
-                        elapsed.as_secs_f64(),
-                        n = self.ctx.status.total
-                    ),
-                    ToastLevel::Ok,
-                );
+                self.ctx.toast(text, level);
                 changed = true;
             }
             _ => {}
