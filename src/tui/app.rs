@@ -31,6 +31,12 @@ const TOAST_MAX_WIDTH: u16 = 72;
 /// How many screens Esc can go back through.
 const HISTORY: usize = 32;
 
+/// The footer while the quit confirmation is open.
+const QUIT_KEYS: &[KeyHint] = &[
+    KeyHint::main("y/Ctrl-C", "quit anyway"),
+    KeyHint::main("n/Esc", "stay"),
+];
+
 /// What the app needs to start: the parts of `TuiContext` that are UI state, and a theme.
 pub struct AppParts {
     /// The project ID, or `DEMO`.
@@ -69,6 +75,11 @@ pub struct App {
     status_text: String,
     /// The tab bar's labels (`1 Home`, ...), made once rather than every frame.
     tab_labels: Vec<String>,
+    /// `q` / Ctrl-C was pressed while a submission was in flight: asking y/n.
+    quit_confirm: bool,
+    /// What to print on stderr once the terminal is restored (set when the app quits with a
+    /// submission in flight).
+    exit_notice: Option<String>,
 }
 
 impl App {
@@ -111,6 +122,8 @@ impl App {
             help: false,
             status_text: status.text(),
             tab_labels,
+            quit_confirm: false,
+            exit_notice: None,
         };
         app.screens[0].on_enter(&mut app.ctx);
         app
@@ -134,6 +147,61 @@ impl App {
     /// True while the `?` help popup is open.
     pub fn help_open(&self) -> bool {
         self.help
+    }
+
+    /// True while the "a submission is in flight: quit?" confirmation is open.
+    pub fn quit_confirm_open(&self) -> bool {
+        self.quit_confirm
+    }
+
+    /// What to print on stderr after the terminal is restored, once the app quit: when it
+    /// quit (by key after a `y`, or by signal) with a CustomJob submission in flight, a line
+    /// saying the job may exist and the project's Vertex AI custom jobs page to check.
+    pub fn exit_notice(&self) -> Option<&str> {
+        self.exit_notice.as_deref()
+    }
+
+    /// True while a screen has a request in flight that may create something (a CustomJob).
+    fn submission_in_flight(&self) -> bool {
+        self.screens.iter().any(|s| s.submission_in_flight())
+    }
+
+    /// `q` or Ctrl-C: quit, unless a submission is in flight: then ask first.
+    fn request_quit(&mut self) -> Action {
+        if self.submission_in_flight() {
+            self.quit_confirm = true;
+            Action::Redraw
+        } else {
+            self.quit_now()
+        }
+    }
+
+    /// Quit without asking; with a submission in flight, leave the notice for stderr.
+    fn quit_now(&mut self) -> Action {
+        if self.submission_in_flight() {
+            let url = crate::gcp::vertex::console_jobs_url(&self.ctx.launch.project);
+            tracing::warn!("quit with a CustomJob submission in flight; check {url}");
+            self.exit_notice = Some(format!(
+                "a CustomJob submission was in flight when quota-tui quit: the job may have \
+                 been created anyway; check {url}"
+            ));
+        }
+        Action::Quit
+    }
+
+    /// A key while the quit confirmation is open.
+    fn on_quit_confirm_key(&mut self, key: &KeyEvent) -> Action {
+        if is_ctrl_c(key) {
+            return self.quit_now();
+        }
+        match key.code {
+            KeyCode::Char('y' | 'Y') => self.quit_now(),
+            KeyCode::Char('n' | 'N') | KeyCode::Esc => {
+                self.quit_confirm = false;
+                Action::Redraw
+            }
+            _ => Action::None,
+        }
     }
 
     /// The status widget's text.
@@ -188,7 +256,9 @@ impl App {
     pub fn handle_event(&mut self, event: Event) -> Action {
         self.ctx.now = Instant::now();
         match event {
-            Event::Quit => Action::Quit,
+            // A signal or a cancelled session: at once, without asking (SIGTERM must end the
+            // process promptly); a submission in flight leaves its notice for stderr.
+            Event::Quit => self.quit_now(),
             Event::Tick => {
                 let cache_changed = self.ctx.refresh();
                 let expired = self.ctx.toasts.expire(self.ctx.now);
@@ -226,7 +296,7 @@ impl App {
                     MouseEventKind::ScrollUp => false,
                     _ => return Action::None,
                 };
-                if self.help {
+                if self.help || self.quit_confirm {
                     return Action::None;
                 }
                 let reply = self.screens[self.current].on_wheel(down, &mut self.ctx);
@@ -307,12 +377,23 @@ impl App {
             let (text, level) = ev.toast();
             self.ctx.toast(text, level);
         }
+        if self.quit_confirm && !self.submission_in_flight() {
+            // The answer came while the user was asked: nothing is in doubt any more.
+            self.quit_confirm = false;
+            self.ctx.toast(
+                "The submission was answered: press q again to quit",
+                ToastLevel::Ok,
+            );
+        }
         Action::Redraw
     }
 
     fn on_key(&mut self, key: &KeyEvent) -> Action {
+        if self.quit_confirm {
+            return self.on_quit_confirm_key(key);
+        }
         if is_ctrl_c(key) {
-            return Action::Quit;
+            return self.request_quit();
         }
         if self.help {
             return match key.code {
@@ -320,7 +401,7 @@ impl App {
                     self.help = false;
                     Action::Redraw
                 }
-                KeyCode::Char('q') => Action::Quit,
+                KeyCode::Char('q') => self.request_quit(),
                 _ => Action::None,
             };
         }
@@ -332,7 +413,7 @@ impl App {
         }
         let n = self.screens.len();
         match key.code {
-            KeyCode::Char('q') => Action::Quit,
+            KeyCode::Char('q') => self.request_quit(),
             KeyCode::Char('?') => {
                 self.help = true;
                 Action::Redraw
@@ -370,6 +451,33 @@ impl App {
         if self.help {
             self.draw_help(frame, body);
         }
+        if self.quit_confirm {
+            self.draw_quit_confirm(frame, body);
+        }
+    }
+
+    fn draw_quit_confirm(&self, frame: &mut Frame, area: Rect) {
+        let theme = &self.ctx.theme;
+        let lines = vec![
+            Line::styled("A submission is in flight:", theme.toast_warn),
+            Line::raw("the job may be created anyway."),
+            Line::raw(""),
+            Line::from(vec![
+                Span::raw("Quit? "),
+                Span::styled("y", theme.key),
+                Span::raw("/"),
+                Span::styled("n", theme.key),
+            ]),
+        ];
+        draw_popup(
+            frame,
+            area,
+            40,
+            lines,
+            "Quit?",
+            Span::styled(" y quit · n stay ", theme.muted),
+            theme,
+        );
     }
 
     fn draw_header(&self, frame: &mut Frame, area: Rect) {
@@ -420,6 +528,14 @@ impl App {
 
     fn draw_footer(&self, frame: &mut Frame, area: Rect) {
         let screen = &self.screens[self.current];
+        if self.quit_confirm {
+            let hints = QUIT_KEYS.iter();
+            frame.render_widget(
+                Paragraph::new(Line::from(Self::hint_spans(hints, &self.ctx.theme))),
+                area,
+            );
+            return;
+        }
         // While a field takes every key, `q` and `?` type: their hints would mislead.
         let globals = if screen.typing() {
             &[][..]

@@ -99,6 +99,10 @@ pub async fn run(ctx: TuiContext) -> anyhow::Result<()> {
     });
     let result = run_in_terminal(&mut app, warmer_rx, tx, rx, &cancel).await;
     cancel.cancel();
+    // The terminal is restored by now: what must outlive the screen goes on stderr.
+    if let Some(notice) = app.exit_notice() {
+        eprintln!("quota-tui: {notice}");
+    }
     if let Err(e) = &result {
         tracing::error!("the TUI ended with an error: {e:#}");
     }

@@ -430,6 +430,10 @@ impl Screen for Launch {
             || matches!(self.outcome, Outcome::Submitting { .. })
     }
 
+    fn submission_in_flight(&self) -> bool {
+        matches!(self.outcome, Outcome::Submitting { .. })
+    }
+
     fn draw(&self, frame: &mut Frame, area: Rect, ctx: &ScreenCtx) {
         view::draw(self, frame, area, ctx);
     }
