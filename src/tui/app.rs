@@ -17,6 +17,7 @@ use tokio::time::Instant;
 use super::event::Event;
 use super::keys::{GLOBAL_KEYS, KeyHint, is_ctrl_c};
 use super::popup::draw_popup;
+use super::quit::{self, QuitGuard};
 use super::screens::launch::{LaunchClients, LaunchEvent};
 use super::screens::{Reply, Screen, ScreenCtx, screen_table};
 use super::status::WarmStatus;
@@ -30,12 +31,6 @@ const TOAST_MAX_WIDTH: u16 = 72;
 
 /// How many screens Esc can go back through.
 const HISTORY: usize = 32;
-
-/// The footer while the quit confirmation is open.
-const QUIT_KEYS: &[KeyHint] = &[
-    KeyHint::main("y/Ctrl-C", "quit anyway"),
-    KeyHint::main("n/Esc", "stay"),
-];
 
 /// What the app needs to start: the parts of `TuiContext` that are UI state, and a theme.
 pub struct AppParts {
@@ -75,11 +70,8 @@ pub struct App {
     status_text: String,
     /// The tab bar's labels (`1 Home`, ...), made once rather than every frame.
     tab_labels: Vec<String>,
-    /// `q` / Ctrl-C was pressed while a submission was in flight: asking y/n.
-    quit_confirm: bool,
-    /// What to print on stderr once the terminal is restored (set when the app quits with a
-    /// submission in flight).
-    exit_notice: Option<String>,
+    /// The "a submission is in flight: quit?" question, and the notice left for stderr.
+    quit: QuitGuard,
 }
 
 impl App {
@@ -122,8 +114,7 @@ impl App {
             help: false,
             status_text: status.text(),
             tab_labels,
-            quit_confirm: false,
-            exit_notice: None,
+            quit: QuitGuard::default(),
         };
         app.screens[0].on_enter(&mut app.ctx);
         app
@@ -151,14 +142,14 @@ impl App {
 
     /// True while the "a submission is in flight: quit?" confirmation is open.
     pub fn quit_confirm_open(&self) -> bool {
-        self.quit_confirm
+        self.quit.is_open()
     }
 
     /// What to print on stderr after the terminal is restored, once the app quit: when it
     /// quit (by key after a `y`, or by signal) with a CustomJob submission in flight, a line
     /// saying the job may exist and the project's Vertex AI custom jobs page to check.
     pub fn exit_notice(&self) -> Option<&str> {
-        self.exit_notice.as_deref()
+        self.quit.notice()
     }
 
     /// True while a screen has a request in flight that may create something (a CustomJob).
@@ -166,42 +157,10 @@ impl App {
         self.screens.iter().any(|s| s.submission_in_flight())
     }
 
-    /// `q` or Ctrl-C: quit, unless a submission is in flight: then ask first.
+    /// `q` or Ctrl-C: quit, or ask first while a submission is in flight.
     fn request_quit(&mut self) -> Action {
-        if self.submission_in_flight() {
-            self.quit_confirm = true;
-            Action::Redraw
-        } else {
-            self.quit_now()
-        }
-    }
-
-    /// Quit without asking; with a submission in flight, leave the notice for stderr.
-    fn quit_now(&mut self) -> Action {
-        if self.submission_in_flight() {
-            let url = crate::gcp::vertex::console_jobs_url(&self.ctx.launch.project);
-            tracing::warn!("quit with a CustomJob submission in flight; check {url}");
-            self.exit_notice = Some(format!(
-                "a CustomJob submission was in flight when quota-tui quit: the job may have \
-                 been created anyway; check {url}"
-            ));
-        }
-        Action::Quit
-    }
-
-    /// A key while the quit confirmation is open.
-    fn on_quit_confirm_key(&mut self, key: &KeyEvent) -> Action {
-        if is_ctrl_c(key) {
-            return self.quit_now();
-        }
-        match key.code {
-            KeyCode::Char('y' | 'Y') => self.quit_now(),
-            KeyCode::Char('n' | 'N') | KeyCode::Esc => {
-                self.quit_confirm = false;
-                Action::Redraw
-            }
-            _ => Action::None,
-        }
+        let in_flight = self.submission_in_flight();
+        self.quit.request(in_flight, &self.ctx.launch.project)
     }
 
     /// The status widget's text.
@@ -258,7 +217,10 @@ impl App {
         match event {
             // A signal or a cancelled session: at once, without asking (SIGTERM must end the
             // process promptly); a submission in flight leaves its notice for stderr.
-            Event::Quit => self.quit_now(),
+            Event::Quit => {
+                let in_flight = self.submission_in_flight();
+                self.quit.now(in_flight, &self.ctx.launch.project)
+            }
             Event::Tick => {
                 let cache_changed = self.ctx.refresh();
                 let expired = self.ctx.toasts.expire(self.ctx.now);
@@ -296,7 +258,7 @@ impl App {
                     MouseEventKind::ScrollUp => false,
                     _ => return Action::None,
                 };
-                if self.help || self.quit_confirm {
+                if self.help || self.quit.is_open() {
                     return Action::None;
                 }
                 let reply = self.screens[self.current].on_wheel(down, &mut self.ctx);
@@ -377,9 +339,8 @@ impl App {
             let (text, level) = ev.toast();
             self.ctx.toast(text, level);
         }
-        if self.quit_confirm && !self.submission_in_flight() {
+        if !self.submission_in_flight() && self.quit.answered() {
             // The answer came while the user was asked: nothing is in doubt any more.
-            self.quit_confirm = false;
             self.ctx.toast(
                 "The submission was answered: press q again to quit",
                 ToastLevel::Ok,
@@ -389,8 +350,9 @@ impl App {
     }
 
     fn on_key(&mut self, key: &KeyEvent) -> Action {
-        if self.quit_confirm {
-            return self.on_quit_confirm_key(key);
+        if self.quit.is_open() {
+            let in_flight = self.submission_in_flight();
+            return self.quit.on_key(key, in_flight, &self.ctx.launch.project);
         }
         if is_ctrl_c(key) {
             return self.request_quit();
@@ -451,33 +413,9 @@ impl App {
         if self.help {
             self.draw_help(frame, body);
         }
-        if self.quit_confirm {
-            self.draw_quit_confirm(frame, body);
+        if self.quit.is_open() {
+            QuitGuard::draw(frame, body, &self.ctx.theme);
         }
-    }
-
-    fn draw_quit_confirm(&self, frame: &mut Frame, area: Rect) {
-        let theme = &self.ctx.theme;
-        let lines = vec![
-            Line::styled("A submission is in flight:", theme.toast_warn),
-            Line::raw("the job may be created anyway."),
-            Line::raw(""),
-            Line::from(vec![
-                Span::raw("Quit? "),
-                Span::styled("y", theme.key),
-                Span::raw("/"),
-                Span::styled("n", theme.key),
-            ]),
-        ];
-        draw_popup(
-            frame,
-            area,
-            40,
-            lines,
-            "Quit?",
-            Span::styled(" y quit · n stay ", theme.muted),
-            theme,
-        );
     }
 
     fn draw_header(&self, frame: &mut Frame, area: Rect) {
@@ -528,8 +466,8 @@ impl App {
 
     fn draw_footer(&self, frame: &mut Frame, area: Rect) {
         let screen = &self.screens[self.current];
-        if self.quit_confirm {
-            let hints = QUIT_KEYS.iter();
+        if self.quit.is_open() {
+            let hints = quit::KEYS.iter();
             frame.render_widget(
                 Paragraph::new(Line::from(Self::hint_spans(hints, &self.ctx.theme))),
                 area,

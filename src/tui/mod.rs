@@ -12,6 +12,7 @@ pub mod event;
 pub mod keys;
 pub mod log_tail;
 pub mod popup;
+pub mod quit;
 pub mod screens;
 pub mod status;
 pub mod theme;
