@@ -57,7 +57,7 @@ impl LogFileError {
         LogFileError {
             path: path.to_path_buf(),
             message: format!(
-                "log file {}: {what}; pass --log-dir to use another folder",
+                "log file {} {what}; pass --log-dir to use another folder",
                 path.display()
             ),
         }
@@ -67,7 +67,7 @@ impl LogFileError {
         LogFileError {
             path: path.to_path_buf(),
             message: format!(
-                "log folder {}: {what}; pass --log-dir to use another folder",
+                "log folder {} {what}; pass --log-dir to use another folder",
                 path.display()
             ),
         }
@@ -232,7 +232,13 @@ pub fn open_for_reading(path: &Path) -> io::Result<File> {
         .read(true)
         .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
         .open(path)
-        .map_err(|e| explain_open_error(path, e))?;
+        .map_err(|e| match refusal(path, &e) {
+            Some(what) => io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{} {what}", path.display()),
+            ),
+            None => e,
+        })?;
     let m = file.metadata()?;
     if !m.is_file() {
         return Err(io::Error::new(
@@ -244,22 +250,20 @@ pub fn open_for_reading(path: &Path) -> io::Result<File> {
     Ok(file)
 }
 
-/// Turn an open error into one that says what is at `path` when that explains it (a symlink
-/// gives `ELOOP`, a FIFO without a reader `ENXIO`). `NotFound` is kept as it is.
-fn explain_open_error(path: &Path, e: io::Error) -> io::Error {
+/// When an open of `path` failed with `e` because of what is there (a symlink gives `ELOOP`,
+/// a FIFO without a reader `ENXIO`, a directory `EISDIR`), the phrase saying so (`is a
+/// symbolic link (to "/etc/passwd"), not a regular file ...`); `None` otherwise (`NotFound`
+/// included).
+fn refusal(path: &Path, e: &io::Error) -> Option<String> {
     if e.kind() == io::ErrorKind::NotFound {
-        return e;
+        return None;
     }
     match describe(path) {
-        Some(what) if what != "a regular file" => io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!(
-                "{} is {what}, not a regular file (quota-tui does not follow links in its log \
-                 folder nor open pipes or devices)",
-                path.display()
-            ),
-        ),
-        _ => e,
+        Some(what) if what != "a regular file" => Some(format!(
+            "is {what}, not a regular file (quota-tui does not follow links in its log folder \
+             nor open pipes or devices)"
+        )),
+        _ => None,
     }
 }
 
@@ -271,13 +275,9 @@ pub(crate) fn open_regular(path: &Path, options: &mut OpenOptions) -> Result<Fil
         .mode(FILE_MODE)
         .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
         .open(path)
-        .map_err(|e| {
-            let e = explain_open_error(path, e);
-            if e.kind() == io::ErrorKind::InvalidInput {
-                LogFileError::new(path, e)
-            } else {
-                LogFileError::new(path, format!("cannot be opened: {e}"))
-            }
+        .map_err(|e| match refusal(path, &e) {
+            Some(what) => LogFileError::new(path, what),
+            None => LogFileError::new(path, format!("cannot be opened: {e}")),
         })?;
     let m = file
         .metadata()
@@ -304,7 +304,8 @@ pub(crate) fn open_regular(path: &Path, options: &mut OpenOptions) -> Result<Fil
             ),
         ));
     }
-    clear_nonblocking(&file).map_err(|e| LogFileError::new(path, e))?;
+    clear_nonblocking(&file)
+        .map_err(|e| LogFileError::new(path, format!("cannot be set to blocking: {e}")))?;
     Ok(file)
 }
 
