@@ -141,9 +141,16 @@ fn open_writers(dir: &Path, started: &str, start: LogStart) -> anyhow::Result<Wr
         LogStart::Truncate => OpenMode::Truncate,
         LogStart::Append => OpenMode::Append,
     };
-    let warm = files::open_file(&dir.join(WARM_LOG), mode, &warm_header(started))?;
-    let timing = files::open_file(&dir.join(TIMING_LOG), mode, &timing_header(started))?;
-    let app = files::open_file(&dir.join(APP_LOG), OpenMode::Append, "")?;
+    let (wp, tp, ap) = (dir.join(WARM_LOG), dir.join(TIMING_LOG), dir.join(APP_LOG));
+    // All three opened (and checked) before any is emptied: a refused one changes nothing.
+    let (mut warm, mut timing, mut app) = (
+        files::open_file(&wp)?,
+        files::open_file(&tp)?,
+        files::open_file(&ap)?,
+    );
+    files::start_file(&mut warm, &wp, mode, &warm_header(started))?;
+    files::start_file(&mut timing, &tp, mode, &timing_header(started))?;
+    files::start_file(&mut app, &ap, OpenMode::Append, "")?;
     let (warm, g1) = tracing_appender::non_blocking(warm);
     let (timing, g2) = tracing_appender::non_blocking(timing);
     let (app, g3) = tracing_appender::non_blocking(app);

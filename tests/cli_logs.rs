@@ -78,6 +78,10 @@ fn a_symlink_in_place_of_any_log_file_is_refused_and_its_target_untouched() {
             }
             let link = logs.join(name);
             symlink(&target, &link).unwrap();
+            // The other logs hold a previous session: a refused start must not empty them.
+            for other in LOGS.iter().filter(|&&o| o != name) {
+                std::fs::write(logs.join(other), "previous session\n").unwrap();
+            }
 
             let out = run_bounded(warm(home.path(), &logs, true), Duration::from_secs(30));
             let err = stderr(&out);
@@ -98,6 +102,13 @@ fn a_symlink_in_place_of_any_log_file_is_refused_and_its_target_untouched() {
                 );
             } else {
                 assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep me\n");
+            }
+            for other in LOGS.iter().filter(|&&o| o != name) {
+                assert_eq!(
+                    std::fs::read_to_string(logs.join(other)).unwrap(),
+                    "previous session\n",
+                    "{other} left as it was when {name} was refused"
+                );
             }
             assert!(
                 std::fs::symlink_metadata(&link)

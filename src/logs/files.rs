@@ -202,12 +202,23 @@ pub enum OpenMode {
 
 /// Open the log file `path` for appending (every write lands at the end, `O_APPEND`), as
 /// the module doc says: never through a symlink, never blocking, only a regular file of this
-/// user with one link; created with mode 0600. Then empty it or not as `mode` says and write
-/// `header` (nothing when `header` is empty).
+/// user with one link; created with mode 0600. Nothing in it is changed yet: open every log
+/// first, then [`start_file`] each, so a refused file leaves the others as they were.
 ///
 /// Errors name `path` and what was found there (a symlink and its target, a FIFO, ...).
-pub fn open_file(path: &Path, mode: OpenMode, header: &str) -> Result<File, LogFileError> {
-    let mut file = open_regular(path, OpenOptions::new().append(true).create(true))?;
+pub fn open_file(path: &Path) -> Result<File, LogFileError> {
+    open_regular(path, OpenOptions::new().append(true).create(true))
+}
+
+/// Start a session in `file` (opened by [`open_file`] from `path`): empty it on the
+/// descriptor or not as `mode` says, then write `header` if the file is empty (nothing when
+/// `header` is empty).
+pub fn start_file(
+    file: &mut File,
+    path: &Path,
+    mode: OpenMode,
+    header: &str,
+) -> Result<(), LogFileError> {
     let io_err = |e: io::Error| LogFileError::new(path, format!("cannot be written: {e}"));
     let empty = match mode {
         OpenMode::Truncate => {
@@ -220,7 +231,7 @@ pub fn open_file(path: &Path, mode: OpenMode, header: &str) -> Result<File, LogF
         file.write_all(header.as_bytes()).map_err(io_err)?;
         file.flush().map_err(io_err)?;
     }
-    Ok(file)
+    Ok(())
 }
 
 /// Open `path` read-only for the Logs screen's tail: no symlink, no blocking, regular files
@@ -333,6 +344,12 @@ mod tests {
     use super::*;
     use std::os::unix::fs::{PermissionsExt, symlink};
 
+    fn open(path: &Path, mode: OpenMode, header: &str) -> Result<File, LogFileError> {
+        let mut f = open_file(path)?;
+        start_file(&mut f, path, mode, header)?;
+        Ok(f)
+    }
+
     fn flags(file: &File) -> i32 {
         // SAFETY: F_GETFL on an open descriptor.
         unsafe { libc::fcntl(file.as_raw_fd(), libc::F_GETFL) }
@@ -342,16 +359,16 @@ mod tests {
     fn creates_0600_truncates_on_the_descriptor_and_clears_nonblocking() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("cache_warm.log");
-        let f = open_file(&p, OpenMode::Truncate, "# h\n").unwrap();
+        let f = open(&p, OpenMode::Truncate, "# h\n").unwrap();
         assert_eq!(fs::metadata(&p).unwrap().mode() & 0o777, 0o600);
         assert_eq!(flags(&f) & libc::O_NONBLOCK, 0, "O_NONBLOCK cleared");
         assert_ne!(flags(&f) & libc::O_APPEND, 0, "appends");
         drop(f);
         fs::write(&p, "old session\n").unwrap();
-        let mut f = open_file(&p, OpenMode::Append, "# h\n").unwrap();
+        let mut f = open(&p, OpenMode::Append, "# h\n").unwrap();
         f.write_all(b"more\n").unwrap();
         assert_eq!(fs::read_to_string(&p).unwrap(), "old session\nmore\n");
-        open_file(&p, OpenMode::Truncate, "# h\n").unwrap();
+        open(&p, OpenMode::Truncate, "# h\n").unwrap();
         assert_eq!(fs::read_to_string(&p).unwrap(), "# h\n");
     }
 
@@ -363,7 +380,7 @@ mod tests {
         fs::write(&target, "keep me").unwrap();
         let link = dir.path().join("cache_warm.log");
         symlink(&target, &link).unwrap();
-        let e = open_file(&link, OpenMode::Truncate, "# h\n").unwrap_err();
+        let e = open(&link, OpenMode::Truncate, "# h\n").unwrap_err();
         assert!(e.to_string().contains("cache_warm.log"), "{e}");
         assert!(e.to_string().contains("symbolic link"), "{e}");
         assert_eq!(fs::read_to_string(&target).unwrap(), "keep me");
@@ -372,21 +389,21 @@ mod tests {
         let dangling = dir.path().join("infra_verify_timing.log");
         let nowhere = outside.path().join("created-by-a-fool");
         symlink(&nowhere, &dangling).unwrap();
-        assert!(open_file(&dangling, OpenMode::Append, "# h\n").is_err());
+        assert!(open(&dangling, OpenMode::Append, "# h\n").is_err());
         assert!(!nowhere.exists(), "a dangling link creates nothing");
 
         let fifo = dir.path().join("quota-tui.log");
         let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
         // SAFETY: a valid C string; mkfifo creates a FIFO and touches nothing else.
         assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
-        let e = open_file(&fifo, OpenMode::Append, "").unwrap_err();
+        let e = open(&fifo, OpenMode::Append, "").unwrap_err();
         assert!(e.to_string().contains("FIFO"), "{e}");
         let e = open_for_reading(&fifo).unwrap_err();
         assert!(e.to_string().contains("FIFO"), "{e}");
 
         let hard = dir.path().join("hard.log");
         fs::hard_link(&target, &hard).unwrap();
-        let e = open_file(&hard, OpenMode::Truncate, "").unwrap_err();
+        let e = open(&hard, OpenMode::Truncate, "").unwrap_err();
         assert!(e.to_string().contains("hard links"), "{e}");
         assert_eq!(fs::read_to_string(&target).unwrap(), "keep me");
     }
