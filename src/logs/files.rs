@@ -175,13 +175,14 @@ pub fn prepare_dir(dir: &Path, origin: DirOrigin) -> Result<PathBuf, LogFileErro
     }
     let what = describe(dir).unwrap_or_else(|| "a symbolic link".into());
     if origin == DirOrigin::Default {
-        return Err(LogFileError::dir(
-            dir,
-            format!(
-                "is {what}; quota-tui does not follow a link it was not asked to follow \
-                 (name the folder with --log-dir to use it)"
+        return Err(LogFileError {
+            path: dir.to_path_buf(),
+            message: format!(
+                "log folder {d} is {what}; quota-tui does not follow a link it was not asked to \
+                 follow: pass --log-dir {d} to use it, or --log-dir with another folder",
+                d = dir.display()
             ),
-        ));
+        });
     }
     let target = fs::canonicalize(dir)
         .map_err(|e| LogFileError::dir(dir, format!("is {what} that cannot be followed: {e}")))?;
