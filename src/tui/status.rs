@@ -73,7 +73,11 @@ impl WarmStatus {
             }
             WarmerEvent::BatchDone(report) => {
                 self.level = report.level;
-                self.failed_outright = report.all_failed();
+                // A repair batch (after the cycle completed) only changes the count: the
+                // complete cycle's own state stays shown.
+                if !report.repair {
+                    self.failed_outright = report.all_failed();
+                }
                 let errors = report.outcomes.iter().filter(|o| o.result.is_err()).count();
                 if report.repair {
                     let repaired = report.outcomes.len() - errors;
@@ -100,10 +104,10 @@ impl WarmStatus {
     pub fn write_text(&self, out: &mut String) {
         out.clear();
         let (done, total) = (self.done, self.total);
-        let _ = if self.failed_outright {
-            write!(out, "💥 ERROR")
-        } else if self.all_failed() {
+        let _ = if self.all_failed() {
             write!(out, "💥 ERROR 0/{total} ok")
+        } else if self.failed_outright {
+            write!(out, "💥 ERROR")
         } else if self.hot && self.rewarming && !self.previous_all_failed {
             write!(out, "✅ Cache HOT! 🔄 {done}/{total}")
         } else if self.hot && !self.rewarming {
@@ -116,7 +120,7 @@ impl WarmStatus {
                 BatchLevel::Slow => write!(out, "💀 SLOW! {done}/{total}"),
             }
         };
-        if self.failed > 0 && !self.failed_outright && !self.all_failed() {
+        if self.failed > 0 && !self.all_failed() {
             let _ = write!(out, " · {} failed", self.failed);
         }
     }
@@ -193,7 +197,7 @@ mod tests {
         s.apply(&batch(3100, true));
         assert_eq!(s.text(), "💀 SLOW! 0/38");
         s.apply(&batch(100, false));
-        assert_eq!(s.text(), "💥 ERROR");
+        assert_eq!(s.text(), "💥 ERROR · 1 failed");
         s.apply(&batch(100, true));
         assert_eq!(
             s.text(),
@@ -241,6 +245,16 @@ mod tests {
         s.apply(&complete(38));
         assert_eq!(s.text(), "💥 ERROR 0/38 ok");
         assert_eq!(s.style(&t), t.toast_error);
+        // A repair batch that fails again changes nothing.
+        let mut retried = crate::tui::toast::report(1, 100, vec![]);
+        retried.repair = true;
+        retried.outcomes.push(CheckOutcome {
+            check: Check::c3("us-east1"),
+            result: Err(ApiError::new(ErrorKind::Unavailable, "down")),
+            latency: Duration::from_millis(100),
+        });
+        assert!(!s.apply(&WarmerEvent::BatchDone(retried)));
+        assert_eq!(s.text(), "💥 ERROR 0/38 ok");
 
         // The next cycle after an all-failed one is warming, not HOT.
         s.apply(&WarmerEvent::CycleStarted {
