@@ -100,6 +100,7 @@ async fn main() -> anyhow::Result<()> {
     let (handle, task) = warmer.start(cancel.clone());
     let result = tui::run(TuiContext {
         title: "DEMO".to_string(),
+        credentials: "credentials: the demo token".to_string(),
         demo: true,
         catalog,
         warmer: handle,

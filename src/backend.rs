@@ -25,6 +25,17 @@ pub struct Backend {
 }
 
 impl Backend {
+    /// What the credentials are, for the Cache screen: `credentials: authorized_user
+    /// (gcloud's ADC file), account a@b · quota project P` (the quota project when one is
+    /// sent; `quota-tui config` gives paths and origins). Never a secret.
+    pub fn credentials_line(&self) -> String {
+        let mut line = format!("credentials: {}", self.tokens.info().brief());
+        if let Some(q) = self.tokens.quota_project() {
+            line.push_str(&format!(" · quota project {}", q.id));
+        }
+        line
+    }
+
     /// The header's left text: the project ID, or `DEMO`.
     pub fn title(&self) -> String {
         if self.demo {
@@ -37,10 +48,12 @@ impl Backend {
 
 /// Connect as `cfg` says: with no project, start the embedded demo server on a free loopback
 /// port and point the clients at it with the demo token; else find credentials
-/// (`GOOGLE_OAUTH_ACCESS_TOKEN`, then Application Default Credentials).
+/// (`GOOGLE_OAUTH_ACCESS_TOKEN`, Application Default Credentials, the gcloud CLI: SPEC §4)
+/// with the quota project `cfg.billing_project`, else the credentials file's.
 ///
-/// Errors: no credentials → exit 3 (the message lists the sources tried and what to run); a
-/// bad base URL → exit 2; the demo server failing to bind → exit 4.
+/// Errors: no credentials, an unusable credentials file or a malformed token → exit 3 (the
+/// message names the source, file and type, and what to run); a bad base URL → exit 2; the
+/// demo server failing to bind → exit 4.
 pub async fn connect(cfg: &Config) -> Result<Backend, Failure> {
     let (project, demo, tokens, su_url, ai_url, fake) = match &cfg.project {
         None => {
@@ -59,7 +72,9 @@ pub async fn connect(cfg: &Config) -> Result<Backend, Failure> {
             )
         }
         Some(p) => {
-            let tokens = TokenSource::from_env().await.map_err(Failure::from)?;
+            let tokens = TokenSource::from_env(cfg.billing_project.clone())
+                .await
+                .map_err(Failure::from)?;
             (
                 p.clone(),
                 false,
@@ -80,6 +95,7 @@ pub async fn connect(cfg: &Config) -> Result<Backend, Failure> {
         demo,
         serviceusage = %su_url,
         credentials = tokens.source_name(),
+        quota_project = tokens.quota_project().map(|q| q.id.as_str()).unwrap_or("-"),
         "connected"
     );
     Ok(Backend {

@@ -3,6 +3,14 @@
 //! A *check* is one (quota metric, region) pair fetched with one Service Usage request
 //! (SPEC §4). The default catalog has 20 GPU checks (5 types × 4 regions, type-major)
 //! and 18 C3 checks: 38 in all.
+//!
+//! Every name here is Google's, checked against Google's own material (each item cites its
+//! source). What Vertex AI training offers where, and which machine shapes each capacity
+//! may use, is in [`vertex`].
+
+mod vertex;
+
+pub use vertex::{ShapeError, TRAINING_OFFER_AS_OF, training_regions};
 
 use std::fmt;
 use std::str::FromStr;
@@ -39,6 +47,12 @@ pub const AIPLATFORM_SERVICE: &str = "aiplatform.googleapis.com";
 /// Service Usage service name of the Cloud Build C3 metric.
 pub const CLOUDBUILD_SERVICE: &str = "cloudbuild.googleapis.com";
 /// The C3 private-pool quota metric (vCPUs), SPEC §3.
+///
+/// Source: Cloud Monitoring's metric list for Cloud Build ("Google Cloud metrics: C",
+/// <https://cloud.google.com/monitoring/api/metrics_gcp_c>, section `cloudbuild`):
+/// `quota/concurrent_private_pool_c3_build_cpus/exceeded`, "Number of attempts to exceed the
+/// limit on quota metric `cloudbuild.googleapis.com/concurrent_private_pool_c3_build_cpus`",
+/// with the labels `limit_name` and `build_origin` (the dimension a C3 check reads, SPEC §4).
 pub const C3_METRIC: &str = "cloudbuild.googleapis.com/concurrent_private_pool_c3_build_cpus";
 
 /// A GPU type of the catalog (SPEC §3 table).
@@ -73,6 +87,15 @@ impl GpuType {
     }
 
     /// Vertex AI accelerator type (`machineSpec.acceleratorType`).
+    ///
+    /// Source: the `AcceleratorType` enum of `GoogleCloudAiplatformV1MachineSpec` in the
+    /// aiplatform v1 Discovery document (googleapis/google-api-go-client
+    /// `aiplatform/v1/aiplatform-api.json`; checked through the client generated from it,
+    /// google-api-php-client-services `GoogleCloudAiplatformV1MachineSpec.php`: "Accepted
+    /// values: ... NVIDIA_TESLA_T4, NVIDIA_TESLA_A100, NVIDIA_A100_80GB, NVIDIA_L4,
+    /// NVIDIA_H100_80GB, NVIDIA_H100_MEGA_80GB, NVIDIA_H200_141GB, ..."), and the same enum in
+    /// googleapis/googleapis `google/cloud/aiplatform/v1/accelerator_type.proto`.
+    /// `NVIDIA_TESLA_A100` is the A100 40GB of the `a2-highgpu-*` machine types.
     pub fn accelerator_type(self) -> &'static str {
         match self {
             GpuType::T4 => "NVIDIA_TESLA_T4",
@@ -84,64 +107,46 @@ impl GpuType {
     }
 
     /// Suffix of the Vertex AI training quota metric, e.g. `nvidia_t4_gpus`.
+    ///
+    /// Sources:
+    /// - T4, L4, A100, H100: Google's Model Garden notebook helper
+    ///   (GoogleCloudPlatform/vertex-ai-samples,
+    ///   `community-content/vertex_model_garden/model_oss/notebook_util/common_util.py`,
+    ///   `get_resource_id`): `NVIDIA_TESLA_T4` → `custom_model_training_nvidia_t4_gpus`,
+    ///   `NVIDIA_L4` → `custom_model_training_nvidia_l4_gpus`, `NVIDIA_TESLA_A100` →
+    ///   `custom_model_training_nvidia_a100_gpus`, `NVIDIA_H100_80GB` →
+    ///   `custom_model_training_nvidia_h100_gpus`.
+    /// - H100 again, with its spot twin: the Dynamic Workload Scheduler page ("Schedule
+    ///   training jobs based on resource availability", section Quota,
+    ///   <https://cloud.google.com/vertex-ai/docs/training/schedule-jobs-dws#quota>): "instead
+    ///   of consuming `aiplatform.googleapis.com/custom_model_training_nvidia_h100_gpus`,
+    ///   Vertex AI consumes `..._preemptible_nvidia_h100_gpus`". There is no
+    ///   `nvidia_h100_80gb_gpus` metric.
+    /// - H200: `nvidia_h200_gpus` follows the same pattern; no Google page or sample naming
+    ///   the Vertex AI H200 training metric was found (only third-party notes), so a real
+    ///   project's answer is the authority: an unknown metric comes back 404 (SPEC §4).
     pub fn metric_suffix(self) -> &'static str {
         match self {
             GpuType::T4 => "nvidia_t4_gpus",
             GpuType::L4 => "nvidia_l4_gpus",
             GpuType::A100 => "nvidia_a100_gpus",
-            GpuType::H100 => "nvidia_h100_80gb_gpus",
+            GpuType::H100 => "nvidia_h100_gpus",
             GpuType::H200 => "nvidia_h200_gpus",
         }
     }
 
     /// The full quota metric for this type and capacity, e.g.
     /// `aiplatform.googleapis.com/custom_model_training_preemptible_nvidia_t4_gpus`.
+    ///
+    /// Spot (and Dynamic Workload Scheduler) jobs consume the `preemptible` metric, on-demand
+    /// jobs the plain one (the Dynamic Workload Scheduler page, section Quota, cited at
+    /// [`GpuType::metric_suffix`]).
     pub fn metric(self, capacity: Capacity) -> String {
         let infix = match capacity {
             Capacity::Spot => "custom_model_training_preemptible_",
             Capacity::OnDemand => "custom_model_training_",
         };
         format!("{AIPLATFORM_SERVICE}/{infix}{}", self.metric_suffix())
-    }
-
-    /// The machine type carrying `count` GPUs of this type (Google's shapes, SPEC §3).
-    ///
-    /// Errors with a message listing the valid counts when no machine type has that shape
-    /// (for example H200 × 3: only `a3-ultragpu-8g` with 8 GPUs exists).
-    pub fn machine_type(self, count: u32) -> Result<&'static str, ShapeError> {
-        let m = match (self, count) {
-            (GpuType::T4, 1) => Some("n1-standard-4"),
-            (GpuType::T4, 2) => Some("n1-standard-8"),
-            (GpuType::T4, 4) => Some("n1-standard-16"),
-            (GpuType::L4, 1) => Some("g2-standard-4"),
-            (GpuType::L4, 2) => Some("g2-standard-24"),
-            (GpuType::L4, 4) => Some("g2-standard-48"),
-            (GpuType::L4, 8) => Some("g2-standard-96"),
-            (GpuType::A100, 1) => Some("a2-highgpu-1g"),
-            (GpuType::A100, 2) => Some("a2-highgpu-2g"),
-            (GpuType::A100, 4) => Some("a2-highgpu-4g"),
-            (GpuType::A100, 8) => Some("a2-highgpu-8g"),
-            (GpuType::H100, 1) => Some("a3-highgpu-1g"),
-            (GpuType::H100, 2) => Some("a3-highgpu-2g"),
-            (GpuType::H100, 4) => Some("a3-highgpu-4g"),
-            (GpuType::H100, 8) => Some("a3-highgpu-8g"),
-            (GpuType::H200, 8) => Some("a3-ultragpu-8g"),
-            _ => None,
-        };
-        m.ok_or(ShapeError {
-            gpu: self,
-            count,
-            valid: self.valid_counts(),
-        })
-    }
-
-    /// GPU counts that have a machine type, ascending.
-    pub fn valid_counts(self) -> &'static [u32] {
-        match self {
-            GpuType::T4 => &[1, 2, 4],
-            GpuType::L4 | GpuType::A100 | GpuType::H100 => &[1, 2, 4, 8],
-            GpuType::H200 => &[8],
-        }
     }
 }
 
@@ -166,15 +171,6 @@ impl FromStr for GpuType {
     }
 }
 
-/// No machine type carries this many GPUs of this type.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("no machine type carries {count} × {gpu}: valid counts for {gpu} are {valid:?}")]
-pub struct ShapeError {
-    pub gpu: GpuType,
-    pub count: u32,
-    pub valid: &'static [u32],
-}
-
 /// Spot (preemptible, the default) or on-demand capacity: selects the GPU quota metric.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -185,6 +181,14 @@ pub enum Capacity {
 }
 
 impl Capacity {
+    /// `spot` or `on-demand`, as the command line and the screens say it.
+    pub fn word(self) -> &'static str {
+        match self {
+            Capacity::Spot => "spot",
+            Capacity::OnDemand => "on-demand",
+        }
+    }
+
     /// Vertex AI `scheduling.strategy`: `SPOT` or `STANDARD`.
     pub fn scheduling_strategy(self) -> &'static str {
         match self {
@@ -405,23 +409,45 @@ mod tests {
             GpuType::T4.metric(Capacity::Spot),
             "aiplatform.googleapis.com/custom_model_training_preemptible_nvidia_t4_gpus"
         );
+        // Google's names (see the sources at `GpuType::metric_suffix`): the H100 metric has
+        // no `80gb` in it, spot or on-demand.
         assert_eq!(
             GpuType::H100.metric(Capacity::OnDemand),
-            "aiplatform.googleapis.com/custom_model_training_nvidia_h100_80gb_gpus"
+            "aiplatform.googleapis.com/custom_model_training_nvidia_h100_gpus"
+        );
+        assert_eq!(
+            GpuType::H100.metric(Capacity::Spot),
+            "aiplatform.googleapis.com/custom_model_training_preemptible_nvidia_h100_gpus"
+        );
+        let on_demand: Vec<String> = GpuType::ALL
+            .iter()
+            .map(|g| g.metric(Capacity::OnDemand))
+            .collect();
+        assert_eq!(
+            on_demand,
+            [
+                "aiplatform.googleapis.com/custom_model_training_nvidia_t4_gpus",
+                "aiplatform.googleapis.com/custom_model_training_nvidia_l4_gpus",
+                "aiplatform.googleapis.com/custom_model_training_nvidia_a100_gpus",
+                "aiplatform.googleapis.com/custom_model_training_nvidia_h100_gpus",
+                "aiplatform.googleapis.com/custom_model_training_nvidia_h200_gpus",
+            ]
+        );
+        let accelerators: Vec<&str> = GpuType::ALL.iter().map(|g| g.accelerator_type()).collect();
+        assert_eq!(
+            accelerators,
+            [
+                "NVIDIA_TESLA_T4",
+                "NVIDIA_L4",
+                "NVIDIA_TESLA_A100",
+                "NVIDIA_H100_80GB",
+                "NVIDIA_H200_141GB"
+            ]
         );
         assert_eq!(
             Check::c3("us-east1").metric(Capacity::Spot),
             "cloudbuild.googleapis.com/concurrent_private_pool_c3_build_cpus"
         );
-    }
-
-    #[test]
-    fn machine_shapes() {
-        assert_eq!(GpuType::L4.machine_type(4), Ok("g2-standard-48"));
-        assert_eq!(GpuType::A100.machine_type(2), Ok("a2-highgpu-2g"));
-        assert_eq!(GpuType::H200.machine_type(8), Ok("a3-ultragpu-8g"));
-        let err = GpuType::H200.machine_type(3).unwrap_err();
-        assert!(err.to_string().contains("3 × H200"), "{err}");
     }
 
     #[test]

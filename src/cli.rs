@@ -10,8 +10,8 @@ use crate::catalog::GpuType;
 
 /// GPU and C3 quota dashboard for a Google Cloud project.
 ///
-/// With no project (no --project, GOOGLE_CLOUD_PROJECT, CLOUDSDK_CORE_PROJECT or config
-/// file entry) it runs against an embedded demo of the Google APIs.
+/// With no project (no --project, GOOGLE_CLOUD_PROJECT, CLOUDSDK_CORE_PROJECT, config file
+/// entry or gcloud project) it runs against an embedded demo of the Google APIs.
 #[derive(Debug, Parser)]
 #[command(name = "quota-tui", version, about, long_about = None)]
 pub struct Cli {
@@ -24,9 +24,14 @@ pub struct Cli {
 /// Options every subcommand takes.
 #[derive(Debug, Clone, Default, Args)]
 pub struct GlobalArgs {
-    /// Google Cloud project ID (else GOOGLE_CLOUD_PROJECT, CLOUDSDK_CORE_PROJECT, the config file).
+    /// Google Cloud project ID (else GOOGLE_CLOUD_PROJECT, CLOUDSDK_CORE_PROJECT, the config
+    /// file, gcloud's active configuration).
     #[arg(long, global = true)]
     pub project: Option<String>,
+    /// Quota project sent as x-goog-user-project (else GOOGLE_CLOUD_QUOTA_PROJECT, the
+    /// credentials file's quota_project_id).
+    #[arg(long, global = true, value_name = "PROJECT")]
+    pub billing_project: Option<String>,
     /// Use the embedded demo of the Google APIs even when a project is set.
     #[arg(long, global = true)]
     pub demo: bool,
@@ -123,6 +128,13 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
         /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the resolved settings and where each came from (credentials described, never
+    /// printed).
+    Config {
+        /// Print one JSON object.
         #[arg(long)]
         json: bool,
     },

@@ -18,7 +18,11 @@
 //! aiplatform_url = "https://us-central1-aiplatform.googleapis.com"
 //! ```
 //!
-//! A bad file is an error naming the file and line; nothing starts.
+//! A bad file is an error naming the file and line; nothing starts. The project also comes
+//! from gcloud's active configuration ([`sources::resolve_project`]); where each setting came
+//! from is kept in [`Origins`] for `quota-tui config`.
+
+mod sources;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -29,8 +33,10 @@ use toml::Spanned;
 use crate::catalog::{Capacity, Catalog, GpuType};
 use crate::cli::{FakeKnobs, GlobalArgs, parse_duration};
 use crate::exit::Failure;
-use crate::gcp::project::validate_project_id;
+use crate::gcp::auth::QuotaProject;
+use crate::origin::Origin;
 use crate::warmer::{DEFAULT_CHECK_TIMEOUT, DEFAULT_INTERVAL, WarmerConfig};
+pub use sources::{Origins, first_duplicate, resolve_billing_project, resolve_project};
 
 /// The config file as written; every key optional, unknown keys refused.
 #[derive(Debug, Default, Deserialize)]
@@ -55,6 +61,9 @@ pub struct FileConfig {
 pub struct Config {
     /// The project, or `None` for demo mode.
     pub project: Option<String>,
+    /// The quota project from `--billing-project` or `GOOGLE_CLOUD_QUOTA_PROJECT`; `None`
+    /// leaves it to the credentials file's `quota_project_id` (SPEC §4).
+    pub billing_project: Option<QuotaProject>,
     pub catalog: Catalog,
     pub warmer: WarmerConfig,
     pub log_dir: PathBuf,
@@ -66,12 +75,28 @@ pub struct Config {
     pub fake: FakeKnobs,
     /// Where the config came from, for messages (`None`: no file).
     pub config_file: Option<PathBuf>,
+    /// Where each setting came from.
+    pub origins: Origins,
 }
 
 impl Config {
     /// True when running against the embedded demo server.
     pub fn is_demo(&self) -> bool {
         self.project.is_none()
+    }
+
+    /// The line every headless command prints on stderr (SPEC §4): `project: P (from
+    /// GOOGLE_CLOUD_PROJECT)`, or `project: DEMO (...)` in demo mode.
+    pub fn project_line(&self) -> String {
+        match (&self.project, &self.origins.project) {
+            (Some(p), origin) => format!("project: {p} (from {origin})"),
+            (None, Origin::Flag { .. }) => {
+                "project: DEMO (--demo: the embedded demo server)".to_string()
+            }
+            (None, _) => "project: DEMO (no project set: the embedded demo server; set \
+                          --project, GOOGLE_CLOUD_PROJECT or gcloud's project)"
+                .to_string(),
+        }
     }
 }
 
@@ -144,15 +169,25 @@ fn file_regions(
     if list.get_ref().is_empty() {
         return Err(bad(path, text, list.span(), &format!("{key} is empty")));
     }
+    if let Some(d) = first_duplicate(list.get_ref(), |r| r.clone()) {
+        return Err(bad(
+            path,
+            text,
+            list.span(),
+            &format!("{key} lists '{d}' more than once; list each region once"),
+        ));
+    }
     Ok(Some(list.get_ref().clone()))
 }
 
 /// Resolve the configuration: file (if any) < environment (`env`) < flags (`args`).
 ///
 /// The project comes from `--project`, else `GOOGLE_CLOUD_PROJECT`, else
-/// `CLOUDSDK_CORE_PROJECT`, else the file; `--demo` or no project at all means demo mode. A
-/// project ID is validated before anything uses it. Errors are exit-2 failures naming what was
-/// wrong.
+/// `CLOUDSDK_CORE_PROJECT`, else the file, else gcloud's active configuration; `--demo` or no
+/// project at all means demo mode. A project ID is validated before anything uses it. The
+/// quota project comes from `--billing-project`, else `GOOGLE_CLOUD_QUOTA_PROJECT`. Errors
+/// are exit-2 failures naming what was wrong (and for a list with a duplicate, the key and the
+/// duplicate).
 pub fn resolve(args: &GlobalArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, Failure> {
     let (file, text, config_file) = match &args.config {
         Some(p) => {
@@ -168,60 +203,55 @@ pub fn resolve(args: &GlobalArgs, env: &dyn Fn(&str) -> Option<String>) -> Resul
         },
     };
     let path = config_file.clone().unwrap_or_default();
-
-    let mut catalog = Catalog::default();
-    if let Some(types) = &file.gpu_types {
-        let mut parsed = Vec::new();
-        for t in types.get_ref() {
-            parsed.push(
-                t.parse::<GpuType>()
-                    .map_err(|e| bad(&path, &text, types.span(), &format!("gpu_types: {e}")))?,
-            );
+    let in_file = Origin::ConfigFile { path: path.clone() };
+    let mut origins = Origins::default();
+    let from_file = |present: bool| {
+        if present {
+            in_file.clone()
+        } else {
+            Origin::Default
         }
-        catalog.gpu_types = parsed;
-    }
-    if let Some(r) = file_regions(&file.gpu_regions, &path, &text, "gpu_regions")? {
-        catalog.gpu_regions = r;
-    }
-    if let Some(r) = file_regions(&file.c3_regions, &path, &text, "c3_regions")? {
-        catalog.c3_regions = r;
-    }
-    if let Some(c) = &file.capacity {
-        catalog.capacity = match c.get_ref().as_str() {
-            "spot" => Capacity::Spot,
-            "on-demand" | "on_demand" => Capacity::OnDemand,
-            other => {
-                return Err(bad(
-                    &path,
-                    &text,
-                    c.span(),
-                    &format!("capacity: '{other}' is neither \"spot\" nor \"on-demand\""),
-                ));
-            }
-        };
-    }
+    };
 
-    let interval = args
-        .interval
-        .or(file_duration(&file.interval, &path, &text, "interval")?)
-        .unwrap_or(DEFAULT_INTERVAL);
-    let ttl = args
-        .ttl
-        .or(file_duration(&file.ttl, &path, &text, "ttl")?)
-        .unwrap_or(crate::cache::DEFAULT_TTL);
-    let refresh = args
-        .refresh
-        .or(file_duration(&file.refresh, &path, &text, "refresh")?)
-        .unwrap_or_else(|| WarmerConfig::refresh_for(ttl));
-    let check_timeout = args
-        .check_timeout
-        .or(file_duration(
-            &file.check_timeout,
-            &path,
-            &text,
-            "check_timeout",
-        )?)
-        .unwrap_or(DEFAULT_CHECK_TIMEOUT);
+    let catalog = file_catalog(&file, &path, &text, &mut origins)?;
+
+    let pick = |flag: Option<Duration>,
+                name: &str,
+                v: &Option<Spanned<String>>,
+                origin: &mut Origin|
+     -> Result<Option<Duration>, Failure> {
+        if flag.is_some() {
+            *origin = Origin::flag(name);
+            return Ok(flag);
+        }
+        let key = name.trim_start_matches("--").replace('-', "_");
+        let d = file_duration(v, &path, &text, &key)?;
+        *origin = from_file(d.is_some());
+        Ok(d)
+    };
+    let interval = pick(
+        args.interval,
+        "--interval",
+        &file.interval,
+        &mut origins.interval,
+    )?
+    .unwrap_or(DEFAULT_INTERVAL);
+    let ttl =
+        pick(args.ttl, "--ttl", &file.ttl, &mut origins.ttl)?.unwrap_or(crate::cache::DEFAULT_TTL);
+    let refresh = pick(
+        args.refresh,
+        "--refresh",
+        &file.refresh,
+        &mut origins.refresh,
+    )?
+    .unwrap_or_else(|| WarmerConfig::refresh_for(ttl));
+    let check_timeout = pick(
+        args.check_timeout,
+        "--check-timeout",
+        &file.check_timeout,
+        &mut origins.check_timeout,
+    )?
+    .unwrap_or(DEFAULT_CHECK_TIMEOUT);
     if refresh > ttl {
         return Err(Failure::usage(format!(
             "refresh ({}) is longer than the TTL ({}): entries would expire before being re-warmed; \
@@ -231,22 +261,54 @@ pub fn resolve(args: &GlobalArgs, env: &dyn Fn(&str) -> Option<String>) -> Resul
         )));
     }
 
-    let non_empty = |k: &str| env(k).filter(|v| !v.trim().is_empty());
-    let project = if args.demo {
-        None
-    } else {
-        args.project
-            .clone()
-            .or_else(|| non_empty("GOOGLE_CLOUD_PROJECT"))
-            .or_else(|| non_empty("CLOUDSDK_CORE_PROJECT"))
-            .or_else(|| file.project.as_ref().map(|p| p.get_ref().clone()))
+    let (project, project_origin) = resolve_project(
+        args.demo,
+        args.project.as_deref(),
+        file.project
+            .as_ref()
+            .map(|p| (p.get_ref().as_str(), path.clone())),
+        env,
+    )?;
+    origins.project = project_origin;
+    let billing_project = resolve_billing_project(args.billing_project.as_deref(), env)?;
+
+    let log_dir = match (&args.log_dir, &file.log_dir) {
+        (Some(d), _) => {
+            origins.log_dir = Origin::flag("--log-dir");
+            d.clone()
+        }
+        (None, Some(d)) => {
+            origins.log_dir = in_file.clone();
+            d.clone()
+        }
+        (None, None) => PathBuf::from("logs"),
     };
-    if let Some(p) = &project {
-        validate_project_id(p).map_err(Failure::usage)?;
-    }
+    let url = |var: &str, v: Option<String>, origin: &mut Origin| match env(var)
+        .filter(|v| !v.trim().is_empty())
+    {
+        Some(u) => {
+            *origin = Origin::env(var);
+            Some(u)
+        }
+        None => {
+            *origin = from_file(v.is_some());
+            v
+        }
+    };
+    let serviceusage_url = url(
+        "QUOTA_TUI_SERVICEUSAGE_URL",
+        file.serviceusage_url,
+        &mut origins.serviceusage_url,
+    );
+    let aiplatform_url = url(
+        "QUOTA_TUI_AIPLATFORM_URL",
+        file.aiplatform_url,
+        &mut origins.aiplatform_url,
+    );
 
     Ok(Config {
         project,
+        billing_project,
         catalog,
         warmer: WarmerConfig {
             interval,
@@ -255,128 +317,71 @@ pub fn resolve(args: &GlobalArgs, env: &dyn Fn(&str) -> Option<String>) -> Resul
             check_timeout,
             once: false,
         },
-        log_dir: args
-            .log_dir
-            .clone()
-            .or(file.log_dir.clone())
-            .unwrap_or_else(|| PathBuf::from("logs")),
-        serviceusage_url: non_empty("QUOTA_TUI_SERVICEUSAGE_URL").or(file.serviceusage_url),
-        aiplatform_url: non_empty("QUOTA_TUI_AIPLATFORM_URL").or(file.aiplatform_url),
+        log_dir,
+        serviceusage_url,
+        aiplatform_url,
         fake: args.fake.clone(),
         config_file,
+        origins,
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::HashMap;
-
-    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let m: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        move |k| m.get(k).cloned()
+/// The catalog the file describes (defaults where it is silent), recording the origins of
+/// `gpu_types`, `gpu_regions`, `c3_regions` and `capacity`.
+fn file_catalog(
+    file: &FileConfig,
+    path: &Path,
+    text: &str,
+    origins: &mut Origins,
+) -> Result<Catalog, Failure> {
+    let in_file = Origin::ConfigFile {
+        path: path.to_path_buf(),
+    };
+    let mut catalog = Catalog::default();
+    if let Some(types) = &file.gpu_types {
+        let mut parsed = Vec::new();
+        for t in types.get_ref() {
+            parsed.push(
+                t.parse::<GpuType>()
+                    .map_err(|e| bad(path, text, types.span(), &format!("gpu_types: {e}")))?,
+            );
+        }
+        if let Some(d) = first_duplicate(types.get_ref(), |t| t.parse::<GpuType>().ok()) {
+            return Err(bad(
+                path,
+                text,
+                types.span(),
+                &format!("gpu_types lists '{d}' more than once; list each GPU type once"),
+            ));
+        }
+        catalog.gpu_types = parsed;
+        origins.gpu_types = in_file.clone();
     }
-
-    fn write(text: &str) -> (tempfile::TempDir, PathBuf) {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("config.toml");
-        std::fs::write(&p, text).unwrap();
-        (dir, p)
+    if let Some(r) = file_regions(&file.gpu_regions, path, text, "gpu_regions")? {
+        catalog.gpu_regions = r;
+        origins.gpu_regions = in_file.clone();
     }
-
-    #[test]
-    fn flags_override_env_override_file() {
-        let (_d, p) = write("project = \"file-project\"\ninterval = \"5s\"\nttl = \"10m\"\n");
-        let mut args = GlobalArgs {
-            config: Some(p),
-            ..Default::default()
+    if let Some(r) = file_regions(&file.c3_regions, path, text, "c3_regions")? {
+        catalog.c3_regions = r;
+        origins.c3_regions = in_file.clone();
+    }
+    if let Some(c) = &file.capacity {
+        catalog.capacity = match c.get_ref().as_str() {
+            "spot" => Capacity::Spot,
+            "on-demand" | "on_demand" => Capacity::OnDemand,
+            other => {
+                return Err(bad(
+                    path,
+                    text,
+                    c.span(),
+                    &format!("capacity: '{other}' is neither \"spot\" nor \"on-demand\""),
+                ));
+            }
         };
-        let c = resolve(&args, &env_of(&[])).unwrap();
-        assert_eq!(c.project.as_deref(), Some("file-project"));
-        assert_eq!(c.warmer.interval, Duration::from_secs(5));
-        assert_eq!(c.warmer.refresh, Duration::from_secs(480), "80 % of 10m");
-        let c = resolve(&args, &env_of(&[("CLOUDSDK_CORE_PROJECT", "sdk-project")])).unwrap();
-        assert_eq!(c.project.as_deref(), Some("sdk-project"));
-        let env = env_of(&[
-            ("CLOUDSDK_CORE_PROJECT", "sdk-project"),
-            ("GOOGLE_CLOUD_PROJECT", "env-project"),
-        ]);
-        assert_eq!(
-            resolve(&args, &env).unwrap().project.as_deref(),
-            Some("env-project")
-        );
-        args.project = Some("flag-project".into());
-        args.interval = Some(Duration::from_millis(200));
-        let c = resolve(&args, &env).unwrap();
-        assert_eq!(c.project.as_deref(), Some("flag-project"));
-        assert_eq!(c.warmer.interval, Duration::from_millis(200));
-        args.demo = true;
-        assert!(resolve(&args, &env).unwrap().is_demo());
+        origins.capacity = in_file;
     }
-
-    #[test]
-    fn bad_files_name_the_line() {
-        let (_d, p) = write("project = \"ok-project\"\n\ninterval = \"soon\"\n");
-        let args = GlobalArgs {
-            config: Some(p),
-            ..Default::default()
-        };
-        let e = resolve(&args, &env_of(&[])).unwrap_err();
-        assert_eq!(e.code, 2);
-        assert!(
-            e.message.contains("line 3") && e.message.contains("'soon'"),
-            "{}",
-            e.message
-        );
-
-        let (_d, p) = write("projekt = \"x\"\n");
-        let e = resolve(
-            &GlobalArgs {
-                config: Some(p),
-                ..Default::default()
-            },
-            &env_of(&[]),
-        )
-        .unwrap_err();
-        assert!(
-            e.message.contains("line 1") && e.message.contains("projekt"),
-            "{}",
-            e.message
-        );
-
-        let (_d, p) = write("gpu_types = [\"T4\", \"V100\"]\n");
-        let e = resolve(
-            &GlobalArgs {
-                config: Some(p),
-                ..Default::default()
-            },
-            &env_of(&[]),
-        )
-        .unwrap_err();
-        assert!(e.message.contains("V100"), "{}", e.message);
-    }
-
-    #[test]
-    fn bad_project_ids_are_usage_errors() {
-        let args = GlobalArgs {
-            project: Some("Bad/../x".into()),
-            ..Default::default()
-        };
-        let e = resolve(&args, &env_of(&[])).unwrap_err();
-        assert_eq!(e.code, 2);
-        assert!(e.message.contains("Bad/../x"), "{}", e.message);
-    }
-
-    #[test]
-    fn missing_config_file_is_an_error() {
-        let args = GlobalArgs {
-            config: Some(PathBuf::from("/nonexistent/quota-tui.toml")),
-            ..Default::default()
-        };
-        let e = resolve(&args, &env_of(&[])).unwrap_err();
-        assert!(e.message.contains("/nonexistent/quota-tui.toml"));
-    }
+    Ok(catalog)
 }
+
+#[cfg(test)]
+mod tests;

@@ -52,6 +52,44 @@ impl Failure {
     }
 }
 
+/// The exit status of a pass over checks (`check`, `warm --once`; SPEC §9), one rule for
+/// both: `Ok` (exit 0) when any check returned a value, or none ran; exit 3 when every
+/// check failed authentication; exit 4 when every check failed otherwise. The message
+/// counts the failures by kind (e.g. `no check returned a value: 38 failed (20 auth, 18
+/// permission)`), never repeating what the output already said.
+pub fn for_checks<'a, T: 'a>(
+    results: impl IntoIterator<Item = &'a Result<T, crate::gcp::ApiError>>,
+) -> Result<(), Failure> {
+    use crate::gcp::ErrorKind;
+    let mut kinds: std::collections::BTreeMap<&'static str, usize> = Default::default();
+    let mut failed = 0;
+    let mut auth = 0;
+    for r in results {
+        match r {
+            Ok(_) => return Ok(()),
+            Err(e) => {
+                failed += 1;
+                auth += usize::from(e.kind == ErrorKind::Auth);
+                *kinds.entry(e.kind.as_str()).or_default() += 1;
+            }
+        }
+    }
+    if failed == 0 {
+        return Ok(());
+    }
+    let by_kind = kinds
+        .iter()
+        .map(|(k, n)| format!("{n} {k}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let message = format!("no check returned a value: {failed} failed ({by_kind})");
+    if auth == failed {
+        Err(Failure::auth(message))
+    } else {
+        Err(Failure::api(message))
+    }
+}
+
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
@@ -67,6 +105,35 @@ impl From<crate::gcp::ApiError> for Failure {
             Failure::auth(e.to_string())
         } else {
             Failure::api(e.to_string())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gcp::{ApiError, ErrorKind};
+
+    fn err(kind: ErrorKind) -> Result<i64, ApiError> {
+        Err(ApiError::new(kind, "x"))
+    }
+
+    #[test]
+    fn one_value_is_success_all_auth_is_3_any_other_all_failed_is_4() {
+        assert_eq!(for_checks(&[err(ErrorKind::Auth), Ok(0)]), Ok(()));
+        assert_eq!(for_checks(&Vec::<Result<i64, ApiError>>::new()), Ok(()));
+        let f = for_checks(&[err(ErrorKind::Auth), err(ErrorKind::Auth)]).unwrap_err();
+        assert_eq!(f.code, AUTH);
+        assert_eq!(f.message, "no check returned a value: 2 failed (2 auth)");
+        for other in [
+            ErrorKind::Permission,
+            ErrorKind::NotFound,
+            ErrorKind::ServiceDisabled,
+        ] {
+            let f = for_checks(&[err(ErrorKind::Auth), err(other)]).unwrap_err();
+            assert_eq!(f.code, API, "{other}");
+            let f = for_checks(&[err(other)]).unwrap_err();
+            assert_eq!(f.code, API, "{other}");
         }
     }
 }

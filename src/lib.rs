@@ -15,5 +15,6 @@ pub mod fake_gcp;
 pub mod gcp;
 pub mod launch;
 pub mod logs;
+pub mod origin;
 pub mod tui;
 pub mod warmer;

@@ -273,6 +273,16 @@ impl WarmLineFormatter {
                 clip(&error.to_string(), 240),
                 error.kind
             ),
+            WarmerEvent::ServiceDisabled { check, error } => format!(
+                "💥 CACHE_WARM_ERROR: {check} - {}; its checks are not sent again until the next cycle [{}]",
+                clip(
+                    &error
+                        .service_disabled_line(check.service())
+                        .unwrap_or_else(|| error.to_string()),
+                    600
+                ),
+                error.kind
+            ),
             WarmerEvent::BatchDone(b) => batch_line(b, self.gpu_total, self.c3_total),
             WarmerEvent::Skipped => "⏭️ CACHE_WARM_SKIP: batch still in flight".to_string(),
             WarmerEvent::CycleComplete {

@@ -14,7 +14,7 @@ use quota_tui::backend::{self, Backend};
 use quota_tui::cache::QuotaCache;
 use quota_tui::catalog::Capacity;
 use quota_tui::cli::{Cli, Command, FakeKnobs};
-use quota_tui::commands::{check, launch, warm};
+use quota_tui::commands::{check, config as config_cmd, launch, warm};
 use quota_tui::config::{self, Config};
 use quota_tui::exit::Failure;
 use quota_tui::fake_gcp::{self, FakeGcpConfig};
@@ -72,6 +72,11 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     let log_flag = cli.global.log_dir.is_some();
     match cli.command {
         None => run_tui(cfg, log_flag).await,
+        Some(Command::Config { json }) => {
+            let (out, result) = config_cmd::run(&cfg, &|k| std::env::var(k).ok(), json);
+            println!("{}", out.trim_end());
+            result
+        }
         Some(Command::Warm { once, force, json }) => {
             // A fresh process has an empty cache and always starts its first cycle at once;
             // `--force` is accepted for scripts written against the warm-now semantics.
@@ -79,33 +84,40 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             cfg.warmer.once = once;
             // The log folder's lock first: a second daemon is refused before any request.
             let _guards = init_logs(&cfg, log_flag, LogStart::Truncate)?;
+            if !json {
+                eprintln!("{}", cfg.project_line());
+            }
             let backend = backend::connect(&cfg).await?;
             let cancel = CancellationToken::new();
             warm::cancel_on_signals(cancel.clone());
-            let stats = warm::run(
+            let run = warm::run(
                 cfg.warmer.clone(),
                 &cfg.catalog,
                 backend.quota.clone(),
                 cancel,
             )
             .await;
-            if once {
-                if json {
-                    println!(
-                        "{}",
-                        serde_json::to_string(&stats).expect("stats serialize")
-                    );
-                } else {
-                    print!("{}", warm::render_stats(&stats));
-                }
+            if !once {
+                return Ok(());
             }
-            Ok(())
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string(&run.stats).expect("stats serialize")
+                );
+            } else {
+                print!("{}", warm::render_stats(&run.stats));
+            }
+            run.status
         }
         Some(Command::Check {
             json, on_demand, ..
         }) => {
             if on_demand {
                 cfg.catalog.capacity = Capacity::OnDemand;
+            }
+            if !json {
+                eprintln!("{}", cfg.project_line());
             }
             let backend = backend::connect(&cfg).await?;
             let out = check::run(
@@ -116,11 +128,14 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 json,
             )
             .await;
-            println!("{out}");
-            Ok(())
+            println!("{}", out.text);
+            out.status
         }
         Some(cmd @ Command::Launch { .. }) => {
             let opts = launch::LaunchOptions::from_command(&cmd).expect("a launch command");
+            if !opts.json {
+                eprintln!("{}", cfg.project_line());
+            }
             let backend = backend::connect(&cfg).await?;
             let _guards = init_logs(&cfg, log_flag, LogStart::Append)?;
             let vertex = vertex_client(&backend)?;
@@ -196,6 +211,7 @@ async fn run_tui(cfg: Config, log_flag: bool) -> Result<(), Failure> {
     let (handle, task) = warmer.start(cancel.clone());
     let result = tui::run(TuiContext {
         title: backend.title(),
+        credentials: backend.credentials_line(),
         demo: backend.demo,
         catalog: cfg.catalog.clone(),
         warmer: handle,

@@ -17,6 +17,7 @@ fn bin() -> std::process::Command {
     let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_quota-tui"));
     c.env_remove("GOOGLE_CLOUD_PROJECT")
         .env_remove("CLOUDSDK_CORE_PROJECT")
+        .env_remove("CLOUDSDK_CONFIG") // gcloud's project is read from HOME's only
         .env("GOOGLE_OAUTH_ACCESS_TOKEN", TOKEN)
         .env("HOME", std::env::temp_dir());
     c
@@ -96,7 +97,7 @@ async fn check_json_reads_every_spec_shape_right() {
                 body: b,
                 retry_after: None,
             }
-        } else if m.ends_with("preemptible_nvidia_h100_80gb_gpus") {
+        } else if m.ends_with("preemptible_nvidia_h100_gpus") {
             Answer::Error {
                 delay: quick,
                 code: 403,
@@ -233,6 +234,9 @@ async fn check_json_against_the_embedded_demo() {
             .iter()
             .all(|c| c["limit"].is_i64() || c["unlimited"] == true)
     );
+    // The demo leaves zero limits out as Google does; they still read as values.
+    assert!(checks.iter().any(|c| c["limit"] == 0), "{v}");
+    assert!(out.status.code() == Some(0));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

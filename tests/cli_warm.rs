@@ -15,6 +15,7 @@ fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_quota-tui"));
     c.env_remove("GOOGLE_CLOUD_PROJECT")
         .env_remove("CLOUDSDK_CORE_PROJECT")
+        .env_remove("CLOUDSDK_CONFIG") // gcloud's project is read from HOME's only
         .env("GOOGLE_OAUTH_ACCESS_TOKEN", TOKEN)
         .env("HOME", std::env::temp_dir()); // no user config file
     c
@@ -115,7 +116,7 @@ async fn warm_once_makes_38_paced_single_flight_requests_with_the_token() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_metric_that_never_answers_times_out_and_is_named() {
     let server = QuotaServer::start(|m| {
-        if m.ends_with("_nvidia_h100_80gb_gpus") {
+        if m.ends_with("_nvidia_h100_gpus") {
             Answer::Hang
         } else {
             fixed(300)

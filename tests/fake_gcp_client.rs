@@ -109,8 +109,11 @@ async fn the_c3_decoy_bucket_never_wins() {
                     && b.dimensions.get("build_origin").map(String::as_str)
                         == Some(DECOY_BUILD_ORIGIN)
             })
-            .and_then(|b| b.effective_limit.as_ref())
-            .and_then(|v| v.as_str()?.parse::<i64>().ok())
+            .map(|b| match &b.effective_limit {
+                // proto3 JSON leaves a zero out.
+                None => 0,
+                Some(v) => v.as_str().and_then(|s| s.parse::<i64>().ok()).unwrap(),
+            })
             .expect("a decoy for every region");
         let got = c.fetch(&check, Capacity::Spot).await.unwrap();
         assert_ne!(got, Limit::Finite(decoy), "{check} read the decoy");
@@ -201,6 +204,40 @@ async fn an_unknown_metric_is_not_found() {
         .await
         .unwrap_err();
     assert_eq!(err.kind, ErrorKind::NotFound);
+    // The H100 name Google does not have (the original's `_80gb_`): 404, as from Google.
+    let err = c
+        .get_metric(
+            "aiplatform.googleapis.com",
+            "aiplatform.googleapis.com/custom_model_training_preemptible_nvidia_h100_80gb_gpus",
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::NotFound);
+}
+
+#[tokio::test]
+async fn a_project_without_service_usage_gets_googles_service_disabled_with_its_url() {
+    let cfg = FakeGcpConfig {
+        service_disabled: true,
+        ..FakeGcpConfig::quiet()
+    };
+    let fake = FakeGcp::start(cfg, 0).await.unwrap();
+    let c = client(&fake, Duration::from_secs(5));
+    let err = c
+        .fetch(&Check::c3("us-east1"), Capacity::Spot)
+        .await
+        .unwrap_err();
+    assert_eq!((err.kind, err.attempts), (ErrorKind::ServiceDisabled, 1));
+    let number = quota_tui::fake_gcp::project_number(DEMO_PROJECT);
+    assert_eq!(
+        err.details.activation_url,
+        Some(format!(
+            "https://console.developers.google.com/apis/api/serviceusage.googleapis.com/\
+             overview?project={number}"
+        ))
+    );
+    assert_eq!(err.details.service_title(), Some("Service Usage API"));
+    assert_eq!(fake.stats().requests.len(), 1, "not retried");
 }
 
 #[tokio::test]

@@ -1,7 +1,8 @@
 //! The real Vertex AI client against the embedded fake GCP over loopback (SPEC §5): a
 //! CustomJob created then read back (QUEUED → PENDING → RUNNING), a body the fake refuses
-//! with Google's 400 `INVALID_ARGUMENT`, a launch beyond the region's quota (429), an unknown
-//! job (404), a missing token (401), and injected faults that never make a job twice.
+//! with Google's 400 `INVALID_ARGUMENT`, a launch beyond the region's quota (Vertex AI's
+//! 429, `quota_exceeded`), jobs holding their GPUs, an unknown job (404), a missing token
+//! (401), and injected faults that never make a job twice.
 
 use std::time::Duration;
 
@@ -147,7 +148,6 @@ async fn a_bad_body_is_a_google_400_naming_the_fields() {
 async fn beyond_the_regions_quota_is_vertex_ais_429() {
     let cfg = FakeGcpConfig::quiet();
     let fake = FakeGcp::start(cfg, 0).await.unwrap();
-    // Retry-After: 1 leaves no room for a retry in a 500 ms deadline.
     let vertex = client(&fake, Duration::from_millis(500));
     let region = region_where(cfg.seed, GpuType::H100, Capacity::Spot, 8, false);
     let limit = quota_limit(cfg.seed, &GpuType::H100.metric(Capacity::Spot), &region).unwrap();
@@ -157,15 +157,96 @@ async fn beyond_the_regions_quota_is_vertex_ais_429() {
         .create_custom_job(DEMO_PROJECT, &region, &plan.custom_job_body())
         .await
         .unwrap_err();
-    assert_eq!(e.kind, ErrorKind::RateLimited);
+    assert_eq!(e.kind, ErrorKind::QuotaExceeded, "{e}");
     assert_eq!(e.http_status, Some(429));
+    assert_eq!(e.google_status.as_deref(), Some("RESOURCE_EXHAUSTED"));
+    assert_eq!(e.attempts, 1, "final: never retried");
     assert_eq!(
         e.message,
         "The following quota metrics exceed quota limits: \
-         aiplatform.googleapis.com/custom_model_training_preemptible_nvidia_h100_80gb_gpus"
+         aiplatform.googleapis.com/custom_model_training_preemptible_nvidia_h100_gpus"
     );
     assert!(fake.stats().custom_jobs.is_empty());
-    assert_ne!(limit, Limit::Unlimited);
+
+    // Google's shape, as users quote it: code, message, status, and nothing else.
+    let raw = reqwest::Client::new()
+        .post(format!(
+            "{}/v1/projects/{DEMO_PROJECT}/locations/{region}/customJobs",
+            fake.base_url()
+        ))
+        .bearer_auth("demo")
+        .json(&plan.custom_job_body())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raw.status(), 429);
+    assert!(raw.headers().get("retry-after").is_none());
+    let v: serde_json::Value = raw.json().await.unwrap();
+    assert_eq!(
+        v,
+        json!({"error": {"code": 429, "status": "RESOURCE_EXHAUSTED",
+            "message": "The following quota metrics exceed quota limits: \
+                aiplatform.googleapis.com/custom_model_training_preemptible_nvidia_h100_gpus"}})
+    );
+    fake.shutdown().await.unwrap();
+}
+
+/// The fake's jobs hold their GPUs, as Vertex AI counts them: a region with room for one
+/// 8-GPU job refuses the second.
+#[tokio::test]
+async fn jobs_hold_their_gpus_until_the_quota_is_in_use() {
+    let cfg = FakeGcpConfig::quiet();
+    let fake = FakeGcp::start(cfg, 0).await.unwrap();
+    let vertex = client(&fake, Duration::from_secs(5));
+    let metric = GpuType::H100.metric(Capacity::Spot);
+    let region = fake_regions()
+        .into_iter()
+        .find(|r| quota_limit(cfg.seed, &metric, r) == Some(Limit::Finite(8)))
+        .expect("a region with H100 quota 8");
+    let plan = LaunchPlan::new(GpuType::H100, 8, Capacity::Spot, region, "img", "one").unwrap();
+    vertex
+        .create_custom_job(DEMO_PROJECT, region, &plan.custom_job_body())
+        .await
+        .expect("8 of 8 fit");
+    let e = vertex
+        .create_custom_job(DEMO_PROJECT, region, &plan.custom_job_body())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::QuotaExceeded, "{e}");
+    assert_eq!(fake.stats().custom_jobs.len(), 1);
+    // Other capacities and regions are counted apart.
+    let t4 = LaunchPlan::new(GpuType::T4, 1, Capacity::Spot, region, "img", "t4").unwrap();
+    if quota_limit(cfg.seed, &GpuType::T4.metric(Capacity::Spot), region)
+        .unwrap()
+        .is_positive()
+    {
+        vertex
+            .create_custom_job(DEMO_PROJECT, region, &t4.custom_job_body())
+            .await
+            .expect("T4 is another metric");
+    }
+    fake.shutdown().await.unwrap();
+}
+
+/// On demand, a3-highgpu-1g/2g/4g are refused as Vertex AI refuses a bad spec (400).
+#[tokio::test]
+async fn on_demand_small_a3_high_is_a_400() {
+    let fake = FakeGcp::start(FakeGcpConfig::quiet(), 0).await.unwrap();
+    let vertex = client(&fake, Duration::from_secs(5));
+    let spot = LaunchPlan::new(GpuType::H100, 2, Capacity::Spot, "us-central1", "i", "n").unwrap();
+    let mut body = spot.custom_job_body();
+    body["jobSpec"]["scheduling"]["strategy"] = json!("STANDARD");
+    let e = vertex
+        .create_custom_job(DEMO_PROJECT, "us-central1", &body)
+        .await
+        .unwrap_err();
+    assert_eq!(e.http_status, Some(400), "{e}");
+    assert!(
+        e.message
+            .contains("\"a3-highgpu-2g\" is only available with SPOT or FLEX_START"),
+        "{e}"
+    );
+    assert!(fake.stats().custom_jobs.is_empty());
     fake.shutdown().await.unwrap();
 }
 

@@ -57,13 +57,20 @@ fn t4_body() -> Value {
       "name": "projects/123/services/aiplatform.googleapis.com/consumerQuotaMetrics/x",
       "metric": T4_METRIC, "displayName": "T4 spot", "unit": "1/{project}/{region}",
       "consumerQuotaLimits": [
-        {"name": "total", "metric": T4_METRIC, "unit": "1/{project}", "isPrecise": true,
+        {"name": "total", "metric": T4_METRIC, "unit": "1/{project}",
          "quotaBuckets": [{"effectiveLimit": "96", "defaultLimit": "96"}]},
         {"name": "regional", "metric": T4_METRIC, "unit": "1/{project}/{region}", "isPrecise": true,
+         "allowsAdminOverrides": true,
+         "supportedLocations": ["us-central1", "us-east1", "us-west1", "europe-west4"],
          "quotaBuckets": [
            {"effectiveLimit": "4",  "defaultLimit": "4"},
-           {"effectiveLimit": "16", "defaultLimit": "4", "dimensions": {"region": "us-central1"}},
-           {"effectiveLimit": "0",  "defaultLimit": "4", "dimensions": {"region": "europe-west4"}},
+           {"effectiveLimit": "16", "defaultLimit": "4", "dimensions": {"region": "us-central1"},
+            "producerOverride": {"name": "limits/regional/producerOverrides/1",
+              "overrideValue": "16", "dimensions": {"region": "us-central1"}}},
+           // A cap to 0: proto3 JSON leaves effectiveLimit and overrideValue out.
+           {"defaultLimit": "4", "dimensions": {"region": "europe-west4"},
+            "consumerOverride": {"name": "limits/regional/consumerOverrides/2",
+              "dimensions": {"region": "europe-west4"}}},
            {"effectiveLimit": "-1", "defaultLimit": "4", "dimensions": {"region": "us-west1"}}]}]})
 }
 
@@ -170,8 +177,6 @@ async fn c3_decoy_build_origin_never_wins_end_to_end() {
 #[tokio::test]
 async fn unreadable_answers_are_parse_errors_without_retry() {
     let cases = [
-        json!({"metric": T4_METRIC, "consumerQuotaLimits": [{"unit": "1/{project}/{region}",
-              "quotaBuckets": [{"defaultLimit": "4"}]}]}),
         json!({"metric": T4_METRIC, "consumerQuotaLimits": [{"unit": "1/{project}/{region}",
               "quotaBuckets": [{"effectiveLimit": "many"}]}]}),
         json!({"metric": T4_METRIC, "consumerQuotaLimits": [{"unit": "1/{project}/{region}",

@@ -18,10 +18,12 @@ use quota_tui::gcp::auth::TokenSource;
 use quota_tui::gcp::serviceusage::ServiceUsageClient;
 use quota_tui::gcp::vertex::{CustomJob, VertexClient, console_url};
 use quota_tui::gcp::{ApiError, ErrorKind, QuotaSource};
-use quota_tui::launch::{FreshCheck, RegionResult};
+use quota_tui::launch::{
+    Created, FreshCheck, LaunchPlan, Refusal, RegionResult, Submission, SubmitFailure,
+};
 use quota_tui::tui::app::{Action, App};
 use quota_tui::tui::event::Event;
-use quota_tui::tui::screens::launch::{LaunchClients, LaunchEvent, SubmittedJob};
+use quota_tui::tui::screens::launch::{LaunchClients, LaunchEvent};
 use quota_tui::tui::theme::Theme;
 use tokio::sync::mpsc;
 use tui_support::*;
@@ -79,6 +81,7 @@ fn denied() -> ApiError {
         http_status: Some(403),
         google_status: Some("PERMISSION_DENIED".into()),
         attempts: 1,
+        details: Default::default(),
     }
 }
 
@@ -103,7 +106,19 @@ fn l4_check() -> FreshCheck {
     }
 }
 
-fn submitted_job() -> SubmittedJob {
+fn plan(region: &str) -> LaunchPlan {
+    LaunchPlan::new(
+        GpuType::L4,
+        4,
+        Capacity::Spot,
+        region,
+        "us-docker.pkg.dev/acme/train/l4:7",
+        "train-l4-x4",
+    )
+    .unwrap()
+}
+
+fn submitted() -> Submission {
     let job = CustomJob {
         name: format!("projects/{DEMO_PROJECT}/locations/us-west1/customJobs/7018027440424182931"),
         display_name: "train-l4-x4".into(),
@@ -111,22 +126,39 @@ fn submitted_job() -> SubmittedJob {
         create_time: Some("2026-11-21T02:47:03.123456Z".into()),
         ..CustomJob::default()
     };
-    SubmittedJob {
-        console_url: console_url(DEMO_PROJECT, "us-west1", job.id()),
-        job,
-        read_back_error: None,
+    Submission {
+        refusals: vec![],
+        outcome: Ok(Created {
+            plan: plan("us-west1"),
+            console_url: console_url(DEMO_PROJECT, "us-west1", job.id()),
+            job,
+            read_back_error: None,
+        }),
     }
 }
 
+/// Vertex AI's answer to a create beyond the region's GPU quota (see `fake_gcp::vertex`).
 fn quota_exceeded() -> ApiError {
     ApiError {
-        kind: ErrorKind::RateLimited,
+        kind: ErrorKind::QuotaExceeded,
         message: "The following quota metrics exceed quota limits: \
                   aiplatform.googleapis.com/custom_model_training_preemptible_nvidia_l4_gpus"
             .into(),
         http_status: Some(429),
         google_status: Some("RESOURCE_EXHAUSTED".into()),
-        attempts: 4,
+        attempts: 1,
+        details: Default::default(),
+    }
+}
+
+/// us-west1, the only region that fits, refused the create for quota: nothing created.
+fn refused_everywhere() -> Submission {
+    Submission {
+        refusals: vec![Refusal {
+            region: "us-west1".into(),
+            error: quota_exceeded(),
+        }],
+        outcome: Err(SubmitFailure::QuotaInUseEverywhere),
     }
 }
 
@@ -173,14 +205,14 @@ async fn launch_screen_states() {
     }
     app.handle_event(ch('y'));
     assert!(screen(&app).contains("⏳ Submitting train-l4-x4 to us-west1… 0s"));
-    app.handle_event(Event::Launch(LaunchEvent::Submitted(Ok(Box::new(
-        submitted_job(),
-    )))));
+    app.handle_event(Event::Launch(LaunchEvent::Submitted(Box::new(submitted()))));
     snapshot(&app, "launch_submitted");
 
     app.handle_event(ch('s'));
     app.handle_event(key(KeyCode::Enter));
-    app.handle_event(Event::Launch(LaunchEvent::Submitted(Err(quota_exceeded()))));
+    app.handle_event(Event::Launch(LaunchEvent::Submitted(Box::new(
+        refused_everywhere(),
+    ))));
     snapshot(&app, "launch_error");
 
     app.handle_event(ch('d'));
@@ -463,7 +495,13 @@ async fn check_and_submit_against_the_embedded_fake_gcp() {
     let jobs = fake.stats().custom_jobs;
     assert_eq!(jobs.len(), 1);
     let s = wide(&app);
-    assert!(s.contains("Job submitted · JOB_STATE_PENDING"), "{s}");
+    assert!(
+        s.contains(&format!(
+            "Job submitted in {} · JOB_STATE_PENDING",
+            "us-central1"
+        )),
+        "{s}"
+    );
     assert!(s.contains(&format!("│{}", jobs[0])), "{s}");
     assert!(
         s.contains("│https://console.cloud.google.com/vertex-ai/locations/"),
@@ -487,7 +525,25 @@ async fn no_color_launch_screen_has_no_colour_and_keeps_its_marks() {
     app.handle_event(Event::Launch(LaunchEvent::Checked(l4_check())));
     app.handle_event(ch('s'));
     app.handle_event(ch('y'));
-    app.handle_event(Event::Launch(LaunchEvent::Submitted(Err(quota_exceeded()))));
+    let unavailable = ApiError {
+        kind: ErrorKind::Unavailable,
+        message: "The service is currently unavailable.; the job may have been created: look at \
+                  https://console.cloud.google.com/vertex-ai/training/custom-jobs?project=quota-tui-demo \
+                  before submitting again"
+            .into(),
+        http_status: Some(503),
+        google_status: Some("UNAVAILABLE".into()),
+        attempts: 1,
+        details: Default::default(),
+    };
+    let failed = Submission {
+        refusals: vec![],
+        outcome: Err(SubmitFailure::Failed {
+            region: "us-west1".into(),
+            error: unavailable,
+        }),
+    };
+    app.handle_event(Event::Launch(LaunchEvent::Submitted(Box::new(failed))));
     let buf = draw(&app, 120, 40);
     for cell in &buf.content {
         assert_eq!(cell.fg, ratatui::style::Color::Reset, "{cell:?}");
@@ -498,5 +554,119 @@ async fn no_color_launch_screen_has_no_colour_and_keeps_its_marks() {
         s.contains("▶✓ us-west1") && s.contains(" ✗ us-east1"),
         "{s}"
     );
-    assert!(s.contains("Submission failed · rate limited"), "{s}");
+    assert!(s.contains("Submission failed · unavailable"), "{s}");
+    assert!(s.contains("the job may have been created"), "{s}");
+}
+
+/// Answers every GPU check with 8 at once.
+struct EightEverywhere;
+
+#[async_trait]
+impl QuotaSource for EightEverywhere {
+    async fn fetch(&self, _check: &Check, _capacity: Capacity) -> Result<Limit, ApiError> {
+        Ok(Limit::Finite(8))
+    }
+}
+
+/// Issue 10's acceptance, from the Launch screen: the first-ranked region answers quota
+/// exceeded; exactly one POST goes to it, then exactly one job is created in the next ranked
+/// region; the screen says where the job is and why the first region was left.
+#[tokio::test]
+async fn quota_in_use_in_the_first_region_submits_once_to_the_next() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    let jobs = |r: &str| format!("/v1/projects/{DEMO_PROJECT}/locations/{r}/customJobs");
+    let metric = GpuType::T4.metric(Capacity::Spot);
+    Mock::given(method("POST"))
+        .and(path(jobs("us-central1")))
+        .respond_with(
+            ResponseTemplate::new(429).set_body_json(serde_json::json!({"error": {
+            "code": 429, "status": "RESOURCE_EXHAUSTED",
+            "message": format!("The following quota metrics exceed quota limits: {metric}")}})),
+        )
+        .mount(&server)
+        .await;
+    let name = format!("projects/{DEMO_PROJECT}/locations/us-east1/customJobs/4242");
+    let job =
+        serde_json::json!({"name": name, "displayName": "t4-job", "state": "JOB_STATE_QUEUED"});
+    Mock::given(method("POST"))
+        .and(path(jobs("us-east1")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(job.clone()))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v1/{name}")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(job))
+        .mount(&server)
+        .await;
+    let clients = LaunchClients {
+        project: DEMO_PROJECT.to_string(),
+        quota: Arc::new(EightEverywhere),
+        vertex: Some(Arc::new(
+            VertexClient::new(Some(&server.uri()), TokenSource::demo()).unwrap(),
+        )),
+    };
+    let logs = tempfile::tempdir().unwrap();
+    let (handle, _cache) = warmer(DEFAULT_TTL);
+    let (mut app, mut rx) = app_with_queue(handle, Theme::colored(), logs.path(), clients);
+    app.handle_event(ch('3'));
+    for _ in 0..3 {
+        app.handle_event(ch('j'));
+    }
+    app.handle_event(key(KeyCode::Enter));
+    typed(&mut app, "gcr.io/x/y:1");
+    app.handle_event(key(KeyCode::Tab));
+    app.handle_event(key(KeyCode::Enter));
+    typed(&mut app, "t4-job");
+    app.handle_event(key(KeyCode::Esc));
+    app.handle_event(ch('c'));
+    let ev = next_launch_event(&mut rx).await;
+    app.handle_event(ev);
+    app.handle_event(ch('s'));
+    let s = wide(&app);
+    assert!(
+        s.contains("Fallback if its quota is in use: us-east1, then us-west1"),
+        "the confirmation names where it goes next: {s}"
+    );
+    app.handle_event(ch('y'));
+    let s = wide(&app);
+    assert!(s.contains("⏳ Submitting t4-job to us-central1…"), "{s}");
+    assert!(
+        s.contains("if its quota is in use: then us-east1, then us-west1"),
+        "{s}"
+    );
+    let ev = next_launch_event(&mut rx).await;
+    app.handle_event(ev);
+
+    let posts = |region: &'static str| {
+        let server = &server;
+        async move {
+            server
+                .received_requests()
+                .await
+                .unwrap()
+                .iter()
+                .filter(|r| r.method == wiremock::http::Method::POST)
+                .filter(|r| r.url.path() == jobs(region))
+                .count()
+        }
+    };
+    assert_eq!(posts("us-central1").await, 1, "never resent");
+    assert_eq!(
+        posts("us-east1").await,
+        1,
+        "exactly one job, in the next region"
+    );
+    assert_eq!(posts("us-west1").await, 0);
+    let s = wide(&app);
+    assert!(
+        s.contains("Job submitted in us-east1 (quota in use in us-central1) · JOB_STATE_QUEUED"),
+        "{s}"
+    );
+    assert!(s.contains(&format!("│{name}")), "{s}");
+    assert!(
+        s.contains("quota in use in us-central1 (429 RESOURCE_EXHAUSTED): The following quota"),
+        "{s}"
+    );
 }

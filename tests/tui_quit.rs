@@ -14,7 +14,7 @@ use quota_tui::catalog::{Capacity, GpuType, Limit};
 use quota_tui::gcp::auth::TokenSource;
 use quota_tui::gcp::vertex::{VertexClient, console_jobs_url};
 use quota_tui::gcp::{ApiError, ErrorKind};
-use quota_tui::launch::{FreshCheck, RegionResult};
+use quota_tui::launch::{FreshCheck, RegionResult, Submission, SubmitFailure};
 use quota_tui::tui::app::{Action, App};
 use quota_tui::tui::event::Event;
 use quota_tui::tui::screens::launch::{LaunchClients, LaunchEvent};
@@ -138,10 +138,15 @@ async fn the_answer_closes_the_question_and_without_a_submission_q_quits() {
     let mut app = submitting(logs.path());
     app.handle_event(ch('q'));
     assert!(app.quit_confirm_open());
-    app.handle_event(Event::Launch(LaunchEvent::Submitted(Err(ApiError::new(
-        ErrorKind::Unavailable,
-        "connection refused",
-    )))));
+    app.handle_event(Event::Launch(LaunchEvent::Submitted(Box::new(
+        Submission {
+            refusals: vec![],
+            outcome: Err(SubmitFailure::Failed {
+                region: "us-central1".into(),
+                error: ApiError::new(ErrorKind::Unavailable, "connection refused"),
+            }),
+        },
+    ))));
     assert!(!app.quit_confirm_open(), "nothing in doubt any more");
     assert!(screen(&app).contains("press q again to quit"));
     assert_eq!(app.handle_event(ch('q')), Action::Quit);

@@ -156,6 +156,7 @@ async fn run(keys: usize) -> KeyToFrame {
     let (tx, mut rx) = mpsc::channel(256);
     let mut app = App::new(AppParts {
         title: "DEMO".to_string(),
+        credentials: "credentials: the demo token".to_string(),
         demo: true,
         catalog,
         warmer: warmer.handle(),

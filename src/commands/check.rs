@@ -1,8 +1,12 @@
 //! `quota-tui check`: one fresh pass over every check of the catalog (SPEC §9), with bounded
 //! concurrency, printed as a table for people or as the JSON object of SPEC §9 for scripts.
-//! Per-check errors are part of the output; the exit code stays 0 when results were printed.
+//! Per-check errors are part of the output. The exit code follows [`exit::for_checks`]: 0
+//! when any check returned a value, 3 when every check failed authentication, 4 when every
+//! check failed otherwise. A service that answered `service_disabled` is not asked again in
+//! the pass, and the table says so in one line per disabled API, with its activation URL.
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -10,6 +14,8 @@ use serde::Serialize;
 use tokio::time::Instant;
 
 use crate::catalog::{Capacity, Catalog, Check, CheckKind, Limit, best_c3_machine};
+use crate::exit::{self, Failure};
+use crate::gcp::disabled::{DisabledServices, announce_key};
 use crate::gcp::{ApiError, ErrorKind, QuotaSource};
 
 /// Checks in flight at once during `check` (and launch's fresh checks).
@@ -36,6 +42,12 @@ pub struct CheckRow {
     pub unlimited: bool,
     pub error: Option<CheckErrorJson>,
     pub latency_ms: u64,
+    /// The error itself, for the table (not part of the JSON).
+    #[serde(skip)]
+    pub api_error: Option<ApiError>,
+    /// The service the check asks (`aiplatform.googleapis.com`, ...; not part of the JSON).
+    #[serde(skip)]
+    pub service: &'static str,
 }
 
 impl CheckRow {
@@ -70,6 +82,8 @@ impl CheckRow {
             unlimited,
             error,
             latency_ms: latency.as_millis() as u64,
+            api_error: result.as_ref().err().cloned(),
+            service: check.service(),
         }
     }
 
@@ -95,18 +109,37 @@ impl CheckRow {
 
 /// Fetch `checks` fresh from `source`, at most `concurrency` at once, returning one result and
 /// latency per check in the order given.
+///
+/// Once a service answered `service_disabled`, its checks not yet sent get that same error
+/// (latency 0) without a request (SPEC §4).
 pub async fn fetch_all(
     checks: &[Check],
     capacity: Capacity,
     source: Arc<dyn QuotaSource>,
     concurrency: usize,
 ) -> Vec<(Result<Limit, ApiError>, Duration)> {
+    let disabled = Arc::new(Mutex::new(DisabledServices::default()));
     futures::stream::iter(checks.iter().cloned())
         .map(|check| {
             let source = source.clone();
+            let disabled = disabled.clone();
             async move {
+                let known = disabled
+                    .lock()
+                    .expect("disabled lock")
+                    .error_for(check.service())
+                    .cloned();
+                if let Some(e) = known {
+                    return (Err(e), Duration::ZERO);
+                }
                 let t0 = Instant::now();
                 let r = source.fetch(&check, capacity).await;
+                if let Err(e) = &r {
+                    disabled
+                        .lock()
+                        .expect("disabled lock")
+                        .note(check.service(), e);
+                }
                 (r, t0.elapsed())
             }
         })
@@ -162,9 +195,13 @@ pub fn render_table(catalog: &Catalog, rows: &[CheckRow], elapsed: Duration) -> 
     let failed: Vec<&CheckRow> = rows.iter().filter(|x| x.error.is_some()).collect();
     if !failed.is_empty() {
         let _ = writeln!(out, "\nErrors:");
+        write_disabled_apis(&mut out, &failed);
         for x in &failed {
-            let who = x.gpu.unwrap_or("C3");
             let e = x.error.as_ref().expect("filtered");
+            if e.kind == ErrorKind::ServiceDisabled {
+                continue;
+            }
+            let who = x.gpu.unwrap_or("C3");
             let _ = writeln!(out, "  {who} {}: [{}] {}", x.region, e.kind, e.message);
         }
     }
@@ -179,14 +216,51 @@ pub fn render_table(catalog: &Catalog, rows: &[CheckRow], elapsed: Duration) -> 
     out
 }
 
-/// Run `check`: fetch every check of `catalog` and return the text to print (JSON or table).
+/// One line per disabled API among `failed`, in order of first appearance: `  [service_disabled]
+/// Service Usage API (serviceusage.googleapis.com) is not enabled in project N: enable it
+/// at URL (38 checks)`, instead of one line per check.
+fn write_disabled_apis(out: &mut String, failed: &[&CheckRow]) {
+    use std::fmt::Write as _;
+    let mut order: Vec<String> = Vec::new();
+    let mut by_key: BTreeMap<String, (String, usize)> = BTreeMap::new();
+    for x in failed {
+        let Some(e) = x.api_error.as_ref() else {
+            continue;
+        };
+        let Some(line) = e.service_disabled_line(x.service) else {
+            continue;
+        };
+        let key = announce_key(x.service, e);
+        if !by_key.contains_key(&key) {
+            order.push(key.clone());
+        }
+        by_key.entry(key).or_insert((line, 0)).1 += 1;
+    }
+    for key in order {
+        let (line, n) = &by_key[&key];
+        let checks = if *n == 1 { "check" } else { "checks" };
+        let _ = writeln!(out, "  [service_disabled] {line} ({n} {checks})");
+    }
+}
+
+/// What `check` prints, and how it ends ([`exit::for_checks`]).
+#[derive(Debug)]
+pub struct CheckRun {
+    /// The table or the JSON object, to print on stdout.
+    pub text: String,
+    /// `Ok` for exit 0; else exit 3 or 4 with a one-line reason for stderr.
+    pub status: Result<(), Failure>,
+}
+
+/// Run `check`: fetch every check of `catalog` and return the text to print (JSON or table)
+/// and the exit status.
 pub async fn run(
     catalog: &Catalog,
     source: Arc<dyn QuotaSource>,
     project: &str,
     demo: bool,
     json: bool,
-) -> String {
+) -> CheckRun {
     let checks = catalog.all_checks();
     let t0 = Instant::now();
     let results = fetch_all(&checks, catalog.capacity, source, CHECK_CONCURRENCY).await;
@@ -195,7 +269,8 @@ pub async fn run(
         .zip(&results)
         .map(|(c, (r, lat))| CheckRow::new(c, catalog.capacity, r, *lat))
         .collect();
-    if json {
+    let status = exit::for_checks(results.iter().map(|(r, _)| r));
+    let text = if json {
         serde_json::to_string_pretty(&CheckReport {
             project,
             demo,
@@ -204,5 +279,6 @@ pub async fn run(
         .expect("rows serialize")
     } else {
         render_table(catalog, &rows, t0.elapsed())
-    }
+    };
+    CheckRun { text, status }
 }

@@ -1,10 +1,14 @@
 //! `quota-tui launch` (SPEC §9, §10 Launch): check a GPU type's quota fresh in every region,
 //! rank the regions, choose one and the machine type, and submit a Vertex AI CustomJob (or,
-//! with `--dry-run`, print the request and submit nothing).
+//! with `--dry-run`, print the request and submit nothing). A create refused with
+//! `quota_exceeded` goes on to the next ranked region, up to 3 (`launch::submit`, shared
+//! with the Launch screen).
 //!
-//! Exit codes (SPEC §9): 2 for an impossible shape or a bad name/image/region (nothing
-//! sent); 5 when no region can take the launch, with each region's reason; 3 / 4 when the
-//! submission fails (auth / other API errors).
+//! Exit codes (SPEC §9): 2 for an impossible shape (H200 × 3, on-demand H100 × 1/2/4) or a
+//! bad name/image/region, nothing sent; 3 / 4 when no region could be asked (every region
+//! that offers the type failed: all with auth → 3, else 4) or when the submission failed
+//! (auth / other API errors); 5 only when regions answered and none fits, or every region
+//! asked refused the create for quota.
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -15,12 +19,13 @@ use serde_json::{Value, json};
 use crate::catalog::{Capacity, Catalog, GpuType, Limit};
 use crate::cli::Command;
 use crate::exit::Failure;
-use crate::gcp::QuotaSource;
 use crate::gcp::project::validate_project_id;
-use crate::gcp::vertex::{CustomJob, VertexClient, console_url, validate_region};
+use crate::gcp::vertex::{CustomJob, VertexClient, validate_region};
+use crate::gcp::{ErrorKind, QuotaSource};
 use crate::launch::{
-    FreshCheck, LaunchPlan, RankedRegion, WarmCache, choose_region, common_failure,
-    default_job_name, fresh_check, validate_display_name,
+    Created, FreshCheck, LaunchPlan, RankedRegion, Refusal, Submission, SubmitFailure, WarmCache,
+    choose_region, common_failure, create_order, default_job_name, fresh_check, nobody_answered,
+    submit,
 };
 
 /// The options of `launch`, as the command line gives them.
@@ -90,20 +95,20 @@ pub async fn run(
     cache: Option<WarmCache<'_>>,
 ) -> Result<String, Failure> {
     // Everything that can be refused without the network is refused first (exit 2).
-    let machine_type = opts
-        .gpu
-        .machine_type(opts.count)
-        .map_err(|e| Failure::usage(e.to_string()))?;
     let display_name = match &opts.name {
         Some(n) => n.clone(),
         None => default_job_name(opts.gpu, &chrono::Local::now()),
     };
-    validate_display_name(&display_name).map_err(|e| Failure::usage(e.to_string()))?;
-    if opts.image.trim().is_empty() {
-        return Err(Failure::usage(
-            crate::launch::PlanError::EmptyImage.to_string(),
-        ));
-    }
+    let first_region = catalog.gpu_regions.first().map_or("us-central1", |r| r);
+    LaunchPlan::new(
+        opts.gpu,
+        opts.count,
+        opts.capacity,
+        first_region,
+        &opts.image,
+        &display_name,
+    )
+    .map_err(|e| Failure::usage(e.to_string()))?;
     validate_project_id(project).map_err(Failure::usage)?;
     let mut regions = catalog.gpu_regions.clone();
     if let Some(r) = &opts.region {
@@ -116,9 +121,7 @@ pub async fn run(
     let fresh = fresh_check(opts.gpu, opts.capacity, &regions, source, cache).await;
     let ranking = fresh.rank(opts.count);
     let Some(chosen) = choose_region(&ranking, opts.region.as_deref()) else {
-        return Err(Failure::no_region(no_region_message(
-            opts, &fresh, &ranking,
-        )));
+        return Err(no_region_failure(opts, &fresh, &ranking));
     };
     let plan = LaunchPlan::new(
         opts.gpu,
@@ -129,84 +132,133 @@ pub async fn run(
         &display_name,
     )
     .map_err(|e| Failure::usage(e.to_string()))?;
-    debug_assert_eq!(plan.machine_type, machine_type);
-    let body = plan.custom_job_body();
-    let url = vertex
-        .custom_jobs_url(project, &plan.region)
-        .map_err(|e| Failure::usage(e.message))?;
-
     let mut text = ranking_text(opts, &fresh, &ranking);
-    let _ = writeln!(text, "Region:  {}", plan.region);
-    let _ = writeln!(
-        text,
-        "Machine: {} ({} × {}, {})",
+    let _ = writeln!(text, "Machine: {}", machine_line(&plan));
+    if opts.dry_run {
+        return dry_run(opts, project, vertex, &plan, &ranking, text);
+    }
+
+    let order = create_order(&ranking, &plan.region, opts.region.is_some());
+    let Submission { refusals, outcome } = submit(vertex, project, &plan, &order).await;
+    for r in &refusals {
+        let _ = writeln!(text, "Create:  {r}");
+    }
+    match outcome {
+        Ok(created) => Ok(submitted(opts, project, &ranking, &refusals, created, text)),
+        Err(failure) => Err(submit_failure(opts, &refusals, failure, text)),
+    }
+}
+
+fn machine_line(plan: &LaunchPlan) -> String {
+    format!(
+        "{} ({} × {}, {})",
         plan.machine_type,
         plan.count,
         plan.gpu.accelerator_type(),
         plan.capacity.scheduling_strategy()
-    );
+    )
+}
 
-    if opts.dry_run {
-        if opts.json {
-            return Ok(report_json(
-                project,
-                &plan,
-                &ranking,
-                json!({"dry_run": true, "request": {"method": "POST", "url": url, "body": body}}),
-            ));
-        }
-        let _ = writeln!(text, "\nDry run: nothing submitted. Would POST {url}");
-        let _ = writeln!(text, "{}", pretty(&body));
-        return Ok(text);
-    }
-
-    let created = vertex
-        .create_custom_job(project, &plan.region, &body)
-        .await
-        .map_err(|e| {
-            Failure::from(crate::gcp::ApiError {
-                message: format!("submitting the CustomJob to {}: {}", plan.region, e.message),
-                ..e
-            })
-        })?;
-    // The job exists now: a failed read-back is reported, not turned into a failure.
-    let (job, read_back_error) = match vertex.get_custom_job(&created.name).await {
-        Ok(job) => (job, None),
-        Err(e) => (created, Some(e.to_string())),
-    };
-    let link = console_url(project, &plan.region, job.id());
+/// `--dry-run`: the request `launch` would send first, nothing sent.
+fn dry_run(
+    opts: &LaunchOptions,
+    project: &str,
+    vertex: &VertexClient,
+    plan: &LaunchPlan,
+    ranking: &[RankedRegion],
+    mut text: String,
+) -> Result<String, Failure> {
+    let body = plan.custom_job_body();
+    let url = vertex
+        .custom_jobs_url(project, &plan.region)
+        .map_err(|e| Failure::usage(e.message))?;
     if opts.json {
+        let request = json!({"method": "POST", "url": url, "body": body});
         return Ok(report_json(
             project,
-            &plan,
-            &ranking,
-            json!({"dry_run": false, "job": job_json(&job, &link, read_back_error.as_deref())}),
+            plan,
+            ranking,
+            &[],
+            json!({"dry_run": true, "request": request}),
         ));
     }
+    let _ = writeln!(text, "Region:  {}", plan.region);
+    let _ = writeln!(text, "\nDry run: nothing submitted. Would POST {url}");
+    let _ = writeln!(text, "{}", pretty(&body));
+    Ok(text)
+}
+
+/// The report of a created job.
+fn submitted(
+    opts: &LaunchOptions,
+    project: &str,
+    ranking: &[RankedRegion],
+    refusals: &[Refusal],
+    created: Created,
+    mut text: String,
+) -> String {
+    let Created {
+        plan,
+        job,
+        console_url: link,
+        read_back_error,
+    } = created;
+    let read_back_error = read_back_error.map(|e| e.to_string());
+    if opts.json {
+        let job = job_json(&job, &link, read_back_error.as_deref());
+        let extra = json!({"dry_run": false, "job": job});
+        return report_json(project, &plan, ranking, refusals, extra);
+    }
+    let _ = writeln!(text, "Region:  {}", plan.region);
     let _ = writeln!(text, "\nSubmitted:");
     let _ = writeln!(text, "Job:     {}", job.name);
     let _ = writeln!(text, "Name:    {}", job.display_name);
-    let _ = writeln!(
-        text,
-        "State:   {}",
-        if job.state.is_empty() {
-            "(not given)"
-        } else {
-            &job.state
-        }
-    );
+    let state = if job.state.is_empty() {
+        "(not given)"
+    } else {
+        &job.state
+    };
+    let _ = writeln!(text, "State:   {state}");
     let _ = writeln!(text, "Console: {link}");
     if let Some(e) = read_back_error {
         let _ = writeln!(text, "(reading the job back failed: {e})");
     }
-    Ok(text)
+    text
 }
 
-fn capacity_word(c: Capacity) -> &'static str {
-    match c {
-        Capacity::Spot => "spot",
-        Capacity::OnDemand => "on-demand",
+/// No job: every region asked refused for quota (exit 5), or the create failed (3 / 4).
+fn submit_failure(
+    opts: &LaunchOptions,
+    refusals: &[Refusal],
+    failure: SubmitFailure,
+    text: String,
+) -> Failure {
+    let what = what(opts);
+    match failure {
+        SubmitFailure::QuotaInUseEverywhere => {
+            let asked: Vec<&str> = refusals.iter().map(|r| r.region.as_str()).collect();
+            Failure::no_region(format!(
+                "no job created for {what}: quota in use in {} (Vertex AI refused the create)\n{}",
+                asked.join(", "),
+                text.trim_end()
+            ))
+        }
+        SubmitFailure::Failed { region, error } => {
+            let mut message = format!("submitting the CustomJob to {region}: {error}");
+            for r in refusals {
+                let _ = write!(message, "\n  before: {r}");
+            }
+            if error.kind == ErrorKind::Auth {
+                Failure::auth(message)
+            } else {
+                Failure::api(message)
+            }
+        }
     }
+}
+
+fn what(opts: &LaunchOptions) -> String {
+    format!("{} × {} ({})", opts.count, opts.gpu, opts.capacity.word())
 }
 
 fn limit_text(limit: Option<Limit>) -> String {
@@ -220,7 +272,7 @@ fn ranking_text(opts: &LaunchOptions, fresh: &FreshCheck, ranking: &[RankedRegio
         out,
         "Fresh {} quota ({}, GPUs) in {} regions, {:.2}s, for {} × {}:",
         opts.gpu,
-        capacity_word(opts.capacity),
+        opts.capacity.word(),
         ranking.len(),
         fresh.elapsed.as_secs_f64(),
         opts.count,
@@ -242,14 +294,14 @@ fn ranking_text(opts: &LaunchOptions, fresh: &FreshCheck, ranking: &[RankedRegio
     out
 }
 
-/// The exit-5 message: which launch, why none fits, and every region's reason.
-fn no_region_message(opts: &LaunchOptions, fresh: &FreshCheck, ranking: &[RankedRegion]) -> String {
-    let what = format!(
-        "{} × {} ({})",
-        opts.count,
-        opts.gpu,
-        capacity_word(opts.capacity)
-    );
+/// Why no region can take the launch, with every region's reason: exit 3 / 4 when no
+/// region could be asked (every region that offers the type failed), else exit 5.
+fn no_region_failure(
+    opts: &LaunchOptions,
+    fresh: &FreshCheck,
+    ranking: &[RankedRegion],
+) -> Failure {
+    let what = what(opts);
     let mut msg = match (&opts.region, common_failure(ranking)) {
         (_, Some(common)) => format!("no region can take {what}: {common}\n"),
         (Some(r), None) => {
@@ -258,17 +310,28 @@ fn no_region_message(opts: &LaunchOptions, fresh: &FreshCheck, ranking: &[Ranked
                 .filter(|x| x.fits)
                 .map(|x| x.region.as_str())
                 .collect();
+            let why = ranking
+                .iter()
+                .find(|x| &x.region == r)
+                .and_then(|x| x.reason.as_ref())
+                .map(|why| format!(": {why}"))
+                .unwrap_or_default();
             let hint = if others.is_empty() {
                 String::new()
             } else {
                 format!(" (it fits in {})", others.join(", "))
             };
-            format!("region {r} cannot take {what}{hint}\n")
+            format!("region {r} cannot take {what}{hint}{why}\n")
         }
         (None, None) => format!("no region can take {what}\n"),
     };
     msg.push_str(&ranking_text(opts, fresh, ranking));
-    msg.trim_end().to_string()
+    let msg = msg.trim_end().to_string();
+    match nobody_answered(ranking) {
+        Some(ErrorKind::Auth) => Failure::auth(msg),
+        Some(_) => Failure::api(msg),
+        None => Failure::no_region(msg),
+    }
 }
 
 /// One ranked region in the JSON output.
@@ -310,16 +373,29 @@ fn job_json(job: &CustomJob, link: &str, read_back_error: Option<&str>) -> Value
     })
 }
 
-/// `{"project", "gpu", "count", "capacity", "ranking": [...], "region", "machine_type",
-/// "accelerator_type", "display_name", ...extra}` as pretty JSON.
-fn report_json(project: &str, plan: &LaunchPlan, ranking: &[RankedRegion], extra: Value) -> String {
+/// `{"project", "gpu", "count", "capacity", "ranking": [...], "refusals": [...], "region",
+/// "machine_type", "accelerator_type", "display_name", ...extra}` as pretty JSON. `refusals`
+/// lists the regions whose create was refused for quota (`{"region", "reason",
+/// "error_kind"}`), in the order asked; `region` is where the job was made (or would be).
+fn report_json(
+    project: &str,
+    plan: &LaunchPlan,
+    ranking: &[RankedRegion],
+    refusals: &[Refusal],
+    extra: Value,
+) -> String {
     let ranking: Vec<RankedJson> = ranking.iter().map(ranked_json).collect();
+    let refusals: Vec<Value> = refusals
+        .iter()
+        .map(|r| json!({"region": r.region, "reason": r.to_string(), "error_kind": r.error.kind.as_str()}))
+        .collect();
     let mut v = json!({
         "project": project,
         "gpu": plan.gpu.name(),
         "count": plan.count,
-        "capacity": capacity_word(plan.capacity),
+        "capacity": plan.capacity.word(),
         "ranking": ranking,
+        "refusals": refusals,
         "region": plan.region,
         "machine_type": plan.machine_type,
         "accelerator_type": plan.gpu.accelerator_type(),

@@ -1,24 +1,38 @@
 //! `quota-tui warm`: the warmer without a screen (SPEC §9; issue 4.6). A daemon until SIGINT
 //! or SIGTERM, or one complete cycle with `--once`, writing the same log files as the TUI.
+//! `--once` ends as `check` does ([`crate::exit::for_checks`] over each check's last result).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
 use crate::cache::QuotaCache;
-use crate::catalog::Catalog;
-use crate::gcp::QuotaSource;
+use crate::catalog::{Catalog, Check, Limit};
+use crate::exit::{self, Failure};
+use crate::gcp::{ApiError, QuotaSource};
 use crate::logs::{WarmLineFormatter, spawn_warm_log_writer};
 use crate::warmer::{StatsSnapshot, Warmer, WarmerConfig, WarmerEvent};
 
+/// How a `warm` run ended.
+#[derive(Debug)]
+pub struct WarmRun {
+    /// The final statistics (`📊 FINAL_STATS`).
+    pub stats: StatsSnapshot,
+    /// The exit status of the checks' last results ([`exit::for_checks`]): `Ok` when any
+    /// returned a value. `warm --once` ends with it.
+    pub status: Result<(), Failure>,
+}
+
 /// Run the warmer until `cancel` fires (or, with `cfg.once`, until one cycle completes).
-/// Returns the final statistics after the log writer has written `📊 FINAL_STATS`.
+/// Returns the final statistics, after the log writer has written `📊 FINAL_STATS`, and the
+/// exit status of each check's last result.
 pub async fn run(
     cfg: WarmerConfig,
     catalog: &Catalog,
     source: Arc<dyn QuotaSource>,
     cancel: CancellationToken,
-) -> StatsSnapshot {
+) -> WarmRun {
     let cache = Arc::new(QuotaCache::new(cfg.ttl));
     let warmer = Warmer::new(cfg, catalog, source, cache);
     let log_writer = spawn_warm_log_writer(
@@ -28,15 +42,25 @@ pub async fn run(
     let mut rx = warmer.subscribe();
     let (_handle, task) = warmer.start(cancel);
     let mut last = StatsSnapshot::default();
+    let mut results: HashMap<Check, Result<Limit, ApiError>> = HashMap::new();
     while let Ok(ev) = rx.recv().await {
-        if let WarmerEvent::FinalStats(s) = ev {
-            last = s;
-            break;
+        match ev {
+            WarmerEvent::CheckLanded { outcome, .. } => {
+                results.insert(outcome.check, outcome.result);
+            }
+            WarmerEvent::FinalStats(s) => {
+                last = s;
+                break;
+            }
+            _ => {}
         }
     }
     let _ = task.await;
     let _ = log_writer.await;
-    last
+    WarmRun {
+        stats: last,
+        status: exit::for_checks(results.values()),
+    }
 }
 
 /// Cancel `cancel` on SIGINT or SIGTERM (and Ctrl-C).

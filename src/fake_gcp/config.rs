@@ -26,6 +26,9 @@ pub struct FakeGcpConfig {
     pub malformed_rate: f64,
     /// Seed of the quota values and of the latency and fault draws.
     pub seed: u64,
+    /// Answer every Service Usage call with Google's 403 `SERVICE_DISABLED` for the Service
+    /// Usage API (a project where it is not enabled), after the usual latency.
+    pub service_disabled: bool,
 }
 
 impl Default for FakeGcpConfig {
@@ -37,6 +40,7 @@ impl Default for FakeGcpConfig {
             hang_rate: 0.0,
             malformed_rate: 0.0,
             seed: DEFAULT_SEED,
+            service_disabled: false,
         }
     }
 }
@@ -59,6 +63,7 @@ impl FakeGcpConfig {
             hang_rate: hang_rate.unwrap_or(d.hang_rate),
             malformed_rate: malformed_rate.unwrap_or(d.malformed_rate),
             seed: seed.unwrap_or(d.seed),
+            service_disabled: false,
         }
     }
 

@@ -8,6 +8,7 @@
 
 mod config;
 mod errors;
+mod metric_body;
 mod quotas;
 mod serviceusage;
 mod state;
@@ -26,6 +27,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 pub use config::{DEFAULT_SEED, FakeGcpConfig};
+pub use metric_body::project_number;
 pub use quotas::{DECOY_BUILD_ORIGIN, EXTRA_REGIONS, fake_regions, known_metrics, quota_limit};
 pub(crate) use state::FakeState;
 pub use state::{FakeStats, RecordedRequest};

@@ -1,16 +1,8 @@
-//! The fake's quota values and the ConsumerQuotaMetric bodies that carry them (SPEC §4
-//! shapes, SPEC §5 values): fixed by the seed, plausible (H200 mostly 0, T4 common, C3
-//! tiers varied), with per-region buckets, a default bucket, a project-wide GPU limit listed
-//! first, and for C3 `build_origin` buckets with a non-default decoy.
-
-use std::collections::BTreeMap;
+//! The fake's quota values (SPEC §5): fixed by the seed, plausible (H200 mostly 0, T4
+//! common, C3 tiers varied). The bodies that carry them are built in `metric_body.rs`.
 
 use crate::catalog::{
     C3_METRIC, Capacity, DEFAULT_C3_REGIONS, DEFAULT_GPU_REGIONS, GpuType, Limit,
-};
-use crate::gcp::http::encode_path_segment;
-use crate::gcp::quota_metric::{
-    ConsumerQuotaLimit, ConsumerQuotaMetric, DEFAULT_BUILD_ORIGIN, QuotaBucket,
 };
 
 /// Regions beyond the default catalog that the fake also knows (so custom catalogs work).
@@ -33,7 +25,7 @@ pub fn fake_regions() -> Vec<&'static str> {
 
 /// What a known metric measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Measured {
+pub(super) enum Measured {
     Gpu(GpuType),
     C3,
 }
@@ -48,7 +40,7 @@ pub fn known_metrics() -> Vec<String> {
     m
 }
 
-fn measured(metric: &str) -> Option<Measured> {
+pub(super) fn measured(metric: &str) -> Option<Measured> {
     if metric == C3_METRIC {
         return Some(Measured::C3);
     }
@@ -71,7 +63,7 @@ fn value_table(m: Measured) -> &'static [i64] {
 }
 
 /// The default bucket's value (what Google grants a project that asked for nothing).
-fn default_value(m: Measured) -> i64 {
+pub(super) fn default_value(m: Measured) -> i64 {
     match m {
         Measured::Gpu(GpuType::T4 | GpuType::L4) => 4,
         Measured::Gpu(_) => 0,
@@ -81,7 +73,7 @@ fn default_value(m: Measured) -> i64 {
 
 /// A stable 64-bit hash of the seed and words (FNV-1a, then a splitmix64 finish), so values
 /// do not change with the Rust version.
-fn stable_hash(seed: u64, words: &[&str]) -> u64 {
+pub(super) fn stable_hash(seed: u64, words: &[&str]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     let mut eat = |b: u8| {
         h ^= u64::from(b);
@@ -115,114 +107,19 @@ pub fn quota_limit(seed: u64, metric: &str, region: &str) -> Option<Limit> {
 }
 
 /// For C3 regions: whether the region's bucket omits `build_origin` (about 1 in 5).
-fn region_only_bucket(seed: u64, region: &str) -> bool {
+pub(super) fn region_only_bucket(seed: u64, region: &str) -> bool {
     stable_hash(seed, &["region-only", region]).is_multiple_of(5)
 }
 
 /// The decoy value for a C3 region: a draw that differs from the real one.
-fn decoy_value(seed: u64, real: i64, region: &str) -> i64 {
+pub(super) fn decoy_value(seed: u64, real: i64, region: &str) -> i64 {
     let v = draw(seed, Measured::C3, &["decoy", region]);
     if v == real { real + 40 } else { v }
 }
 
-fn bucket(value: i64, default: i64, dims: &[(&str, &str)]) -> QuotaBucket {
-    QuotaBucket {
-        effective_limit: Some(value.to_string().into()),
-        default_limit: Some(default.to_string().into()),
-        dimensions: dims
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect::<BTreeMap<_, _>>(),
-    }
-}
-
-/// The `consumerQuotaMetrics.get?view=FULL` body of `metric` for `project`, `None` for an
-/// unknown metric.
-pub fn metric_body(
-    seed: u64,
-    project: &str,
-    service: &str,
-    metric: &str,
-) -> Option<ConsumerQuotaMetric> {
-    let m = measured(metric)?;
-    let encoded = encode_path_segment(metric);
-    let name = format!("projects/{project}/services/{service}/consumerQuotaMetrics/{encoded}");
-    let default = default_value(m);
-    let regions = fake_regions();
-    let (unit, mut buckets) = match m {
-        Measured::Gpu(_) => ("1/{project}/{region}", vec![bucket(default, default, &[])]),
-        Measured::C3 => (
-            "1/{project}/{region}/{build_origin}",
-            vec![bucket(default, default, &[])],
-        ),
-    };
-    let mut project_total = 0;
-    for region in &regions {
-        let Some(Limit::Finite(v)) = quota_limit(seed, metric, region) else {
-            continue;
-        };
-        project_total += v;
-        match m {
-            Measured::Gpu(_) if v != default => {
-                buckets.push(bucket(v, default, &[("region", region)]));
-            }
-            Measured::Gpu(_) => {}
-            Measured::C3 => {
-                let decoy = decoy_value(seed, v, region);
-                buckets.push(bucket(
-                    decoy,
-                    default,
-                    &[("region", region), ("build_origin", DECOY_BUILD_ORIGIN)],
-                ));
-                if region_only_bucket(seed, region) {
-                    buckets.push(bucket(v, default, &[("region", region)]));
-                } else if v != default {
-                    buckets.push(bucket(
-                        v,
-                        default,
-                        &[("region", region), ("build_origin", DEFAULT_BUILD_ORIGIN)],
-                    ));
-                }
-            }
-        }
-    }
-    let limit_name = |suffix: &str| format!("{name}/limits/{}", encode_path_segment(suffix));
-    let mut limits = Vec::new();
-    if let Measured::Gpu(_) = m {
-        limits.push(ConsumerQuotaLimit {
-            name: limit_name("/project"),
-            metric: metric.to_string(),
-            unit: "1/{project}".to_string(),
-            is_precise: Some(true),
-            quota_buckets: vec![bucket(
-                project_total.max(default),
-                project_total.max(default),
-                &[],
-            )],
-        });
-    }
-    limits.push(ConsumerQuotaLimit {
-        name: limit_name(&unit.replace("1/", "/").replace(['{', '}'], "")),
-        metric: metric.to_string(),
-        unit: unit.to_string(),
-        is_precise: Some(true),
-        quota_buckets: buckets,
-    });
-    let display = match m {
-        Measured::Gpu(g) => format!("Custom model training {} GPUs per region", g.name()),
-        Measured::C3 => "Concurrent C3 build CPUs (private pool) per region".to_string(),
-    };
-    Some(ConsumerQuotaMetric {
-        name,
-        metric: metric.to_string(),
-        display_name: display,
-        unit: unit.to_string(),
-        consumer_quota_limits: limits,
-    })
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::metric_body::{Consumer, metric_body};
     use super::*;
     use crate::catalog::{CLOUDBUILD_SERVICE, Catalog};
     use crate::gcp::quota_metric::read_limit;
@@ -233,7 +130,8 @@ mod tests {
             for capacity in [Capacity::Spot, Capacity::OnDemand] {
                 for check in Catalog::default().all_checks() {
                     let metric = check.metric(capacity);
-                    let body = metric_body(seed, "p", check.service(), &metric).unwrap();
+                    let body = metric_body(seed, Consumer::Project("p"), check.service(), &metric)
+                        .unwrap();
                     let want = quota_limit(seed, &metric, &check.region).unwrap();
                     assert_eq!(read_limit(&body, &check), Ok(want), "seed {seed} {check}");
                 }
@@ -279,7 +177,7 @@ mod tests {
 
     #[test]
     fn c3_body_has_decoys_and_region_only_buckets() {
-        let body = metric_body(7, "p", CLOUDBUILD_SERVICE, C3_METRIC).unwrap();
+        let body = metric_body(7, Consumer::Project("p"), CLOUDBUILD_SERVICE, C3_METRIC).unwrap();
         let buckets = &body.consumer_quota_limits[0].quota_buckets;
         assert!(buckets[0].dimensions.is_empty(), "default bucket first");
         let decoys = buckets
@@ -301,7 +199,7 @@ mod tests {
         assert!(
             metric_body(
                 7,
-                "p",
+                Consumer::Project("p"),
                 "compute.googleapis.com",
                 "compute.googleapis.com/cpus"
             )

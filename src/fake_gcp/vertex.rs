@@ -5,12 +5,17 @@
 //!
 //! A create checks the body as Vertex AI does for what this program sends (display name,
 //! one worker pool with `machineSpec{machineType, acceleratorType, acceleratorCount}` whose
-//! machine type carries that shape, `containerSpec.imageUri`, `scheduling.strategy`) and
-//! answers a Google-shaped 400 `INVALID_ARGUMENT` listing every violation; asks for more GPUs
-//! than the region's seeded quota get Vertex AI's 429 "The following quota metrics exceed
-//! quota limits". Jobs live in memory: `JOB_STATE_QUEUED` when created, `JOB_STATE_PENDING`
-//! at the first get, `JOB_STATE_RUNNING` from the second on. Latency and faults come from
-//! [`FakeState::delay`] like every route of the fake.
+//! machine type carries that shape for the scheduling strategy, `containerSpec.imageUri`,
+//! `scheduling.strategy`) and answers a Google-shaped 400 `INVALID_ARGUMENT` listing every
+//! violation (the wording of each violation is the fake's own).
+//!
+//! GPUs are counted as Vertex AI counts them: the jobs the fake made hold their GPUs (they
+//! never end), so a create asking for more than the region's seeded limit minus the GPUs its
+//! jobs already hold is refused with Vertex AI's quota answer ([`quota_exceeded`]): the demo
+//! fills a region after a few launches and a launch then goes on to the next region. Jobs
+//! live in memory: `JOB_STATE_QUEUED` when created, `JOB_STATE_PENDING` at the first get,
+//! `JOB_STATE_RUNNING` from the second on. Latency and faults come from [`FakeState::delay`]
+//! like every route of the fake.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -25,11 +30,14 @@ use axum::routing::{get, post};
 use chrono::{SecondsFormat, Utc};
 use serde_json::{Value, json};
 
+mod spec;
+
+use self::spec::{JobShape, validate_custom_job};
 use super::errors;
 use super::quotas::quota_limit;
 use super::serviceusage::has_bearer;
 use super::state::{FakeState, Fault};
-use crate::catalog::{Capacity, GpuType, Limit};
+use crate::catalog::Limit;
 use crate::gcp::project::validate_project_id;
 use crate::gcp::vertex::validate_region;
 
@@ -40,12 +48,6 @@ pub(crate) const CUSTOM_JOBS_ROUTE: &str = "/v1/projects/{project}/locations/{re
 pub(crate) const CUSTOM_JOB_ROUTE: &str =
     "/v1/projects/{project}/locations/{region}/customJobs/{id}";
 
-/// `scheduling.strategy` values Vertex AI knows (`Scheduling.Strategy`).
-const STRATEGIES: [&str; 5] = ["SPOT", "STANDARD", "ON_DEMAND", "LOW_COST", "FLEX_START"];
-
-/// Longest `displayName` Vertex AI takes, in characters.
-const MAX_DISPLAY_NAME_CHARS: usize = 128;
-
 /// The Vertex AI routes, to merge into the fake's router.
 pub(crate) fn routes() -> Router<Arc<FakeState>> {
     Router::new()
@@ -53,11 +55,14 @@ pub(crate) fn routes() -> Router<Arc<FakeState>> {
         .route(CUSTOM_JOB_ROUTE, get(get_custom_job))
 }
 
-/// One job the fake made: its CustomJob JSON as last answered, and how often it was read.
+/// One job the fake made: its CustomJob JSON as last answered, how often it was read, and
+/// the GPUs it holds in its region.
 #[derive(Debug)]
 struct FakeJob {
     job: Value,
     gets: u32,
+    region: String,
+    shape: JobShape,
 }
 
 /// The CustomJobs the fake made, by resource name, and the next job ID (each create takes
@@ -83,134 +88,34 @@ impl CustomJobs {
     }
 }
 
-/// What a valid create asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct JobShape {
-    pub gpu: GpuType,
-    /// GPUs on the one replica.
-    pub count: u32,
-    pub capacity: Capacity,
-}
-
-/// A JSON integer as proto3 JSON allows it: a number or a string of digits.
-fn json_u32(v: &Value) -> Option<u32> {
-    match v {
-        Value::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
-        Value::String(s) => s.parse().ok(),
-        _ => None,
+impl CustomJobs {
+    /// GPUs of `metric` that the fake's jobs in `region` hold.
+    fn gpus_held(&self, metric: &str, region: &str) -> u32 {
+        self.jobs
+            .values()
+            .filter(|j| j.region == region && j.shape.gpu.metric(j.shape.capacity) == metric)
+            .map(|j| j.shape.count)
+            .sum()
     }
 }
 
-fn non_empty_str(v: Option<&Value>) -> Option<&str> {
-    v.and_then(Value::as_str).filter(|s| !s.trim().is_empty())
-}
-
-/// Check a CustomJob request body: `Ok` with the shape asked for, or every violation as
-/// (`field` in Google's snake_case path, description).
-pub(crate) fn validate_custom_job(body: &Value) -> Result<JobShape, Vec<(String, String)>> {
-    let mut violations: Vec<(String, String)> = Vec::new();
-    let mut violation = |field: &str, description: String| {
-        violations.push((field.to_string(), description));
-    };
-    let required = "Required field is not set.".to_string();
-    match body.get("displayName").and_then(Value::as_str) {
-        Some(n) if n.trim().is_empty() => violation("display_name", required.clone()),
-        Some(n) if n.chars().count() > MAX_DISPLAY_NAME_CHARS => violation(
-            "display_name",
-            format!("Display name can be at most {MAX_DISPLAY_NAME_CHARS} characters."),
-        ),
-        Some(_) => {}
-        None => violation("display_name", required.clone()),
-    }
-    let spec = body.get("jobSpec");
-    let pool = spec
-        .and_then(|s| s.get("workerPoolSpecs"))
-        .and_then(Value::as_array)
-        .and_then(|pools| pools.first());
-    let mut shape = None;
-    match pool {
-        None => violation("job_spec.worker_pool_specs", required.clone()),
-        Some(pool) => {
-            let p = "job_spec.worker_pool_specs[0]";
-            let machine = pool.get("machineSpec");
-            let machine_type = non_empty_str(machine.and_then(|m| m.get("machineType")));
-            if machine_type.is_none() {
-                violation(&format!("{p}.machine_spec.machine_type"), required.clone());
-            }
-            let accel = machine.and_then(|m| m.get("acceleratorType"));
-            let gpu = accel
-                .and_then(Value::as_str)
-                .and_then(|a| GpuType::ALL.into_iter().find(|g| g.accelerator_type() == a));
-            if gpu.is_none() {
-                violation(
-                    &format!("{p}.machine_spec.accelerator_type"),
-                    format!(
-                        "Invalid accelerator type {}.",
-                        accel.unwrap_or(&Value::Null)
-                    ),
-                );
-            }
-            let count = machine
-                .and_then(|m| m.get("acceleratorCount"))
-                .and_then(json_u32)
-                .filter(|c| *c > 0);
-            if count.is_none() {
-                violation(
-                    &format!("{p}.machine_spec.accelerator_count"),
-                    "Accelerator count must be a positive integer.".to_string(),
-                );
-            }
-            if let (Some(m), Some(g), Some(c)) = (machine_type, gpu, count) {
-                match g.machine_type(c) {
-                    Ok(want) if want == m => shape = Some((g, c)),
-                    _ => violation(
-                        &format!("{p}.machine_spec"),
-                        format!(
-                            "Machine type \"{m}\" does not support {c} accelerator(s) of type {}.",
-                            g.accelerator_type()
-                        ),
-                    ),
-                }
-            }
-            if let Some(r) = pool.get("replicaCount")
-                && json_u32(r).is_none_or(|r| r == 0)
-            {
-                violation(
-                    &format!("{p}.replica_count"),
-                    "Replica count must be a positive integer.".to_string(),
-                );
-            }
-            if non_empty_str(pool.get("containerSpec").and_then(|c| c.get("imageUri"))).is_none() {
-                violation(&format!("{p}.container_spec.image_uri"), required.clone());
-            }
-        }
-    }
-    let strategy = spec
-        .and_then(|s| s.get("scheduling"))
-        .and_then(|s| s.get("strategy"));
-    let capacity = match strategy.and_then(Value::as_str) {
-        Some("SPOT") => Some(Capacity::Spot),
-        Some(s) if STRATEGIES.contains(&s) => Some(Capacity::OnDemand),
-        _ => {
-            violation(
-                "job_spec.scheduling.strategy",
-                format!(
-                    "Invalid scheduling strategy {}: expected one of {}.",
-                    strategy.unwrap_or(&Value::Null),
-                    STRATEGIES.join(", ")
-                ),
-            );
-            None
-        }
-    };
-    match (shape, capacity) {
-        (Some((gpu, count)), Some(capacity)) if violations.is_empty() => Ok(JobShape {
-            gpu,
-            count,
-            capacity,
-        }),
-        _ => Err(violations),
-    }
+/// Vertex AI's answer to a create whose GPUs would exceed the region's quota: HTTP 429,
+/// `{"error": {"code": 429, "message": "The following quota metrics exceed quota limits:
+/// <metric>", "status": "RESOURCE_EXHAUSTED"}}`, without `errors`, `details` or
+/// `Retry-After`. That is the answer users quote from `gcloud ai custom-jobs create`
+/// (GoogleCloudPlatform/stable-diffusion-on-gcp#12: `"code": 429, "message": "The following
+/// quota metrics exceed quota limits:
+/// aiplatform.googleapis.com/custom_model_training_nvidia_l4_gpus", "status":
+/// "RESOURCE_EXHAUSTED"`; the same message as gRPC code 8 in
+/// GoogleCloudPlatform/vertex-ai-samples#700). No public answer shows an ErrorInfo detail on
+/// it, so the fake sends none: the client must know it by its message.
+pub(crate) fn quota_exceeded(metric: &str) -> Response {
+    let body = json!({"error": {
+        "code": 429,
+        "message": format!("The following quota metrics exceed quota limits: {metric}"),
+        "status": "RESOURCE_EXHAUSTED",
+    }});
+    (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response()
 }
 
 fn now_rfc3339() -> String {
@@ -298,13 +203,14 @@ async fn create_custom_job(
     };
     let metric = shape.gpu.metric(shape.capacity);
     let limit = quota_limit(state.cfg.seed, &metric, &region).unwrap_or(Limit::Finite(0));
-    if !limit.at_least(i64::from(shape.count)) {
-        return errors::rate_limited_with(&format!(
-            "The following quota metrics exceed quota limits: {metric}"
-        ));
-    }
     let job = {
         let mut store = state.jobs.lock().expect("jobs lock");
+        let held = store.gpus_held(&metric, &region);
+        if !limit.at_least(i64::from(held) + i64::from(shape.count)) {
+            drop(store);
+            tracing::info!(%metric, %region, held, "fake GCP: CustomJob refused for quota");
+            return quota_exceeded(&metric);
+        }
         let id = store.next_id;
         store.next_id += 1;
         let name = format!("projects/{project}/locations/{region}/customJobs/{id}");
@@ -322,6 +228,8 @@ async fn create_custom_job(
             FakeJob {
                 job: job.clone(),
                 gets: 0,
+                region: region.clone(),
+                shape,
             },
         );
         job
@@ -379,76 +287,6 @@ async fn get_custom_job(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn body() -> Value {
-        json!({"displayName": "train-1", "jobSpec": {"workerPoolSpecs": [{"machineSpec":
-            {"machineType": "g2-standard-48", "acceleratorType": "NVIDIA_L4", "acceleratorCount": 4},
-            "replicaCount": 1, "containerSpec": {"imageUri": "us-docker.pkg.dev/p/r/t:1"}}],
-            "scheduling": {"strategy": "SPOT"}}})
-    }
-
-    fn fields(r: Result<JobShape, Vec<(String, String)>>) -> Vec<String> {
-        r.unwrap_err().into_iter().map(|(f, _)| f).collect()
-    }
-
-    #[test]
-    fn a_well_formed_body_gives_its_shape() {
-        assert_eq!(
-            validate_custom_job(&body()),
-            Ok(JobShape {
-                gpu: GpuType::L4,
-                count: 4,
-                capacity: Capacity::Spot
-            })
-        );
-        let mut b = body();
-        b["jobSpec"]["scheduling"]["strategy"] = json!("STANDARD");
-        b["jobSpec"]["workerPoolSpecs"][0]["machineSpec"]["acceleratorCount"] = json!("4");
-        let shape = validate_custom_job(&b).unwrap();
-        assert_eq!((shape.count, shape.capacity), (4, Capacity::OnDemand));
-    }
-
-    #[test]
-    fn every_violation_is_named_by_its_field() {
-        assert_eq!(
-            fields(validate_custom_job(&json!({}))),
-            [
-                "display_name",
-                "job_spec.worker_pool_specs",
-                "job_spec.scheduling.strategy"
-            ]
-        );
-        let mut b = body();
-        b["displayName"] = json!(" ");
-        let pool = &mut b["jobSpec"]["workerPoolSpecs"][0];
-        pool["machineSpec"]["acceleratorType"] = json!("NVIDIA_V100X");
-        pool["machineSpec"]["acceleratorCount"] = json!(0);
-        pool["containerSpec"] = json!({});
-        pool["replicaCount"] = json!(0);
-        b["jobSpec"]["scheduling"]["strategy"] = json!("CHEAP");
-        let p = "job_spec.worker_pool_specs[0]";
-        assert_eq!(
-            fields(validate_custom_job(&b)),
-            [
-                "display_name".to_string(),
-                format!("{p}.machine_spec.accelerator_type"),
-                format!("{p}.machine_spec.accelerator_count"),
-                format!("{p}.replica_count"),
-                format!("{p}.container_spec.image_uri"),
-                "job_spec.scheduling.strategy".to_string(),
-            ]
-        );
-    }
-
-    #[test]
-    fn the_machine_type_must_carry_the_shape() {
-        let mut b = body();
-        b["jobSpec"]["workerPoolSpecs"][0]["machineSpec"]["machineType"] = json!("g2-standard-4");
-        let e = validate_custom_job(&b).unwrap_err();
-        assert_eq!(e.len(), 1);
-        assert_eq!(e[0].0, "job_spec.worker_pool_specs[0].machine_spec");
-        assert!(e[0].1.contains("g2-standard-4"), "{}", e[0].1);
-    }
 
     #[test]
     fn job_ids_are_nineteen_digits() {

@@ -3,8 +3,12 @@
 //! Google's error body is `{"error": {"code": 403, "message": "...", "status":
 //! "PERMISSION_DENIED", "errors": [{"reason": "..."}], "details": [...]}}`
 //! (<https://cloud.google.com/apis/design/errors>). The classification keeps Google's message.
+//! What the `details` said that decides what to do (the `google.rpc.ErrorInfo` reason and
+//! metadata, the `google.rpc.RetryInfo` delay) is kept in [`ErrorDetails`].
 
+use std::collections::BTreeMap;
 use std::fmt;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -16,7 +20,8 @@ pub enum ErrorKind {
     Auth,
     /// 403 / `PERMISSION_DENIED`: never retried, never shown as a zero quota.
     Permission,
-    /// 429 / `RESOURCE_EXHAUSTED`, or 403 with reason `rateLimitExceeded`: retried.
+    /// Reason `RATE_LIMIT_EXCEEDED` / `rateLimitExceeded` (429 or 403), or a 429 without a
+    /// quota reason: retried.
     RateLimited,
     /// 403 with reason `SERVICE_DISABLED` or `accessNotConfigured`: the API is not enabled in
     /// the project; Google's message (or ErrorInfo metadata `activationUrl`) gives the URL to
@@ -87,6 +92,53 @@ impl fmt::Display for ErrorKind {
     }
 }
 
+/// What Google's `error.details` (and the legacy `errors[].reason`) said about a failure:
+/// the reason that classified it, the metadata that names the API and the project, the
+/// activation URL of a disabled API, and how long Google asked us to wait.
+///
+/// Reasons and metadata keys are Google's: `google.api.ErrorReason` in
+/// <https://github.com/googleapis/googleapis/blob/master/google/api/error_reason.proto>
+/// (`SERVICE_DISABLED`, `CONSUMER_INVALID`, `RATE_LIMIT_EXCEEDED`, `RESOURCE_QUOTA_EXCEEDED`,
+/// with metadata `service`, `consumer`, and for a disabled API `serviceTitle`,
+/// `containerInfo` and `activationUrl`, as Google's answers show, e.g.
+/// <https://github.com/google-gemini/gemini-cli/issues/1343>); `retryDelay` is
+/// `google.rpc.RetryInfo` of
+/// <https://github.com/googleapis/googleapis/blob/master/google/rpc/error_details.proto>.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ErrorDetails {
+    /// The `google.rpc.ErrorInfo` reason (`SERVICE_DISABLED`, ...), else the first legacy
+    /// `errors[].reason` (`accessNotConfigured`, `rateLimitExceeded`, ...).
+    pub reason: Option<String>,
+    /// The ErrorInfo metadata kept (`service`, `serviceTitle`, `consumer`, `containerInfo`,
+    /// `activationUrl`, `quota_metric`, `quota_limit`), each value capped at
+    /// [`MAX_METADATA_CHARS`] characters.
+    pub metadata: BTreeMap<String, String>,
+    /// Where the API is enabled: ErrorInfo metadata `activationUrl`, else the first
+    /// `https://` URL of Google's message. Only set for `ServiceDisabled`; always an
+    /// `https://` URL without whitespace or control characters.
+    pub activation_url: Option<String>,
+    /// `google.rpc.RetryInfo.retryDelay`, when the body had one.
+    pub retry_delay: Option<Duration>,
+    /// Google's own `error.message`, kept here when [`ApiError::message`] is worded for
+    /// people (a `CONSUMER_INVALID` refusal).
+    pub google_message: Option<String>,
+}
+
+/// Longest ErrorInfo metadata value kept, in characters (longer values are cut).
+pub const MAX_METADATA_CHARS: usize = 300;
+
+impl ErrorDetails {
+    /// ErrorInfo metadata `service`: the API that refused, e.g. `serviceusage.googleapis.com`.
+    pub fn service(&self) -> Option<&str> {
+        self.metadata.get("service").map(String::as_str)
+    }
+
+    /// ErrorInfo metadata `serviceTitle`, e.g. `Service Usage API`.
+    pub fn service_title(&self) -> Option<&str> {
+        self.metadata.get("serviceTitle").map(String::as_str)
+    }
+}
+
 /// A failed call to a Google API (or the embedded fake), with Google's message kept.
 ///
 /// `Display` gives e.g. `rate limited after 3 tries (429 RESOURCE_EXHAUSTED): Quota exceeded`.
@@ -102,6 +154,9 @@ pub struct ApiError {
     pub google_status: Option<String>,
     /// Attempts made, retries included (1 when not retried).
     pub attempts: u32,
+    /// What Google's `error.details` said (reason, metadata, activation URL, retry delay);
+    /// empty for local failures. Boxed so a `Result<_, ApiError>` stays small.
+    pub details: Box<ErrorDetails>,
 }
 
 impl ApiError {
@@ -113,7 +168,72 @@ impl ApiError {
             http_status: None,
             google_status: None,
             attempts: 1,
+            details: Box::default(),
         }
+    }
+
+    /// The ErrorInfo (or legacy) reason, when Google gave one.
+    pub fn reason(&self) -> Option<&str> {
+        self.details.reason.as_deref()
+    }
+
+    /// The same error as met by a client of `project`: a `CONSUMER_INVALID` refusal is
+    /// worded "project P not found, or you have no access to it" (SPEC §4), with Google's
+    /// message kept after it. Other errors are returned unchanged.
+    pub fn in_project(mut self, project: &str) -> Self {
+        if self.kind == ErrorKind::NotFound && self.reason() == Some(CONSUMER_INVALID) {
+            let google = self.details.google_message.as_deref().unwrap_or_default();
+            self.message = consumer_invalid_message(project, google);
+        }
+        self
+    }
+
+    /// For a `ServiceDisabled` error, the one line that says which API to enable and where:
+    /// `Service Usage API (serviceusage.googleapis.com) is not enabled in project P: enable
+    /// it at URL`. `fallback_api` names the API when Google's metadata does not (the
+    /// service the request was for). `None` for other kinds.
+    pub fn service_disabled_line(&self, fallback_api: &str) -> Option<String> {
+        if self.kind != ErrorKind::ServiceDisabled {
+            return None;
+        }
+        let d = &self.details;
+        let api = match (d.service_title(), d.service()) {
+            (Some(title), Some(service)) => format!("{title} ({service})"),
+            (None, Some(service)) => service.to_string(),
+            (Some(title), None) => title.to_string(),
+            (None, None) => fallback_api.to_string(),
+        };
+        let project = d
+            .metadata
+            .get("containerInfo")
+            .map(String::as_str)
+            .or_else(|| {
+                d.metadata
+                    .get("consumer")
+                    .map(|c| c.trim_start_matches("projects/"))
+            });
+        let mut line = match project {
+            Some(p) => format!("{api} is not enabled in project {p}"),
+            None => format!("{api} is not enabled"),
+        };
+        match &d.activation_url {
+            Some(url) => line.push_str(&format!(": enable it at {url}")),
+            None => line.push_str(&format!(": {}", self.message)),
+        }
+        Some(line)
+    }
+}
+
+/// ErrorInfo reason of a request for a project that does not exist or is not visible
+/// (`google.api.ErrorReason.CONSUMER_INVALID`).
+pub const CONSUMER_INVALID: &str = "CONSUMER_INVALID";
+
+/// "project P not found, or you have no access to it (Google: ...)".
+pub(crate) fn consumer_invalid_message(project: &str, google: &str) -> String {
+    if google.is_empty() {
+        format!("project {project} not found, or you have no access to it")
+    } else {
+        format!("project {project} not found, or you have no access to it (Google: {google})")
     }
 }
 
@@ -132,5 +252,43 @@ impl fmt::Display for ApiError {
             write!(f, ": {}", self.message)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `error.kind` of `check --json` is exactly SPEC §9's list, in JSON as in `as_str`.
+    #[test]
+    fn kinds_are_spec_9s_list() {
+        let all = [
+            ErrorKind::Auth,
+            ErrorKind::Permission,
+            ErrorKind::ServiceDisabled,
+            ErrorKind::RateLimited,
+            ErrorKind::QuotaExceeded,
+            ErrorKind::Invalid,
+            ErrorKind::NotFound,
+            ErrorKind::Conflict,
+            ErrorKind::Unavailable,
+            ErrorKind::Timeout,
+            ErrorKind::Parse,
+        ];
+        let names: Vec<String> = all
+            .iter()
+            .map(|k| {
+                let json = serde_json::to_value(k).unwrap();
+                assert_eq!(json, k.as_str(), "serde and as_str agree");
+                k.as_str().to_string()
+            })
+            .collect();
+        assert_eq!(
+            names.join(" "),
+            "auth permission service_disabled rate_limited quota_exceeded invalid not_found \
+             conflict unavailable timeout parse"
+        );
+        let retried: Vec<_> = all.iter().filter(|k| k.is_retryable()).collect();
+        assert_eq!(retried, [&ErrorKind::RateLimited, &ErrorKind::Unavailable]);
     }
 }

@@ -1,15 +1,16 @@
 //! HTTP plumbing shared by the Google API clients: the one reqwest client constructor,
-//! the classification of Google's JSON error bodies (SPEC §4), and `Retry-After`.
+//! the classification of Google's JSON error bodies (SPEC §4, in `google_error.rs`), and
+//! `Retry-After`.
 //!
 //! reqwest is built with `rustls-no-provider`, so the process's rustls crypto provider
 //! (ring) is installed here before any client is built.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use serde::Deserialize;
 
 use super::error::{ApiError, ErrorKind};
+pub use super::google_error::classify_google_error;
 
 /// `User-Agent` sent with every request: `quota-tui/<version>`.
 pub const USER_AGENT: &str = concat!("quota-tui/", env!("CARGO_PKG_VERSION"));
@@ -47,105 +48,26 @@ pub fn encode_path_segment(s: &str) -> String {
     utf8_percent_encode(s, PATH_SEGMENT).to_string()
 }
 
-/// Google's error body, `{"error": {...}}` (<https://cloud.google.com/apis/design/errors>).
-#[derive(Debug, Default, Deserialize)]
-struct GoogleErrorBody {
-    error: GoogleError,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct GoogleError {
-    message: String,
-    status: String,
-    errors: Vec<GoogleErrorReason>,
-    details: Vec<serde_json::Value>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct GoogleErrorReason {
-    reason: String,
-}
-
-/// Longest piece of a non-Google error body kept in a message, in characters.
-const BODY_EXCERPT_CHARS: usize = 200;
-
-/// Classify a non-2xx answer of a Google API from its HTTP status and body (SPEC §4).
-///
-/// - 401 / `UNAUTHENTICATED` → `Auth`;
-/// - 429 / `RESOURCE_EXHAUSTED`, or `errors[].reason` `rateLimitExceeded` /
-///   `userRateLimitExceeded`, or an ErrorInfo detail with reason `RATE_LIMIT_EXCEEDED`
-///   (Google sends these with a 403) → `RateLimited`;
-/// - 403 / `PERMISSION_DENIED` → `Permission`;
-/// - 404 / `NOT_FOUND`, and any other 4xx (e.g. 400 `INVALID_ARGUMENT` for a malformed
-///   metric name: the request names nothing that exists) → `NotFound`;
-/// - 5xx / `UNAVAILABLE`, `INTERNAL`, `DEADLINE_EXCEEDED` → `Unavailable`.
-///
-/// The message is Google's `error.message`, or an excerpt of a body that is not Google's
-/// JSON (a proxy's HTML page, say); `http_status` and `google_status` are filled in;
-/// `attempts` is 1.
-pub fn classify_google_error(http_status: u16, body: &[u8]) -> ApiError {
-    let parsed = serde_json::from_slice::<GoogleErrorBody>(body).ok();
-    let (message, status, rate_reason) = match &parsed {
-        Some(b) => {
-            let e = &b.error;
-            let rate_reason =
-                e.errors.iter().any(|r| {
-                    r.reason == "rateLimitExceeded" || r.reason == "userRateLimitExceeded"
-                }) || e.details.iter().any(|d| {
-                    d.get("@type")
-                        .and_then(|t| t.as_str())
-                        .is_some_and(|t| t.ends_with("google.rpc.ErrorInfo"))
-                        && d.get("reason").and_then(|r| r.as_str()) == Some("RATE_LIMIT_EXCEEDED")
-                });
-            (e.message.clone(), e.status.clone(), rate_reason)
-        }
-        None => (body_excerpt(http_status, body), String::new(), false),
-    };
-    let kind = match (http_status, status.as_str()) {
-        (401, _) | (_, "UNAUTHENTICATED") => ErrorKind::Auth,
-        (429, _) | (_, "RESOURCE_EXHAUSTED") => ErrorKind::RateLimited,
-        _ if rate_reason => ErrorKind::RateLimited,
-        (403, _) | (_, "PERMISSION_DENIED") => ErrorKind::Permission,
-        (500..=599, _) | (_, "UNAVAILABLE" | "INTERNAL" | "DEADLINE_EXCEEDED") => {
-            ErrorKind::Unavailable
-        }
-        _ => ErrorKind::NotFound,
-    };
-    ApiError {
-        kind,
-        message,
-        http_status: Some(http_status),
-        google_status: (!status.is_empty()).then_some(status),
-        attempts: 1,
-    }
-}
-
-fn body_excerpt(http_status: u16, body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if text.is_empty() {
-        return format!("HTTP {http_status} without a body");
-    }
-    let mut excerpt: String = text.chars().take(BODY_EXCERPT_CHARS).collect();
-    if text.chars().count() > BODY_EXCERPT_CHARS {
-        excerpt.push('…');
-    }
-    format!("not a Google error body: {excerpt}")
-}
-
-/// The `Retry-After` header as a delay, when it is a number of seconds (the form Google
-/// uses); an HTTP date or garbage gives `None`.
+/// The `Retry-After` header as a delay from now, in either form RFC 9110 §10.2.3 allows:
+/// delay-seconds (`120`) or an HTTP-date (`Wed, 21 Oct 2015 07:28:00 GMT`, parsed by
+/// `httpdate`, which also takes the two obsolete forms). A date in the past is a zero delay;
+/// garbage gives `None`.
 pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    headers
+    retry_after_at(headers, SystemTime::now())
+}
+
+/// [`retry_after`] with the wall-clock time `now` (for tests).
+pub fn retry_after_at(headers: &reqwest::header::HeaderMap, now: SystemTime) -> Option<Duration> {
+    let value = headers
         .get(reqwest::header::RETRY_AFTER)?
         .to_str()
         .ok()?
-        .trim()
-        .parse::<u64>()
-        .ok()
-        .map(Duration::from_secs)
+        .trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or_default())
 }
 
 /// A reqwest failure (connect refused, reset, body cut short) as `Unavailable`, with the
@@ -164,70 +86,6 @@ pub fn transport_error(e: &reqwest::Error) -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
-
-    fn classify(code: u16, body: serde_json::Value) -> ApiError {
-        classify_google_error(code, body.to_string().as_bytes())
-    }
-
-    #[test]
-    fn classifies_google_error_bodies() {
-        let e = classify(
-            403,
-            json!({"error": {"code": 403, "message": "Permission denied on resource project p.", "status": "PERMISSION_DENIED", "errors": [{"reason": "forbidden"}]}}),
-        );
-        assert_eq!(e.kind, ErrorKind::Permission);
-        assert_eq!(e.message, "Permission denied on resource project p.");
-        assert_eq!(e.google_status.as_deref(), Some("PERMISSION_DENIED"));
-        assert_eq!(e.http_status, Some(403));
-
-        let e = classify(
-            403,
-            json!({"error": {"code": 403, "message": "Quota exceeded", "status": "PERMISSION_DENIED", "errors": [{"reason": "rateLimitExceeded"}]}}),
-        );
-        assert_eq!(e.kind, ErrorKind::RateLimited);
-        let e = classify(
-            403,
-            json!({"error": {"code": 403, "message": "m", "status": "PERMISSION_DENIED",
-            "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "RATE_LIMIT_EXCEEDED"}]}}),
-        );
-        assert_eq!(e.kind, ErrorKind::RateLimited);
-        let e = classify(
-            429,
-            json!({"error": {"code": 429, "message": "m", "status": "RESOURCE_EXHAUSTED"}}),
-        );
-        assert_eq!(e.kind, ErrorKind::RateLimited);
-        let e = classify(
-            401,
-            json!({"error": {"code": 401, "message": "m", "status": "UNAUTHENTICATED"}}),
-        );
-        assert_eq!(e.kind, ErrorKind::Auth);
-        let e = classify(
-            404,
-            json!({"error": {"code": 404, "message": "m", "status": "NOT_FOUND"}}),
-        );
-        assert_eq!(e.kind, ErrorKind::NotFound);
-        for code in [500, 502, 503, 504] {
-            assert_eq!(
-                classify(code, json!({})).kind,
-                ErrorKind::Unavailable,
-                "{code}"
-            );
-        }
-    }
-
-    #[test]
-    fn a_body_that_is_not_google_json_is_classified_by_status_and_excerpted() {
-        let e = classify_google_error(502, b"<html><body>Bad   Gateway</body></html>");
-        assert_eq!(e.kind, ErrorKind::Unavailable);
-        assert_eq!(
-            e.message,
-            "not a Google error body: <html><body>Bad Gateway</body></html>"
-        );
-        assert_eq!(e.google_status, None);
-        let e = classify_google_error(404, b"");
-        assert_eq!(e.message, "HTTP 404 without a body");
-    }
 
     #[test]
     fn path_segments_keep_unreserved_characters_and_escape_slashes() {
@@ -239,15 +97,30 @@ mod tests {
     }
 
     #[test]
-    fn retry_after_reads_seconds_only() {
+    fn retry_after_reads_seconds_and_http_dates() {
         let mut h = reqwest::header::HeaderMap::new();
         assert_eq!(retry_after(&h), None);
         h.insert("retry-after", "3".parse().unwrap());
         assert_eq!(retry_after(&h), Some(Duration::from_secs(3)));
+        let now = httpdate::parse_http_date("Wed, 21 Oct 2015 07:28:00 GMT").unwrap();
         h.insert(
             "retry-after",
-            "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap(),
+            "Wed, 21 Oct 2015 07:28:07 GMT".parse().unwrap(),
         );
+        assert_eq!(retry_after_at(&h, now), Some(Duration::from_secs(7)));
+        // The obsolete RFC 850 form, as RFC 9110 asks recipients to accept.
+        h.insert(
+            "retry-after",
+            "Wednesday, 21-Oct-15 07:28:30 GMT".parse().unwrap(),
+        );
+        assert_eq!(retry_after_at(&h, now), Some(Duration::from_secs(30)));
+        // A date already past: retry at once.
+        h.insert(
+            "retry-after",
+            "Wed, 21 Oct 2015 07:27:00 GMT".parse().unwrap(),
+        );
+        assert_eq!(retry_after_at(&h, now), Some(Duration::ZERO));
+        h.insert("retry-after", "soon".parse().unwrap());
         assert_eq!(retry_after(&h), None);
     }
 

@@ -2,7 +2,10 @@
 //! (SPEC §4), the Vertex AI CustomJob client (SPEC §10), and their errors.
 
 pub mod auth;
+pub mod disabled;
 pub mod error;
+pub mod gcloud_config;
+pub mod google_error;
 pub mod http;
 pub mod project;
 pub mod quota_metric;

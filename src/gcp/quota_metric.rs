@@ -1,8 +1,15 @@
 //! The ConsumerQuotaMetric body of Service Usage v1beta1 and how a check's limit is read
 //! from it (SPEC §4).
 //!
-//! Shape: <https://cloud.google.com/service-usage/docs/reference/rest/v1beta1/services.consumerQuotaMetrics#ConsumerQuotaMetric>.
-//! Unknown fields are ignored; `effectiveLimit` is an int64 sent as a JSON string.
+//! Shapes: the `ConsumerQuotaMetric`, `ConsumerQuotaLimit`, `QuotaBucket`, `QuotaOverride`,
+//! `ProducerQuotaPolicy` and `RolloutInfo` schemas of Google's Discovery document
+//! (`serviceusage/v1beta1/serviceusage-api.json` in googleapis/google-api-go-client;
+//! <https://cloud.google.com/service-usage/docs/reference/rest/v1beta1/services.consumerQuotaMetrics#ConsumerQuotaMetric>).
+//! The JSON is proto3 JSON: a field holding its default (0, `""`, `false`, an empty list or
+//! map, an absent message) is left out, so a bucket whose limit is 0 comes without
+//! `effectiveLimit` (and often without `defaultLimit`). Serializing here leaves them out the
+//! same way, so the embedded fake answers as Google does. Unknown fields are ignored;
+//! int64 values are JSON strings.
 
 use std::collections::BTreeMap;
 
@@ -14,30 +21,57 @@ use crate::catalog::{Check, CheckKind, Limit};
 /// The `build_origin` dimension value the C3 checks read (SPEC §3).
 pub const DEFAULT_BUILD_ORIGIN: &str = "default";
 
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
 /// A consumer quota metric (`consumerQuotaMetrics.get?view=FULL`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ConsumerQuotaMetric {
-    /// Resource name, `projects/P/services/S/consumerQuotaMetrics/M` (M URL-encoded).
+    /// Resource name, `projects/123/services/S/consumerQuotaMetrics/M` (the project
+    /// number, M URL-encoded); opaque.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub name: String,
     /// The quota metric, e.g. `aiplatform.googleapis.com/custom_model_training_nvidia_t4_gpus`.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub metric: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub display_name: String,
     /// e.g. `1/{project}/{region}`.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub unit: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub consumer_quota_limits: Vec<ConsumerQuotaLimit>,
+    /// The per-project limits of a folder or organization consumer, without buckets; empty
+    /// (so absent) when the consumer is a project, as it always is here.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub descendant_consumer_quota_limits: Vec<ConsumerQuotaLimit>,
 }
 
 /// One limit of a metric: a unit and its buckets.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ConsumerQuotaLimit {
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub name: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub metric: String,
     /// `1/{project}` (project-wide), `1/{project}/{region}` (per region),
     /// `1/{project}/{region}/{build_origin}` (the C3 limit).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub unit: String,
-    pub is_precise: Option<bool>,
+    /// Whether the limit is precise (absent = false).
+    #[serde(skip_serializing_if = "is_false")]
+    pub is_precise: bool,
+    /// Whether admin overrides are allowed on this limit (absent = false).
+    #[serde(skip_serializing_if = "is_false")]
+    pub allows_admin_overrides: bool,
+    /// Every location of the limit; present only when the unit has `{region}` or `{zone}`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub supported_locations: Vec<String>,
+    /// Least specific first: the default bucket (no dimensions) always comes first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub quota_buckets: Vec<QuotaBucket>,
 }
 
@@ -45,15 +79,86 @@ pub struct ConsumerQuotaLimit {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct QuotaBucket {
-    /// int64 as a JSON string; `"-1"` = unlimited. Kept raw so one bad value fails only
-    /// the check that reads it.
+    /// int64 as a JSON string; `"-1"` = unlimited; absent = 0. Kept raw so one bad value
+    /// fails only the check that reads it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub effective_limit: Option<serde_json::Value>,
+    /// The service's default for this bucket (int64 string; absent = 0).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default_limit: Option<serde_json::Value>,
     /// e.g. `{"region": "us-central1", "build_origin": "default"}`.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub dimensions: BTreeMap<String, String>,
+    /// An override set by the service producer (e.g. a granted quota increase).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub producer_override: Option<QuotaOverride>,
+    /// An override the consumer set (usually to cap their own use).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consumer_override: Option<QuotaOverride>,
+    /// An override set by an organization or folder admin.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub admin_override: Option<QuotaOverride>,
+    /// A producer policy inherited from the closest ancestor of the consumer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub producer_quota_policy: Option<ProducerQuotaPolicy>,
+    /// Present only while a rollout of the service config changes the effective limit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rollout_info: Option<RolloutInfo>,
+}
+
+/// A quota override on a bucket. `effectiveLimit` already accounts for it; it is modelled so
+/// the parser meets it, not read.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct QuotaOverride {
+    /// e.g. `projects/123/services/S/consumerQuotaMetrics/M/limits/L/consumerOverrides/4a3f2c1d`.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    /// int64 as a JSON string, ≥ 0 or `-1`; absent = 0. Kept raw, never read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub override_value: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub dimensions: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub metric: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub unit: String,
+    /// `organizations/N` or `folders/N`; admin overrides only.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub admin_override_ancestor: String,
+}
+
+/// A quota policy of the service producer, inherited by the consumer.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ProducerQuotaPolicy {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    /// int64 as a JSON string; absent = 0. Kept raw, never read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy_value: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub dimensions: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub metric: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub unit: String,
+    /// `{container_type}/{container_number}`.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub container: String,
+}
+
+/// Rollout information of a bucket.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RolloutInfo {
+    #[serde(skip_serializing_if = "is_false")]
+    pub default_limit_ongoing_rollout: bool,
+}
+
+/// An int64 field in proto3 JSON: `None` (left out) for 0, else the decimal string.
+pub fn int64_field(v: i64) -> Option<serde_json::Value> {
+    (v != 0).then(|| serde_json::Value::String(v.to_string()))
 }
 
 /// The dimension values a check wants: `region = R`, and for C3 `build_origin = default`.
@@ -72,8 +177,10 @@ pub fn wanted_dimensions(check: &Check) -> BTreeMap<&'static str, &str> {
 /// wanted value (a dimension it lacks matches anything; one the check has no value for does
 /// not match). Ties go to the bucket listed first. `"-1"` → [`Limit::Unlimited`].
 ///
+/// A bucket without `effectiveLimit` has a limit of 0 (proto3 JSON leaves zeros out).
+///
 /// Errors (kind `Parse`, one check only): no limit, no matching bucket (never read as
-/// zero), `effectiveLimit` missing, not an int64, or below -1.
+/// zero), an `effectiveLimit` present but not an int64, or below -1.
 pub fn read_limit(metric: &ConsumerQuotaMetric, check: &Check) -> Result<Limit, ApiError> {
     let parse_error = |why: String| {
         ApiError::new(
@@ -115,11 +222,10 @@ pub fn read_limit(metric: &ConsumerQuotaMetric, check: &Check) -> Result<Limit, 
                 .join(", ")
         )));
     };
-    let raw = bucket
-        .effective_limit
-        .as_ref()
-        .ok_or_else(|| parse_error("the bucket has no effectiveLimit".into()))?;
-    parse_effective_limit(raw).map_err(parse_error)
+    match &bucket.effective_limit {
+        None => Ok(Limit::Finite(0)),
+        Some(raw) => parse_effective_limit(raw).map_err(parse_error),
+    }
 }
 
 fn name_of(metric: &ConsumerQuotaMetric) -> &str {
@@ -146,167 +252,5 @@ fn parse_effective_limit(raw: &serde_json::Value) -> Result<Limit, String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::catalog::GpuType;
-    use serde_json::json;
-
-    fn metric(body: serde_json::Value) -> ConsumerQuotaMetric {
-        serde_json::from_value(body).expect("SPEC-shaped body")
-    }
-
-    fn t4_body() -> ConsumerQuotaMetric {
-        metric(json!({
-        "name": "projects/p/services/aiplatform.googleapis.com/consumerQuotaMetrics/x",
-        "metric": "aiplatform.googleapis.com/custom_model_training_preemptible_nvidia_t4_gpus",
-        "displayName": "T4", "unit": "1/{project}/{region}", "someNewField": {"x": 1},
-        "consumerQuotaLimits": [{
-          "name": "l", "metric": "m", "unit": "1/{project}/{region}", "isPrecise": true,
-          "quotaBuckets": [
-            {"effectiveLimit": "4",  "defaultLimit": "4"},
-            {"effectiveLimit": "16", "defaultLimit": "4", "dimensions": {"region": "us-central1"}},
-            {"effectiveLimit": "0",  "defaultLimit": "4", "dimensions": {"region": "europe-west4"}},
-            {"effectiveLimit": "-1", "defaultLimit": "4", "dimensions": {"region": "us-west1"}}
-          ]}]}))
-    }
-
-    fn gpu(region: &str) -> Check {
-        Check::gpu(GpuType::T4, region)
-    }
-
-    #[test]
-    fn region_bucket_wins_over_default() {
-        assert_eq!(
-            read_limit(&t4_body(), &gpu("us-central1")),
-            Ok(Limit::Finite(16))
-        );
-    }
-
-    #[test]
-    fn zero_region_bucket_is_a_zero() {
-        assert_eq!(
-            read_limit(&t4_body(), &gpu("europe-west4")),
-            Ok(Limit::Finite(0))
-        );
-    }
-
-    #[test]
-    fn default_bucket_applies_to_unlisted_regions() {
-        assert_eq!(
-            read_limit(&t4_body(), &gpu("us-east1")),
-            Ok(Limit::Finite(4))
-        );
-    }
-
-    #[test]
-    fn minus_one_is_unlimited() {
-        assert_eq!(
-            read_limit(&t4_body(), &gpu("us-west1")),
-            Ok(Limit::Unlimited)
-        );
-    }
-
-    #[test]
-    fn project_wide_limit_listed_first_is_skipped_for_the_regional_one() {
-        let m = metric(json!({"consumerQuotaLimits": [
-            {"unit": "1/{project}", "quotaBuckets": [{"effectiveLimit": "64"}]},
-            {"unit": "1/{project}/{region}", "quotaBuckets": [
-                {"effectiveLimit": "2"},
-                {"effectiveLimit": "8", "dimensions": {"region": "us-east1"}}]}]}));
-        assert_eq!(read_limit(&m, &gpu("us-east1")), Ok(Limit::Finite(8)));
-        assert_eq!(read_limit(&m, &gpu("us-west1")), Ok(Limit::Finite(2)));
-    }
-
-    #[test]
-    fn without_a_regional_limit_the_first_limit_is_read() {
-        let m = metric(json!({"consumerQuotaLimits": [
-            {"unit": "1/{project}", "quotaBuckets": [{"effectiveLimit": "64"}]},
-            {"unit": "1/{project}/{zone}", "quotaBuckets": [{"effectiveLimit": "1"}]}]}));
-        assert_eq!(read_limit(&m, &gpu("us-east1")), Ok(Limit::Finite(64)));
-    }
-
-    fn c3_body() -> ConsumerQuotaMetric {
-        metric(json!({
-        "metric": "cloudbuild.googleapis.com/concurrent_private_pool_c3_build_cpus",
-        "consumerQuotaLimits": [{
-          "unit": "1/{project}/{region}/{build_origin}",
-          "quotaBuckets": [
-            {"effectiveLimit": "24"},
-            {"effectiveLimit": "999", "dimensions": {"region": "us-east1", "build_origin": "trigger"}},
-            {"effectiveLimit": "176", "dimensions": {"region": "us-east1", "build_origin": "default"}},
-            {"effectiveLimit": "777", "dimensions": {"region": "us-west2", "build_origin": "trigger"}},
-            {"effectiveLimit": "48",  "dimensions": {"region": "us-east4"}},
-            {"effectiveLimit": "555", "dimensions": {"build_origin": "trigger"}}
-          ]}]}))
-    }
-
-    #[test]
-    fn c3_reads_the_default_build_origin_never_the_decoy() {
-        let m = c3_body();
-        assert_eq!(
-            read_limit(&m, &Check::c3("us-east1")),
-            Ok(Limit::Finite(176))
-        );
-        // Only a decoy names us-west2: the default bucket applies, not 777.
-        assert_eq!(
-            read_limit(&m, &Check::c3("us-west2")),
-            Ok(Limit::Finite(24))
-        );
-    }
-
-    #[test]
-    fn c3_bucket_with_region_but_no_build_origin_counts_for_its_region() {
-        assert_eq!(
-            read_limit(&c3_body(), &Check::c3("us-east4")),
-            Ok(Limit::Finite(48))
-        );
-    }
-
-    #[test]
-    fn gpu_check_never_reads_a_bucket_with_a_dimension_it_has_no_value_for() {
-        let m = metric(
-            json!({"consumerQuotaLimits": [{"unit": "1/{project}/{region}",
-            "quotaBuckets": [{"effectiveLimit": "9", "dimensions": {"region": "us-east1", "gpu_family": "x"}}]}]}),
-        );
-        let err = read_limit(&m, &gpu("us-east1")).unwrap_err();
-        assert_eq!(err.kind, ErrorKind::Parse);
-    }
-
-    #[test]
-    fn no_matching_bucket_is_an_error_not_a_zero() {
-        let m = metric(
-            json!({"consumerQuotaLimits": [{"unit": "1/{project}/{region}",
-            "quotaBuckets": [{"effectiveLimit": "8", "dimensions": {"region": "us-east1"}}]}]}),
-        );
-        let err = read_limit(&m, &gpu("europe-west4")).unwrap_err();
-        assert_eq!(err.kind, ErrorKind::Parse);
-        assert!(
-            err.message
-                .contains("no quota bucket matches region=europe-west4"),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn missing_or_non_numeric_effective_limit_is_a_parse_error() {
-        for bucket in [
-            json!({"defaultLimit": "4"}),
-            json!({"effectiveLimit": "lots"}),
-            json!({"effectiveLimit": "-7"}),
-            json!({"effectiveLimit": true}),
-        ] {
-            let m = metric(
-                json!({"consumerQuotaLimits": [{"unit": "1/{project}/{region}",
-                "quotaBuckets": [bucket.clone()]}]}),
-            );
-            let err = read_limit(&m, &gpu("us-east1")).unwrap_err();
-            assert_eq!(err.kind, ErrorKind::Parse, "{bucket}");
-        }
-    }
-
-    #[test]
-    fn a_body_without_limits_is_a_parse_error() {
-        let err = read_limit(&metric(json!({"metric": "x"})), &gpu("us-east1")).unwrap_err();
-        assert_eq!(err.kind, ErrorKind::Parse);
-    }
-}
+#[path = "quota_metric_tests.rs"]
+mod tests;

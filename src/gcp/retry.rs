@@ -1,7 +1,8 @@
 //! The retry loop both Google clients share (SPEC §4): attempts until success, a final
 //! error, or the deadline; one new token after a 401; exponential backoff with jitter
-//! (backon) for `rate_limited` and `unavailable`, never shorter than the server's
-//! `Retry-After`; everything inside one deadline.
+//! (backon) for `rate_limited` and `unavailable`, never shorter than what the server asked
+//! for (`Retry-After` in seconds or as an HTTP-date, or `google.rpc.RetryInfo.retryDelay` in
+//! the body, whichever is longer); everything inside one deadline.
 
 use std::future::Future;
 use std::time::Duration;
@@ -12,8 +13,9 @@ use super::error::{ApiError, ErrorKind};
 use super::serviceusage::RetryPolicy;
 use crate::cli::fmt_duration;
 
-/// A failed attempt: the error, the server's `Retry-After`, and whether the server certainly
-/// made nothing (so even a non-idempotent request may be sent again).
+/// A failed attempt: the error (whose `details.retry_delay` is the body's RetryInfo), the
+/// server's `Retry-After`, and whether the server certainly made nothing (so even a
+/// non-idempotent request may be sent again).
 #[derive(Debug)]
 pub(crate) struct AttemptFailure {
     pub error: ApiError,
@@ -105,7 +107,7 @@ where
         let delay = backoff
             .next()
             .unwrap_or(policy.max_delay)
-            .max(failure.retry_after.unwrap_or_default());
+            .max(server_delay(&failure));
         if Instant::now() + delay >= deadline {
             tracing::debug!(%url, attempts, "no time left in the deadline for a retry");
             return Err(RetryEnd::NoTimeLeft(error));
@@ -114,6 +116,15 @@ where
         last_retryable = Some(error);
         tokio::time::sleep(delay).await;
     }
+}
+
+/// How long the server asked us to wait: the longer of `Retry-After` and the body's
+/// `google.rpc.RetryInfo.retryDelay` (zero when it asked nothing).
+fn server_delay(failure: &AttemptFailure) -> Duration {
+    failure
+        .retry_after
+        .unwrap_or_default()
+        .max(failure.error.details.retry_delay.unwrap_or_default())
 }
 
 /// The error when the deadline passes during attempt number `attempts`.

@@ -18,7 +18,7 @@ use super::http::{
 };
 use super::project::validate_project_id;
 use super::quota_metric::{ConsumerQuotaMetric, read_limit};
-use super::retry::{AttemptFailure, RetryEnd, with_retries};
+use super::retry::{AttemptFailure, with_retries};
 use crate::catalog::{Capacity, Check, Limit};
 
 /// Environment variable that overrides the Service Usage base URL (SPEC §4).
@@ -174,11 +174,14 @@ impl ServiceUsageClient {
 
     /// `consumerQuotaMetrics.get` of `metric` (owned by `service`), with the attempts made.
     ///
-    /// 401 → one fresh token and one more try, then `Auth`; 403 → `Permission`; 404 →
-    /// `NotFound`; 429 / rate-limit reasons → `RateLimited` and 5xx / connection failures
-    /// → `Unavailable`, both retried with backoff and `Retry-After`; a 2xx body that is not a
-    /// ConsumerQuotaMetric for `metric` → `Parse`. All within the policy's deadline: past it,
-    /// the last retryable error (with its attempts), or `Timeout` if none came back.
+    /// Errors as `classify_google_error` gives them (SPEC §4): 401 → one fresh token and one
+    /// more try, then `Auth`; `SERVICE_DISABLED` → `ServiceDisabled` with the activation URL;
+    /// `CONSUMER_INVALID` → `NotFound` ("project P not found, or you have no access to it");
+    /// 403 → `Permission`; 404 → `NotFound`; 400 → `Invalid`; rate-limit reasons and 429s →
+    /// `RateLimited` and 5xx / connection failures → `Unavailable`, both retried with backoff,
+    /// `Retry-After` and `RetryInfo`; a 2xx body that is not a ConsumerQuotaMetric for
+    /// `metric` → `Parse`. All within the policy's deadline: past it, the last retryable
+    /// error (with its attempts), or `Timeout` if none came back.
     pub async fn get_metric(
         &self,
         service: &str,
@@ -192,7 +195,10 @@ impl ServiceUsageClient {
             |_| true, // a GET may always be sent again
         )
         .await
-        .map_err(RetryEnd::into_error)
+        .map_err(|end| {
+            self.tokens
+                .explain(end.into_error().in_project(&self.project))
+        })
     }
 
     /// One request: token, GET, classification of the answer.
@@ -203,17 +209,13 @@ impl ServiceUsageClient {
         attempt: u32,
         renew_token: bool,
     ) -> Result<ConsumerQuotaMetric, AttemptFailure> {
-        let token = if renew_token {
-            self.tokens.fresh_token().await?
-        } else {
-            self.tokens.token().await?
-        };
+        let headers = self.tokens.headers(renew_token).await?;
         let started = Instant::now();
         tracing::debug!(%url, attempt, source = self.tokens.source_name(), "GET");
         let response = self
             .http
             .get(url)
-            .bearer_auth(token.expose())
+            .headers(headers)
             .send()
             .await
             .map_err(|e| AttemptFailure::from(transport_error(&e)))?;

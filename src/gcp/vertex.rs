@@ -5,10 +5,21 @@
 //! [`TokenSource`], one new token and one more try after a 401, backoff with jitter and
 //! `Retry-After` for 429 / 5xx, all within one deadline ([`RetryPolicy`]).
 //!
-//! A create is a POST that may make a job, so it is replayed only when Google certainly did
-//! not make one: a 429 (or a 403 with a rate-limit reason), a 503, a 401, or a connection
-//! that was never opened. After a 500, 502, 504, a dropped connection or the deadline, the job
-//! may exist: the error says so and nothing is sent again, so a launch never makes two jobs.
+//! A create is a POST that may make a job, so it is replayed only when Google's answer proves
+//! no job was made: a 4xx refusal (a 429 rate limit, a 401 before a new token; never 408 or
+//! 499), or a connection that was never opened. A 503 proves nothing: `google.rpc.Code`
+//! documents `UNAVAILABLE` (HTTP 503) as "most likely a transient condition ... Note that it
+//! is not always safe to retry non-idempotent operations" (googleapis/googleapis
+//! `google/rpc/code.proto`). So after a 500, 502, 503, 504, a dropped connection, the
+//! deadline, or a 2xx without a job `name`, the job may exist: the error says so and where to
+//! look, and nothing is sent again, so a launch never makes two jobs.
+//!
+//! A create refused because the project's GPU quota in that region is in use is Vertex AI's
+//! 429 `RESOURCE_EXHAUSTED` "The following quota metrics exceed quota limits: <metric>" (as
+//! users report it from `gcloud ai custom-jobs create`: GoogleCloudPlatform/
+//! stable-diffusion-on-gcp#12, GoogleCloudPlatform/vertex-ai-samples#700). It is
+//! [`ErrorKind::QuotaExceeded`]: final, never retried here; the launch goes to its next
+//! ranked region (`launch::submit`).
 
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
@@ -184,11 +195,12 @@ impl VertexClient {
     /// `customJobs.create`: POST `body` (a CustomJob, see `launch::LaunchPlan::custom_job_body`)
     /// to [`Self::custom_jobs_url`]; the created job.
     ///
-    /// Errors as SPEC §4 classifies them. Sent again only when Google certainly made no job
-    /// (429 / rate-limit reasons, 503, 401 once, a connection never opened), within the
-    /// deadline; a 429 past the deadline is `RateLimited` with Google's message (e.g. "The
-    /// following quota metrics exceed quota limits: ..."). After a 500, 502, 504, a dropped
-    /// connection or the deadline the job may exist: the error says so and where to look.
+    /// Errors as SPEC §4 classifies them; a 2xx without a job `name` is `Parse`. Sent again
+    /// only when Google's answer proves no job was made (a 429 rate limit, a 401 once with a
+    /// new token, a connection never opened), within the deadline. "The following quota
+    /// metrics exceed quota limits: ..." is `QuotaExceeded` and never sent again. After a 500,
+    /// 502, 503, 504, a dropped connection, the deadline or a 2xx without a name the job may
+    /// exist: the error says so and where to look (see the module docs).
     pub async fn create_custom_job(
         &self,
         project: &str,
@@ -244,7 +256,7 @@ impl VertexClient {
         let may_replay =
             |f: &AttemptFailure| matches!(replay, Replay::Idempotent) || f.nothing_made;
         let attempt = |n, renew| self.attempt(method.clone(), url, body, n, renew);
-        match with_retries(&self.policy, url, attempt, may_replay).await {
+        let result = match with_retries(&self.policy, url, attempt, may_replay).await {
             Ok((job, _attempts)) => Ok(job),
             Err(RetryEnd::Deadline(e))
             | Err(RetryEnd::Final {
@@ -252,7 +264,8 @@ impl VertexClient {
                 nothing_made: false,
             }) => Err(with_outcome_note(e, replay)),
             Err(end) => Err(end.into_error()),
-        }
+        };
+        result.map_err(|e| self.tokens.explain(e))
     }
 
     /// One request: token, send, classification of the answer.
@@ -264,13 +277,9 @@ impl VertexClient {
         attempt: u32,
         renew_token: bool,
     ) -> Result<CustomJob, AttemptFailure> {
-        let token = if renew_token {
-            self.tokens.fresh_token().await?
-        } else {
-            self.tokens.token().await?
-        };
+        let headers = self.tokens.headers(renew_token).await?;
         tracing::debug!(%url, %method, attempt, source = self.tokens.source_name(), "Vertex AI request");
-        let mut request = self.http.request(method, url).bearer_auth(token.expose());
+        let mut request = self.http.request(method, url).headers(headers);
         if let Some(b) = body {
             request = request.json(b);
         }
@@ -289,23 +298,31 @@ impl VertexClient {
         tracing::debug!(%url, attempt, status = status.as_u16(), "Vertex AI answer");
         if !status.is_success() {
             let error = classify_google_error(status.as_u16(), &bytes);
-            let nothing_made = error.kind == ErrorKind::RateLimited
-                || matches!(status.as_u16(), 401 | 503)
-                || (status.is_client_error() && status.as_u16() != 408);
+            // A refusal (4xx) made nothing; a 5xx (503 included) or 408 / 499 proves nothing.
+            let nothing_made = status.is_client_error() && !matches!(status.as_u16(), 408 | 499);
             return Err(AttemptFailure {
                 error,
                 retry_after,
                 nothing_made,
             });
         }
-        serde_json::from_slice::<CustomJob>(&bytes).map_err(|e| AttemptFailure {
-            error: ApiError::new(
-                ErrorKind::Parse,
-                format!("the answer is not a CustomJob: {e}"),
-            ),
+        let unreadable = |message: String| AttemptFailure {
+            error: ApiError {
+                http_status: Some(status.as_u16()),
+                ..ApiError::new(ErrorKind::Parse, message)
+            },
             retry_after: None,
             nothing_made: false,
-        })
+        };
+        let job = serde_json::from_slice::<CustomJob>(&bytes)
+            .map_err(|e| unreadable(format!("the answer is not a CustomJob: {e}")))?;
+        if job.name.trim().is_empty() {
+            return Err(unreadable(format!(
+                "Vertex AI answered {} without a job name",
+                status.as_u16()
+            )));
+        }
+        Ok(job)
     }
 }
 
@@ -369,6 +386,42 @@ mod tests {
             assert_eq!(e.kind, ErrorKind::NotFound, "{name}");
             assert_eq!(e.http_status, None, "nothing sent for {name}");
         }
+    }
+
+    /// Vertex AI's quota answer (by its message, or by Google's ErrorInfo reason) is
+    /// `quota_exceeded` through the shared classifier; a 429 rate limit stays `rate_limited`.
+    #[test]
+    fn a_429_for_quota_in_use_is_quota_exceeded_not_a_rate_limit() {
+        use crate::gcp::http::classify_google_error;
+        let kind = |body: serde_json::Value| {
+            let bytes = body.to_string().into_bytes();
+            classify_google_error(429, &bytes).kind
+        };
+        assert_eq!(
+            kind(
+                serde_json::json!({"error": {"code": 429, "status": "RESOURCE_EXHAUSTED",
+                "message": "The following quota metrics exceed quota limits: \
+                aiplatform.googleapis.com/custom_model_training_nvidia_l4_gpus"}})
+            ),
+            ErrorKind::QuotaExceeded
+        );
+        assert_eq!(
+            kind(
+                serde_json::json!({"error": {"code": 429, "status": "RESOURCE_EXHAUSTED",
+                "message": "m", "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                "reason": "RESOURCE_QUOTA_EXCEEDED", "domain": "googleapis.com"}]}})
+            ),
+            ErrorKind::QuotaExceeded
+        );
+        assert_eq!(
+            kind(
+                serde_json::json!({"error": {"code": 429, "status": "RESOURCE_EXHAUSTED",
+                "message": "Quota exceeded for quota metric 'Job or LRO submission requests'",
+                "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                "reason": "RATE_LIMIT_EXCEEDED"}]}})
+            ),
+            ErrorKind::RateLimited
+        );
     }
 
     #[test]

@@ -78,8 +78,8 @@ impl FreshCheck {
         }
     }
 
-    /// The regions ranked for `count` GPUs, preference being the order checked
-    /// ([`rank_regions`]).
+    /// The regions ranked for `count` GPUs, preference being the order checked; regions that
+    /// do not offer the type for training never fit ([`rank_regions`]).
     pub fn rank(&self, count: u32) -> Vec<RankedRegion> {
         let preference: Vec<String> = self.results.iter().map(|r| r.region.clone()).collect();
         let results: Vec<(String, Result<Limit, ApiError>)> = self
@@ -87,7 +87,7 @@ impl FreshCheck {
             .iter()
             .map(|r| (r.region.clone(), r.result.clone()))
             .collect();
-        rank_regions(&preference, &results, count)
+        rank_regions(self.gpu, &preference, &results, count)
     }
 }
 

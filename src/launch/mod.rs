@@ -3,12 +3,19 @@
 //! Vertex AI CustomJob request that is submitted to the chosen region.
 //!
 //! The pieces are pure where they can be ([`rank`], [`plan`]), so the command line
-//! (`commands::launch`) and the Launch screen share them.
+//! (`commands::launch`) and the Launch screen share them; both submit through the one
+//! [`submit::submit`] (create in ranked order, going on past `quota_exceeded`).
 
 pub mod fresh;
 pub mod plan;
 pub mod rank;
+pub mod submit;
 
 pub use fresh::{FreshCheck, RegionResult, WarmCache, fresh_check};
 pub use plan::{LaunchPlan, PlanError, default_job_name, validate_display_name};
-pub use rank::{RankedRegion, Shortfall, choose_region, common_failure, rank_regions};
+pub use rank::{
+    RankedRegion, Shortfall, choose_region, common_failure, nobody_answered, rank_regions,
+};
+pub use submit::{
+    Created, MAX_CREATE_REGIONS, Refusal, Submission, SubmitFailure, create_order, submit,
+};

@@ -33,7 +33,8 @@ pub struct LaunchPlan {
 /// Why a plan cannot be made (all usage errors: exit 2, nothing sent).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
-    /// No machine type carries this shape (e.g. H200 × 3); the message lists valid counts.
+    /// No machine type carries this shape for this capacity (e.g. H200 × 3, or H100 × 2 on
+    /// demand); the message lists the counts that work.
     #[error(transparent)]
     Shape(#[from] ShapeError),
     #[error(
@@ -49,7 +50,8 @@ pub enum PlanError {
 }
 
 impl LaunchPlan {
-    /// A plan for `count` × `gpu` in `region`, with the machine type from the catalog.
+    /// A plan for `count` × `gpu` in `region`, with the machine type the catalog gives for
+    /// `capacity`.
     ///
     /// Errors: [`PlanError::Shape`] for an impossible shape, [`PlanError::EmptyImage`] for a
     /// blank image, and the [`validate_display_name`] errors.
@@ -61,7 +63,7 @@ impl LaunchPlan {
         image: &str,
         display_name: &str,
     ) -> Result<LaunchPlan, PlanError> {
-        let machine_type = gpu.machine_type(count)?;
+        let machine_type = gpu.machine_type(count, capacity)?;
         let image = image.trim();
         if image.is_empty() {
             return Err(PlanError::EmptyImage);
@@ -143,6 +145,7 @@ mod tests {
             (GpuType::H200, 8, Ok("a3-ultragpu-8g")),
             (GpuType::H200, 3, Err("no machine type carries 3 × H200")),
             (GpuType::L4, 0, Err("valid counts for L4 are [1, 2, 4, 8]")),
+            (GpuType::H100, 1, Ok("a3-highgpu-1g")),
         ];
         for (gpu, count, want) in table {
             let got = LaunchPlan::new(*gpu, *count, Capacity::Spot, "us-west1", "img", "n");
@@ -154,6 +157,28 @@ mod tests {
                 (got, want) => panic!("{gpu} × {count}: got {got:?}, want {want:?}"),
             }
         }
+    }
+
+    #[test]
+    fn on_demand_h100_needs_eight() {
+        for count in [1, 2, 4] {
+            let e = LaunchPlan::new(
+                GpuType::H100,
+                count,
+                Capacity::OnDemand,
+                "us-west1",
+                "i",
+                "n",
+            )
+            .unwrap_err();
+            assert!(
+                e.to_string()
+                    .contains("on-demand H100 works with 8 GPUs (a3-highgpu-8g)"),
+                "{e}"
+            );
+        }
+        let p = LaunchPlan::new(GpuType::H100, 8, Capacity::OnDemand, "us-west1", "i", "n");
+        assert_eq!(p.unwrap().machine_type, "a3-highgpu-8g");
     }
 
     #[test]

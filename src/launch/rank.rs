@@ -1,10 +1,12 @@
 //! Ranking the regions of a fresh check for a launch (SPEC §10 Launch): regions whose quota
 //! is at least the GPU count first, in the configured preference order, then the rest in
-//! the same order, each with the reason it cannot take the launch.
+//! the same order, each with the reason it cannot take the launch. A region where Vertex AI
+//! training does not offer the GPU type (Google's locations page, `GpuType::trains_in`) never
+//! fits, whatever its quota: it is listed as "not offered in REGION".
 
 use std::fmt;
 
-use crate::catalog::Limit;
+use crate::catalog::{GpuType, Limit};
 use crate::gcp::{ApiError, ErrorKind};
 
 /// Why a region cannot take the launch.
@@ -19,6 +21,9 @@ pub enum Shortfall {
     Failed(ApiError),
     /// The region was asked for but no result came back for it: `not checked`.
     NotChecked,
+    /// Vertex AI training does not offer the GPU type in the region (Google's locations
+    /// page): `H100 not offered in us-east1`. Its quota is still checked and shown.
+    NotOffered { gpu: GpuType, region: String },
 }
 
 impl fmt::Display for Shortfall {
@@ -28,6 +33,9 @@ impl fmt::Display for Shortfall {
             Shortfall::Below { limit, count } => write!(f, "quota {limit} < {count}"),
             Shortfall::Failed(e) => write!(f, "{e}"),
             Shortfall::NotChecked => f.write_str("not checked"),
+            Shortfall::NotOffered { gpu, region } => {
+                write!(f, "{gpu} not offered in {region} (Vertex AI training)")
+            }
         }
     }
 }
@@ -45,13 +53,15 @@ pub struct RankedRegion {
     pub reason: Option<Shortfall>,
 }
 
-/// Rank `results` (region, fresh result) for a launch of `count` GPUs.
+/// Rank `results` (region, fresh result) for a launch of `count` GPUs of `gpu`.
 ///
 /// Order: regions that fit, in `preference` order; then regions that do not, in `preference`
-/// order. Regions in `results` but not in `preference` follow their peers in the order
-/// given; regions in `preference` without a result are listed last of all as
-/// [`Shortfall::NotChecked`]. A region listed twice counts once (its first result).
+/// order; then regions that do not offer `gpu` ([`Shortfall::NotOffered`], with their
+/// limit); regions in `preference` without a result are listed last of all as
+/// [`Shortfall::NotChecked`]. Regions in `results` but not in `preference` follow their
+/// peers in the order given. A region listed twice counts once (its first result).
 pub fn rank_regions(
+    gpu: GpuType,
     preference: &[String],
     results: &[(String, Result<Limit, ApiError>)],
     count: u32,
@@ -70,19 +80,38 @@ pub fn rank_regions(
         .into_iter()
         .map(|region| {
             let result = results.iter().find(|(r, _)| r == region).map(|(_, x)| x);
-            rank_one(region, result, count)
+            rank_one(gpu, region, result, count)
         })
         .collect();
     let (fits, rest): (Vec<_>, Vec<_>) = ranked.into_iter().partition(|r| r.fits);
-    let (checked, unchecked): (Vec<_>, Vec<_>) = rest
+    let (unchecked, rest): (Vec<_>, Vec<_>) = rest
         .into_iter()
-        .partition(|r| r.reason != Some(Shortfall::NotChecked));
-    fits.into_iter().chain(checked).chain(unchecked).collect()
+        .partition(|r| r.reason == Some(Shortfall::NotChecked));
+    let (not_offered, checked): (Vec<_>, Vec<_>) = rest
+        .into_iter()
+        .partition(|r| matches!(r.reason, Some(Shortfall::NotOffered { .. })));
+    fits.into_iter()
+        .chain(checked)
+        .chain(not_offered)
+        .chain(unchecked)
+        .collect()
 }
 
-fn rank_one(region: &str, result: Option<&Result<Limit, ApiError>>, count: u32) -> RankedRegion {
+fn rank_one(
+    gpu: GpuType,
+    region: &str,
+    result: Option<&Result<Limit, ApiError>>,
+    count: u32,
+) -> RankedRegion {
     let (limit, reason) = match result {
         None => (None, Some(Shortfall::NotChecked)),
+        Some(r) if !gpu.trains_in(region) => (
+            r.as_ref().ok().copied(),
+            Some(Shortfall::NotOffered {
+                gpu,
+                region: region.to_string(),
+            }),
+        ),
         Some(Err(e)) => (None, Some(Shortfall::Failed(e.clone()))),
         Some(Ok(limit)) if limit.at_least(i64::from(count)) => (Some(*limit), None),
         Some(Ok(limit)) => {
@@ -115,11 +144,10 @@ pub fn choose_region<'a>(
         .find(|r| wanted.is_none_or(|w| r.region == w))
 }
 
-/// One sentence on why no region can take the launch, when every region failed the same
-/// way (e.g. `permission denied in every region`), else `None`.
+/// One sentence on why no region can take the launch, when every region that offers the
+/// GPU type failed the same way (e.g. `permission denied in every region`), else `None`.
 pub fn common_failure(ranking: &[RankedRegion]) -> Option<String> {
-    let kinds: Vec<ErrorKind> = ranking
-        .iter()
+    let kinds: Vec<ErrorKind> = offering(ranking)
         .map(|r| match &r.reason {
             Some(Shortfall::Failed(e)) => Some(e.kind),
             _ => None,
@@ -130,6 +158,35 @@ pub fn common_failure(ranking: &[RankedRegion]) -> Option<String> {
         .iter()
         .all(|k| *k == first)
         .then(|| format!("{} in every region", first.describe()))
+}
+
+/// The ranked regions that offer the GPU type (not [`Shortfall::NotOffered`]).
+fn offering(ranking: &[RankedRegion]) -> impl Iterator<Item = &RankedRegion> {
+    ranking
+        .iter()
+        .filter(|r| !matches!(r.reason, Some(Shortfall::NotOffered { .. })))
+}
+
+/// Whether no region could be asked: every region that offers the GPU type and was checked
+/// failed. `Some(Auth)` when every one of them failed authentication (exit 3, SPEC §9),
+/// `Some(kind)` of the first other failure otherwise (exit 4); `None` when any region
+/// answered with a quota (then "no region fits" is exit 5) or none was checked.
+pub fn nobody_answered(ranking: &[RankedRegion]) -> Option<ErrorKind> {
+    let mut kinds = offering(ranking)
+        .filter(|r| r.reason != Some(Shortfall::NotChecked))
+        .map(|r| match &r.reason {
+            Some(Shortfall::Failed(e)) => Some(e.kind),
+            _ => None,
+        })
+        .collect::<Option<Vec<ErrorKind>>>()?;
+    if kinds.is_empty() {
+        return None;
+    }
+    if kinds.iter().all(|k| *k == ErrorKind::Auth) {
+        return Some(ErrorKind::Auth);
+    }
+    kinds.retain(|k| *k != ErrorKind::Auth);
+    kinds.first().copied()
 }
 
 #[cfg(test)]
@@ -194,11 +251,11 @@ mod tests {
             ),
         ];
         for (count, want_order, want_choice) in table {
-            let r = rank_regions(&regions(), &acceptance(), *count);
+            let r = rank_regions(GpuType::L4, &regions(), &acceptance(), *count);
             assert_eq!(order(&r), *want_order, "count {count}");
             assert_eq!(choose_region(&r, None).unwrap().region, *want_choice);
         }
-        let r = rank_regions(&regions(), &acceptance(), 16);
+        let r = rank_regions(GpuType::L4, &regions(), &acceptance(), 16);
         assert!(r.iter().all(|x| !x.fits));
         assert_eq!(choose_region(&r, None), None);
     }
@@ -211,7 +268,7 @@ mod tests {
             ErrorKind::Permission,
             "Permission denied on metric",
         );
-        let r = rank_regions(&regions(), &results, 4);
+        let r = rank_regions(GpuType::L4, &regions(), &results, 4);
         let reasons: Vec<String> = r
             .iter()
             .map(|x| x.reason.as_ref().map(|s| s.to_string()).unwrap_or_default())
@@ -236,7 +293,7 @@ mod tests {
             (String::from("us-east1"), Ok(Limit::Unlimited)),
             err("us-central1", ErrorKind::RateLimited, "slow down"),
         ];
-        let r = rank_regions(&regions(), &results, 8);
+        let r = rank_regions(GpuType::L4, &regions(), &results, 8);
         assert_eq!(
             order(&r),
             ["us-east1", "us-central1", "us-west1", "europe-west4"]
@@ -252,14 +309,81 @@ mod tests {
     #[test]
     fn a_region_outside_the_preference_follows_its_peers() {
         let mut results = acceptance();
-        results.push(ok("asia-east1", 8));
-        let r = rank_regions(&regions(), &results, 4);
-        assert_eq!(order(&r)[..2], ["us-west1", "asia-east1"]);
+        results.push(ok("asia-northeast3", 8));
+        let r = rank_regions(GpuType::L4, &regions(), &results, 4);
+        assert_eq!(order(&r)[..2], ["us-west1", "asia-northeast3"]);
+    }
+
+    /// H100 is not trained in us-east1 (Google's locations page): that region never fits,
+    /// whatever its quota, and says why; its limit is still shown.
+    #[test]
+    fn a_region_that_does_not_offer_the_type_is_never_ranked_to_fit() {
+        let results = vec![
+            ok("us-central1", 0),
+            ok("us-east1", 16),
+            ok("us-west1", 8),
+            err("europe-west4", ErrorKind::Permission, "no"),
+        ];
+        let r = rank_regions(GpuType::H100, &regions(), &results, 8);
+        assert_eq!(
+            order(&r),
+            ["us-west1", "us-central1", "europe-west4", "us-east1"]
+        );
+        assert!(r[0].fits);
+        let east = &r[3];
+        assert!(!east.fits);
+        assert_eq!(east.limit, Some(Limit::Finite(16)));
+        assert_eq!(
+            east.reason.as_ref().unwrap().to_string(),
+            "H100 not offered in us-east1 (Vertex AI training)"
+        );
+        assert_eq!(choose_region(&r, Some("us-east1")), None);
+        // Only us-east1 has quota for 16: still nothing fits.
+        let r = rank_regions(GpuType::H100, &regions(), &results, 16);
+        assert_eq!(choose_region(&r, None), None);
+        assert_eq!(nobody_answered(&r), None, "regions answered: exit 5");
+    }
+
+    #[test]
+    fn nobody_answered_tells_auth_from_other_failures() {
+        let all = |kind: ErrorKind| -> Vec<(String, Result<Limit, ApiError>)> {
+            regions().iter().map(|r| err(r, kind, "m")).collect()
+        };
+        let rank = |results: &[(String, Result<Limit, ApiError>)]| {
+            rank_regions(GpuType::H100, &regions(), results, 1)
+        };
+        assert_eq!(
+            nobody_answered(&rank(&all(ErrorKind::Auth))),
+            Some(ErrorKind::Auth)
+        );
+        assert_eq!(
+            nobody_answered(&rank(&all(ErrorKind::Permission))),
+            Some(ErrorKind::Permission)
+        );
+        assert_eq!(
+            nobody_answered(&rank(&all(ErrorKind::NotFound))),
+            Some(ErrorKind::NotFound)
+        );
+        let mut mixed = all(ErrorKind::Auth);
+        mixed[2] = err("us-west1", ErrorKind::NotFound, "m");
+        assert_eq!(nobody_answered(&rank(&mixed)), Some(ErrorKind::NotFound));
+        // us-east1 (not offering H100) answering does not count; us-west1 answering does.
+        let mut east_ok = all(ErrorKind::Auth);
+        east_ok[1] = ok("us-east1", 8);
+        assert_eq!(nobody_answered(&rank(&east_ok)), Some(ErrorKind::Auth));
+        assert_eq!(
+            common_failure(&rank(&east_ok)).as_deref(),
+            Some("authentication failed in every region")
+        );
+        let mut west_ok = all(ErrorKind::Auth);
+        west_ok[2] = ok("us-west1", 0);
+        assert_eq!(nobody_answered(&rank(&west_ok)), None);
+        assert_eq!(nobody_answered(&rank(&[])), None, "nothing checked");
     }
 
     #[test]
     fn a_wanted_region_is_chosen_only_when_it_fits() {
-        let r = rank_regions(&regions(), &acceptance(), 1);
+        let r = rank_regions(GpuType::L4, &regions(), &acceptance(), 1);
         assert_eq!(
             choose_region(&r, Some("us-west1")).unwrap().region,
             "us-west1"
@@ -274,15 +398,18 @@ mod tests {
             .iter()
             .map(|r| err(r, ErrorKind::Permission, "no"))
             .collect();
-        let r = rank_regions(&regions(), &denied, 1);
+        let r = rank_regions(GpuType::L4, &regions(), &denied, 1);
         assert_eq!(
             common_failure(&r).as_deref(),
             Some("permission denied in every region")
         );
         let mut mixed = denied.clone();
         mixed[0] = err("us-central1", ErrorKind::RateLimited, "no");
-        assert_eq!(common_failure(&rank_regions(&regions(), &mixed, 1)), None);
-        let r = rank_regions(&regions(), &acceptance(), 64);
+        assert_eq!(
+            common_failure(&rank_regions(GpuType::L4, &regions(), &mixed, 1)),
+            None
+        );
+        let r = rank_regions(GpuType::L4, &regions(), &acceptance(), 64);
         assert_eq!(common_failure(&r), None);
     }
 }

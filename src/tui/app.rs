@@ -22,7 +22,7 @@ use super::screens::launch::{LaunchClients, LaunchEvent};
 use super::screens::{Reply, Screen, ScreenCtx, screen_table};
 use super::status::WarmStatus;
 use super::theme::Theme;
-use super::toast::{ToastLevel, failed_checks_toast, slow_batch_toast};
+use super::toast::{ToastLevel, failed_checks_toast, service_disabled_toast, slow_batch_toast};
 use crate::catalog::Catalog;
 use crate::warmer::{WarmerEvent, WarmerHandle};
 
@@ -36,6 +36,8 @@ const HISTORY: usize = 32;
 pub struct AppParts {
     /// The project ID, or `DEMO`.
     pub title: String,
+    /// What the credentials are, for the Cache screen (never a secret).
+    pub credentials: String,
     pub demo: bool,
     pub catalog: Catalog,
     pub warmer: WarmerHandle,
@@ -89,6 +91,7 @@ impl App {
         let status = WarmStatus::from_progress(parts.warmer.progress());
         let mut ctx = ScreenCtx {
             title: parts.title,
+            credentials: parts.credentials,
             demo: parts.demo,
             catalog: parts.catalog,
             stats: parts.warmer.stats(),
@@ -154,7 +157,7 @@ impl App {
 
     /// True while a screen has a request in flight that may create something (a CustomJob).
     fn submission_in_flight(&self) -> bool {
-        self.screens.iter().any(|s| s.submission_in_flight())
+        self.screens.iter().any(|s| s.submission_pending())
     }
 
     /// `q` or Ctrl-C: quit, or ask first while a submission is in flight.
@@ -289,6 +292,11 @@ impl App {
                     self.ctx.toast(text, ToastLevel::Error);
                     changed = true;
                 }
+            }
+            WarmerEvent::ServiceDisabled { check, error } => {
+                self.ctx
+                    .toast(service_disabled_toast(check, error), ToastLevel::Error);
+                changed = true;
             }
             WarmerEvent::CycleComplete {
                 elapsed, failed, ..
@@ -553,15 +561,16 @@ impl App {
 }
 
 /// Break `text` at spaces into at most `max_lines` lines of at most `width` columns; a word
-/// longer than a line is cut. Width 0 gives one empty line.
+/// longer than a line (a URL) is broken across lines so it shows whole. Width 0 gives one
+/// empty line.
 fn wrap_words(text: &str, width: usize, max_lines: usize) -> Vec<String> {
     let mut lines: Vec<String> = vec![String::new()];
     if width == 0 {
         return lines;
     }
     let mut used = 0;
-    for word in text.split(' ') {
-        let w = Span::raw(word).width();
+    for word in text.split(' ').flat_map(|w| split_long(w, width)) {
+        let w = Span::raw(word.as_str()).width();
         if used > 0 && used + 1 + w > width {
             if lines.len() == max_lines {
                 break;
@@ -574,10 +583,26 @@ fn wrap_words(text: &str, width: usize, max_lines: usize) -> Vec<String> {
             line.push(' ');
             used += 1;
         }
-        line.push_str(word);
+        line.push_str(&word);
         used += w;
     }
     lines
+}
+
+/// `word` in pieces of at most `width` columns (one piece when it fits).
+fn split_long(word: &str, width: usize) -> Vec<String> {
+    let mut pieces = vec![String::new()];
+    let mut used = 0;
+    for c in word.chars() {
+        let w = Span::raw(c.to_string()).width();
+        if used + w > width && used > 0 {
+            pieces.push(String::new());
+            used = 0;
+        }
+        pieces.last_mut().expect("one piece").push(c);
+        used += w;
+    }
+    pieces
 }
 
 #[cfg(test)]
@@ -590,5 +615,10 @@ mod tests {
         assert_eq!(wrap_words("a bb ccc dd", 4, 2), ["a bb", "ccc"]);
         assert_eq!(wrap_words("short", 20, 3), ["short"]);
         assert_eq!(wrap_words("x", 0, 3), [""]);
+        // A URL longer than the toast is broken across lines, never cut.
+        assert_eq!(
+            wrap_words("go to https://e.x/abcdefgh now", 8, 4),
+            ["go to", "https://", "e.x/abcd", "efgh now"]
+        );
     }
 }

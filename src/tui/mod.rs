@@ -48,6 +48,9 @@ use theme::Theme;
 pub struct TuiContext {
     /// The project ID, or `DEMO` (shown as `quota-tui · <title>`).
     pub title: String,
+    /// What the credentials are (`credentials: <source, file, type, account>`), for the Cache
+    /// screen; never a secret.
+    pub credentials: String,
     pub demo: bool,
     pub catalog: Catalog,
     /// The running warmer: events, "warm now", statistics, and the cache it fills.
@@ -72,6 +75,7 @@ pub struct TuiContext {
 pub async fn run(ctx: TuiContext) -> anyhow::Result<()> {
     let TuiContext {
         title,
+        credentials,
         demo,
         catalog,
         warmer,
@@ -86,6 +90,7 @@ pub async fn run(ctx: TuiContext) -> anyhow::Result<()> {
     let (tx, rx) = mpsc::channel(256);
     let mut app = App::new(AppParts {
         title,
+        credentials,
         demo,
         catalog,
         warmer,

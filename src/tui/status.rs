@@ -67,23 +67,27 @@ impl WarmStatus {
                 self.failed = 0;
                 self.rewarming = self.hot;
             }
-            WarmerEvent::CheckLanded { done, total, .. } => {
+            WarmerEvent::CheckLanded {
+                outcome,
+                done,
+                total,
+            } => {
                 self.done = *done;
                 self.total = *total;
+                // Every landing counts, checks settled without a request (a disabled service)
+                // included; a repair batch's landings are taken back at its `BatchDone`.
+                if outcome.result.is_err() {
+                    self.failed += 1;
+                }
             }
             WarmerEvent::BatchDone(report) => {
                 self.level = report.level;
-                // A repair batch (after the cycle completed) only changes the count: the
-                // complete cycle's own state stays shown.
-                if !report.repair {
-                    self.failed_outright = report.all_failed();
-                }
-                let errors = report.outcomes.iter().filter(|o| o.result.is_err()).count();
                 if report.repair {
-                    let repaired = report.outcomes.len() - errors;
-                    self.failed = self.failed.saturating_sub(repaired);
+                    // Its checks were already counted failed: a failure again changes nothing,
+                    // a success lowers the count. The complete cycle's own state stays shown.
+                    self.failed = self.failed.saturating_sub(report.outcomes.len());
                 } else {
-                    self.failed += errors;
+                    self.failed_outright = report.all_failed();
                 }
             }
             WarmerEvent::CycleComplete { failed, .. } => {
@@ -169,21 +173,35 @@ mod tests {
         }
     }
 
-    fn batch(ms: u64, ok: bool) -> WarmerEvent {
+    fn outcome(ms: u64, ok: bool) -> CheckOutcome {
         let result = if ok {
             Ok(Limit::Finite(4))
         } else {
             Err(ApiError::new(ErrorKind::Unavailable, "down"))
         };
-        WarmerEvent::BatchDone(crate::tui::toast::report(
-            1,
-            ms,
-            vec![CheckOutcome {
-                check: Check::c3("us-east1"),
-                result,
-                latency: Duration::from_millis(ms),
-            }],
-        ))
+        CheckOutcome {
+            check: Check::c3("us-east1"),
+            result,
+            latency: Duration::from_millis(ms),
+        }
+    }
+
+    fn landed(ms: u64, ok: bool) -> WarmerEvent {
+        WarmerEvent::CheckLanded {
+            outcome: outcome(ms, ok),
+            done: 0,
+            total: 38,
+        }
+    }
+
+    fn batch(ms: u64, ok: bool) -> WarmerEvent {
+        WarmerEvent::BatchDone(crate::tui::toast::report(1, ms, vec![outcome(ms, ok)]))
+    }
+
+    fn repair(ok: bool) -> WarmerEvent {
+        let mut r = crate::tui::toast::report(1, 100, vec![outcome(100, ok)]);
+        r.repair = true;
+        WarmerEvent::BatchDone(r)
     }
 
     #[test]
@@ -196,6 +214,7 @@ mod tests {
         assert_eq!(s.text(), "😤 Warming... 0/38");
         s.apply(&batch(3100, true));
         assert_eq!(s.text(), "💀 SLOW! 0/38");
+        s.apply(&landed(100, false));
         s.apply(&batch(100, false));
         assert_eq!(s.text(), "💥 ERROR · 1 failed");
         s.apply(&batch(100, true));
@@ -246,14 +265,8 @@ mod tests {
         assert_eq!(s.text(), "💥 ERROR 0/38 ok");
         assert_eq!(s.style(&t), t.toast_error);
         // A repair batch that fails again changes nothing.
-        let mut retried = crate::tui::toast::report(1, 100, vec![]);
-        retried.repair = true;
-        retried.outcomes.push(CheckOutcome {
-            check: Check::c3("us-east1"),
-            result: Err(ApiError::new(ErrorKind::Unavailable, "down")),
-            latency: Duration::from_millis(100),
-        });
-        assert!(!s.apply(&WarmerEvent::BatchDone(retried)));
+        s.apply(&landed(100, false));
+        s.apply(&repair(false));
         assert_eq!(s.text(), "💥 ERROR 0/38 ok");
 
         // The next cycle after an all-failed one is warming, not HOT.
@@ -266,16 +279,14 @@ mod tests {
         assert_eq!(s.text(), "🔥 Warming... 0/38");
         assert_ne!(s.style(&t), t.positive);
 
+        // Failures count as they land (a disabled service's settled checks too).
+        s.apply(&landed(0, false));
+        s.apply(&landed(0, false));
+        assert_eq!(s.text(), "🔥 Warming... 0/38 · 2 failed");
         // A repair batch that succeeds lowers the count.
         s.apply(&complete(2));
-        let mut repaired = crate::tui::toast::report(1, 100, vec![]);
-        repaired.repair = true;
-        repaired.outcomes.push(CheckOutcome {
-            check: Check::c3("us-east1"),
-            result: Ok(Limit::Finite(4)),
-            latency: Duration::from_millis(100),
-        });
-        s.apply(&WarmerEvent::BatchDone(repaired));
+        s.apply(&landed(100, true));
+        s.apply(&repair(true));
         assert_eq!(s.text(), "✅ Cache HOT! 38/38 · 1 failed");
     }
 }

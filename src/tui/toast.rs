@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use crate::catalog::Check;
+use crate::gcp::{ApiError, ErrorKind};
 use crate::warmer::{BatchLevel, BatchReport};
 
 /// How long a toast stays: 6 s.
@@ -95,12 +97,15 @@ pub fn slow_batch_toast(report: &BatchReport) -> Option<String> {
 }
 
 /// ONE toast summarising a batch's failed checks, if any failed:
-/// `💥 2 checks failed: T4 us-east1 (rate limited), C3 us-east4 (timed out)`.
+/// `💥 2 checks failed: T4 us-east1 (rate limited), C3 us-east4 (timed out)`. A
+/// `service_disabled` answer is left out: it has its own toast, once per cycle
+/// ([`service_disabled_toast`]).
 pub fn failed_checks_toast(report: &BatchReport) -> Option<String> {
     let failed: Vec<_> = report
         .outcomes
         .iter()
         .filter_map(|o| o.result.as_ref().err().map(|e| (&o.check, e)))
+        .filter(|(_, e)| e.kind != ErrorKind::ServiceDisabled)
         .collect();
     if failed.is_empty() {
         return None;
@@ -117,6 +122,18 @@ pub fn failed_checks_toast(report: &BatchReport) -> Option<String> {
         let _ = write!(s, "{check} ({})", error.kind.describe());
     }
     Some(s)
+}
+
+/// The one toast of a disabled API (SPEC §4): `⛔ Service Usage API not enabled: enable it
+/// at https://console.developers.google.com/apis/api/...`. Short, so the URL fits whole in
+/// the toast's lines; `check`'s service names the API when Google's metadata does not.
+pub fn service_disabled_toast(check: &Check, error: &ApiError) -> String {
+    let d = &error.details;
+    let api = d.service_title().or(d.service()).unwrap_or(check.service());
+    match &d.activation_url {
+        Some(url) => format!("⛔ {api} not enabled: enable it at {url}"),
+        None => format!("⛔ {api} not enabled: {}", error.message),
+    }
 }
 
 /// A batch report for tests: batch `batch` of cycle 1 at positions `batch`/20 and
@@ -205,5 +222,37 @@ mod tests {
         ok.outcomes.truncate(1);
         assert_eq!(failed_checks_toast(&ok), None);
         assert_eq!(slow_batch_toast(&ok), None);
+    }
+
+    #[test]
+    fn a_disabled_api_has_its_own_toast_with_the_url_not_a_failed_checks_toast() {
+        let mut e = ApiError::new(
+            ErrorKind::ServiceDisabled,
+            "Cloud Build API has not been used",
+        );
+        e.details.activation_url = Some("https://console.example/cloudbuild".into());
+        let c3 = Check::c3("us-central1");
+        let only_disabled = report(
+            1,
+            900,
+            vec![CheckOutcome {
+                check: c3.clone(),
+                result: Err(e.clone()),
+                latency: Duration::from_millis(900),
+            }],
+        );
+        assert_eq!(failed_checks_toast(&only_disabled), None);
+        assert_eq!(
+            service_disabled_toast(&c3, &e),
+            "⛔ cloudbuild.googleapis.com not enabled: enable it at https://console.example/cloudbuild"
+        );
+        e.details
+            .metadata
+            .insert("serviceTitle".into(), "Cloud Build API".into());
+        e.details.activation_url = None;
+        assert_eq!(
+            service_disabled_toast(&c3, &e),
+            "⛔ Cloud Build API not enabled: Cloud Build API has not been used"
+        );
     }
 }

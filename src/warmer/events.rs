@@ -104,8 +104,14 @@ pub enum WarmerEvent {
         done: usize,
         total: usize,
     },
-    /// A check failed (`💥 CACHE_WARM_ERROR`); also sent as `CheckLanded`.
+    /// A check failed (`💥 CACHE_WARM_ERROR`); also sent as `CheckLanded`. Not sent for a
+    /// `service_disabled` answer, which is announced once as [`WarmerEvent::ServiceDisabled`].
     CheckFailed { check: Check, error: ApiError },
+    /// `check`'s service answered `service_disabled` (SPEC §4), for an API not announced yet
+    /// in this cycle: one `💥 CACHE_WARM_ERROR` line and one toast with the activation URL.
+    /// The service's remaining checks of the cycle land as failed with the same error
+    /// (`CheckLanded`), without a request, until the next cycle or a warm-now.
+    ServiceDisabled { check: Check, error: ApiError },
     /// A batch finished (one of the four batch levels).
     BatchDone(BatchReport),
     /// A tick found a batch in flight (`⏭️ CACHE_WARM_SKIP`), at most once per batch.

@@ -11,6 +11,7 @@
 //! one began, without clearing the cache. Shutdown goes through a `CancellationToken`.
 
 pub mod events;
+mod skip;
 pub mod stats;
 
 use std::collections::VecDeque;
@@ -25,6 +26,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::cache::QuotaCache;
 use crate::catalog::{Capacity, Catalog, Check};
+use crate::gcp::disabled::DisabledServices;
 use crate::gcp::{ApiError, ErrorKind, QuotaSource};
 pub use events::{BatchLevel, BatchReport, CheckOutcome, ListPos, WarmerEvent};
 pub use stats::{StatsSnapshot, WarmerStats};
@@ -115,6 +117,9 @@ struct CycleState {
     /// Checks to retry after the cycle's lists are done, with their repair count.
     gpu_repair: VecDeque<(Check, u32)>,
     c3_repair: VecDeque<(Check, u32)>,
+    /// Services that answered `service_disabled` in this cycle: not asked again until the
+    /// next cycle or a warm-now (SPEC §4).
+    disabled: DisabledServices,
 }
 
 impl CycleState {
@@ -160,6 +165,7 @@ impl Shared {
         st.complete = false;
         st.gpu_repair.clear();
         st.c3_repair.clear();
+        st.disabled.clear();
         {
             let mut p = self.progress.lock().expect("progress lock");
             p.cycle = st.cycle;
@@ -267,6 +273,7 @@ impl Warmer {
             complete: true,
             gpu_repair: VecDeque::new(),
             c3_repair: VecDeque::new(),
+            disabled: DisabledServices::default(),
         };
         Warmer {
             shared: Arc::new(Shared {
@@ -478,20 +485,28 @@ async fn run_batch(
     let done = AtomicUsize::new(st.done);
     let failed = AtomicUsize::new(0);
     let started = Instant::now();
+    // A service found disabled earlier in the cycle is answered from here, unasked.
+    let gate = st.disabled.clone();
 
     let run_one = |check: Option<(Check, u32)>| {
         let shared = &shared;
         let done = &done;
         let failed = &failed;
+        let gate = &gate;
         async move {
             let (check, repairs) = check?;
             let t0 = Instant::now();
-            let result = match tokio::time::timeout(
-                shared.cfg.check_timeout,
-                shared.source.fetch(&check, shared.capacity),
-            )
-            .await
-            {
+            let fetched = match gate.error_for(check.service()) {
+                Some(e) => Ok(Err(e.clone())),
+                None => {
+                    tokio::time::timeout(
+                        shared.cfg.check_timeout,
+                        shared.source.fetch(&check, shared.capacity),
+                    )
+                    .await
+                }
+            };
+            let result = match fetched {
                 Ok(r) => r,
                 Err(_) => Err(ApiError::new(
                     ErrorKind::Timeout,
@@ -527,7 +542,9 @@ async fn run_batch(
                 done: n,
                 total,
             });
-            if let Err(error) = result {
+            if let Err(error) = result
+                && error.kind != ErrorKind::ServiceDisabled
+            {
                 shared.emit(WarmerEvent::CheckFailed { check, error });
             }
             Some((outcome, repairs))
@@ -556,6 +573,7 @@ async fn run_batch(
         st.done = done.load(Ordering::Relaxed);
         st.failed += failed.load(Ordering::Relaxed);
     }
+    skip::note_disabled(&shared, &mut st, [&gpu_out, &c3_out]);
     shared.progress.lock().expect("progress lock").failed = st.failed;
     // Queue transient failures for a repair batch once the cycle's lists are done.
     for (out, repairs) in [&gpu_out, &c3_out].into_iter().flatten() {

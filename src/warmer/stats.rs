@@ -52,7 +52,9 @@ impl WarmerStats {
                     self.slow += 1;
                 }
             }
-            WarmerEvent::CheckFailed { .. } => self.failed += 1,
+            // Every failed check counts once, including those a disabled service's
+            // answer settled without a request (they land but send no CheckFailed).
+            WarmerEvent::CheckLanded { outcome, .. } if outcome.result.is_err() => self.failed += 1,
             WarmerEvent::CycleStarted { .. } => self.cycles_started += 1,
             WarmerEvent::CycleComplete { elapsed, .. } => {
                 self.cycles_completed += 1;

@@ -1,2 +1,3 @@
 pub mod fake_source;
+pub mod google_proxy;
 pub mod quota_server;

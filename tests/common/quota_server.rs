@@ -1,5 +1,5 @@
 //! A local Service Usage server for end-to-end tests: answers
-//! `consumerQuotaMetrics.get` with SPEC §4-shaped bodies, a per-metric delay or hang, and
+//! `consumerQuotaMetrics.get` with bodies shaped as Google sends them (SPEC §4), a per-metric delay or hang, and
 //! records every request (metric, start, end, bearer token) so tests can count requests and
 //! measure how many were in flight at once.
 
@@ -112,43 +112,105 @@ impl QuotaServer {
     }
 }
 
-/// A SPEC §4 ConsumerQuotaMetric body: a project-wide limit listed first (a decoy), then the
-/// per-region limit with a default bucket of 0 and one bucket per region; C3 buckets carry
+/// An int64 field as Google's proto3 JSON sends it: a decimal string, left out when 0.
+pub fn int64(v: i64) -> Option<serde_json::Value> {
+    (v != 0).then(|| json!(v.to_string()))
+}
+
+/// A bucket `{"effectiveLimit", "defaultLimit", "dimensions"}` with zeros left out.
+pub fn bucket(effective: i64, default: i64, dimensions: serde_json::Value) -> serde_json::Value {
+    let mut b = json!({});
+    if let Some(v) = int64(effective) {
+        b["effectiveLimit"] = v;
+    }
+    if let Some(v) = int64(default) {
+        b["defaultLimit"] = v;
+    }
+    if !dimensions.is_null() {
+        b["dimensions"] = dimensions;
+    }
+    b
+}
+
+/// A ConsumerQuotaMetric body shaped as Google sends it (SPEC §4; proto3 JSON, so zeros are
+/// left out): a project-wide limit listed first (a decoy), then the per-region limit with
+/// `allowsAdminOverrides`, `supportedLocations`, a default bucket of 0 (`{}`) and one bucket
+/// per region, a granted one carrying its `producerOverride`; C3 buckets carry
 /// `build_origin = default`, plus a decoy bucket for another origin.
 pub fn body(metric: &str, per_region: &HashMap<String, i64>) -> serde_json::Value {
     let c3 = metric.starts_with("cloudbuild");
-    let mut buckets = vec![json!({"effectiveLimit": "0", "defaultLimit": "0"})];
-    let mut regions: Vec<_> = per_region.iter().collect();
-    regions.sort();
-    for (r, v) in regions {
-        if c3 {
-            buckets.push(json!({"effectiveLimit": "9999", "defaultLimit": "0",
-                "dimensions": {"region": r, "build_origin": "cloud_run_job"}}));
-            buckets.push(json!({"effectiveLimit": v.to_string(), "defaultLimit": "0",
-                "dimensions": {"region": r, "build_origin": "default"}}));
-        } else {
-            buckets.push(json!({"effectiveLimit": v.to_string(), "defaultLimit": "0",
-                "dimensions": {"region": r}}));
-        }
-    }
     let unit = if c3 {
         "1/{project}/{region}/{build_origin}"
     } else {
         "1/{project}/{region}"
     };
+    let mut buckets = vec![bucket(0, 0, serde_json::Value::Null)];
+    let mut regions: Vec<_> = per_region.iter().collect();
+    regions.sort();
+    for (r, v) in &regions {
+        if c3 {
+            buckets.push(bucket(
+                9999,
+                0,
+                json!({"region": r, "build_origin": "cloud_run_job"}),
+            ));
+        }
+        let dims = if c3 {
+            json!({"region": r, "build_origin": "default"})
+        } else {
+            json!({"region": r})
+        };
+        let mut b = bucket(**v, 0, dims.clone());
+        if **v != 0 {
+            b["producerOverride"] = json!({"name": format!("limits/x/producerOverrides/{r}"),
+                "overrideValue": v.to_string(), "dimensions": dims, "metric": metric, "unit": unit});
+        }
+        buckets.push(b);
+    }
+    let locations: Vec<&String> = regions.iter().map(|(r, _)| *r).collect();
     json!({
-        "name": format!("projects/123/services/x/consumerQuotaMetrics/{}", metric.replace('/', "%2F")),
+        "name": format!("projects/123456789012/services/x/consumerQuotaMetrics/{}", metric.replace('/', "%2F")),
         "metric": metric,
         "displayName": "test metric",
         "unit": unit,
         "someFutureField": {"ignored": true},
         "consumerQuotaLimits": [
-            {"name": "global", "metric": metric, "unit": "1/{project}", "isPrecise": true,
-             "quotaBuckets": [{"effectiveLimit": "777", "defaultLimit": "777"}]},
+            {"name": "global", "metric": metric, "unit": "1/{project}",
+             "quotaBuckets": [bucket(777, 777, serde_json::Value::Null)]},
             {"name": "regional", "metric": metric, "unit": unit, "isPrecise": true,
+             "allowsAdminOverrides": true, "supportedLocations": locations,
              "quotaBuckets": buckets}
         ]
     })
+}
+
+/// Google's 403 `SERVICE_DISABLED` body for `service` (titled `title`) in project number
+/// `number`, as Google sends it (message, ErrorInfo with `activationUrl`, LocalizedMessage,
+/// Help; see `src/fake_gcp/errors.rs`). Returns the body and the activation URL.
+pub fn service_disabled_body(
+    service: &str,
+    title: &str,
+    number: u64,
+) -> (serde_json::Value, String) {
+    let url = format!(
+        "https://console.developers.google.com/apis/api/{service}/overview?project={number}"
+    );
+    let message = format!(
+        "{title} has not been used in project {number} before or it is disabled. Enable it by \
+         visiting {url} then retry. If you enabled this API recently, wait a few minutes for \
+         the action to propagate to our systems and retry."
+    );
+    let body = json!({"error": {"code": 403, "message": message, "status": "PERMISSION_DENIED",
+        "details": [
+            {"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "SERVICE_DISABLED",
+             "domain": "googleapis.com", "metadata": {"serviceTitle": title,
+             "consumer": format!("projects/{number}"), "containerInfo": number.to_string(),
+             "service": service, "activationUrl": url}},
+            {"@type": "type.googleapis.com/google.rpc.LocalizedMessage", "locale": "en-US",
+             "message": message},
+            {"@type": "type.googleapis.com/google.rpc.Help", "links": [
+                {"description": "Google developers console API activation", "url": url}]}]}});
+    (body, url)
 }
 
 async fn handle(

@@ -146,6 +146,7 @@ pub fn app_with_queue(
     let (tx, rx) = tokio::sync::mpsc::channel(64);
     let app = App::new(AppParts {
         title: "DEMO".to_string(),
+        credentials: "credentials: the demo token".to_string(),
         demo: true,
         catalog: Catalog::default(),
         warmer,
@@ -306,5 +307,10 @@ pub fn capture_tracing() -> (Collected, tracing::subscriber::DefaultGuard) {
         .with_ansi(false)
         .with_writer(move || sink.clone())
         .finish();
-    (collected, tracing::subscriber::set_default(subscriber))
+    let guard = tracing::subscriber::set_default(subscriber);
+    // Another test thread may have registered a callsite while this dispatcher was being
+    // added and cached "never" for it (tracing-core computes interest from the dispatchers
+    // it saw): recompute every callsite's interest with this one in place.
+    tracing::callsite::rebuild_interest_cache();
+    (collected, guard)
 }

@@ -1,6 +1,7 @@
 //! The Cache screen (SPEC §10, key `4`): warmer statistics and one row per check.
 //!
-//! Statistics: hits, misses, hit rate, cycles, batches and min / avg / p95 / max batch time
+//! Statistics (their box's lower edge names the credentials in use and the account when known,
+//! SPEC §4; never a secret): hits, misses, hit rate, cycles, batches and min / avg / p95 / max batch time
 //! (ms), slow batches (> 3000 ms) and failed checks, time to the next re-warm. Rows: check,
 //! value (as on the Infra screen), age, latency of the last fetch, last error. Scrollable.
 
@@ -135,8 +136,11 @@ impl Screen for CacheScreen {
         let [stats, table] =
             Layout::vertical([Constraint::Length(5), Constraint::Min(0)]).areas(area);
         frame.render_widget(
-            Paragraph::new(Self::stats_lines(ctx))
-                .block(Block::bordered().title(Span::styled(" Warmer statistics ", theme.title))),
+            Paragraph::new(Self::stats_lines(ctx)).block(
+                Block::bordered()
+                    .title(Span::styled(" Warmer statistics ", theme.title))
+                    .title_bottom(Span::styled(format!(" {} ", ctx.credentials), theme.muted)),
+            ),
             stats,
         );
 

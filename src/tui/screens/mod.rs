@@ -97,7 +97,7 @@ pub trait Screen {
 
     /// True while a request the screen sent may still create something remotely (the
     /// Launch screen's CustomJob submission): quitting then asks first.
-    fn submission_in_flight(&self) -> bool {
+    fn submission_pending(&self) -> bool {
         false
     }
 
@@ -120,6 +120,8 @@ pub fn screen_table() -> Vec<Box<dyn Screen>> {
 pub struct ScreenCtx {
     /// `quota-tui · <title>`: the project ID, or `DEMO`.
     pub title: String,
+    /// What the credentials are (`credentials: ...`), shown on the Cache screen.
+    pub credentials: String,
     pub demo: bool,
     pub catalog: Catalog,
     pub warmer: WarmerHandle,

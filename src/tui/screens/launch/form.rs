@@ -156,7 +156,7 @@ impl Form {
         };
         let gpu = gpu_types[0];
         Form {
-            count: gpu.valid_counts()[0],
+            count: gpu.valid_counts(capacity)[0],
             gpu,
             gpu_types,
             capacity,
@@ -168,9 +168,10 @@ impl Form {
         }
     }
 
-    /// The machine type for the chosen type and count, or why there is none (SPEC §3).
+    /// The machine type for the chosen type, count and capacity, or why there is none
+    /// (SPEC §3; on-demand H100 takes 8 GPUs only).
     pub fn machine_type(&self) -> Result<&'static str, ShapeError> {
-        self.gpu.machine_type(self.count)
+        self.gpu.machine_type(self.count, self.capacity)
     }
 
     /// The text field in focus, if the focus is on one.
@@ -206,8 +207,9 @@ impl Form {
     }
 
     /// Cycle the focused choice field forward or back: GPU type (keeping the count when the
-    /// new type has it), count among the type's valid counts, capacity, or region among the
-    /// `fitting` regions. False when the focus is on a text field or nothing changed.
+    /// new type has it), count among the counts the type has for the capacity, capacity, or
+    /// region among the `fitting` regions. False when the focus is on a text field or nothing
+    /// changed.
     pub fn cycle(&mut self, forward: bool, fitting: &[&RankedRegion]) -> bool {
         fn step<T: PartialEq + Clone>(
             items: &[T],
@@ -234,7 +236,7 @@ impl Form {
                 }
             }
             Field::Count => {
-                let valid = self.gpu.valid_counts();
+                let valid = self.gpu.valid_counts(self.capacity);
                 let next = if valid.contains(&self.count) {
                     step(valid, Some(&self.count), forward)
                 } else if forward {
@@ -370,6 +372,27 @@ mod tests {
         assert_eq!(f.capacity, Capacity::OnDemand);
         f.focus = Field::Image;
         assert!(!f.cycle(true, &[]));
+    }
+
+    /// On demand, H100 comes only as a3-highgpu-8g: 1, 2 and 4 are spot-only shapes.
+    #[test]
+    fn on_demand_h100_counts_are_eight_only() {
+        let mut f = Form::new(&[GpuType::H100], Capacity::OnDemand);
+        assert_eq!(f.count, 8, "the first count that works on demand");
+        f.focus = Field::Capacity;
+        f.cycle(true, &[]);
+        f.focus = Field::Count;
+        f.cycle(true, &[]);
+        assert_eq!((f.capacity, f.count), (Capacity::Spot, 1));
+        assert_eq!(f.machine_type(), Ok("a3-highgpu-1g"));
+        f.focus = Field::Capacity;
+        f.cycle(true, &[]);
+        let e = f.machine_type().unwrap_err().to_string();
+        assert!(e.contains("spot and flex-start only"), "{e}");
+        f.focus = Field::Count;
+        assert!(f.cycle(true, &[]));
+        assert_eq!(f.count, 8);
+        assert!(!f.cycle(true, &[]), "8 is the only on-demand count");
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! The Launch screen (SPEC §10, key `3`): choose a GPU type, count, spot or on-demand, a
 //! container image and a job name; `c` checks that GPU type's quota fresh in every region
-//! (never the cache) and ranks the regions; `s` submits a Vertex AI CustomJob to the chosen
-//! region after a confirmation; `d` shows the request instead.
+//! (never the cache) and ranks the regions (a region that does not offer the type never
+//! fits); `s` submits a Vertex AI CustomJob to the chosen region after a confirmation, going
+//! on to the next fitting regions (3 in all) when Vertex AI answers `quota_exceeded`
+//! (`launch::submit`, shared with `quota-tui launch`); `d` shows the request instead.
 //!
 //! The network work runs in spawned tasks ([`tasks`]) that report back through the app's one
 //! event queue as `Event::Launch`; until then the screen shows "checking…" or
@@ -24,13 +26,13 @@ use tokio::time::Instant;
 
 use super::{Reply, Screen, ScreenCtx, fmt_age};
 use crate::catalog::{Capacity, GpuType};
-use crate::gcp::ApiError;
 use crate::launch::{
-    FreshCheck, LaunchPlan, RankedRegion, common_failure, default_job_name, validate_display_name,
+    FreshCheck, LaunchPlan, RankedRegion, Submission, common_failure, create_order,
+    default_job_name, validate_display_name,
 };
 use crate::tui::keys::KeyHint;
 pub use form::{Field, Form, TextField};
-pub use tasks::{CacheTarget, LaunchClients, LaunchEvent, SubmittedJob, spawn_check, spawn_submit};
+pub use tasks::{CacheTarget, LaunchClients, LaunchEvent, spawn_check, spawn_submit};
 
 /// How long a fresh check is trusted for a submission; after that `s` asks for a new `c`
 /// (a launch must not act on stale numbers, SPEC §1).
@@ -88,17 +90,16 @@ enum Outcome {
         url: String,
         body: Value,
     },
+    /// In flight: `plan` goes to `regions` in order (the first is `plan.region`).
     Submitting {
         plan: LaunchPlan,
+        regions: Vec<String>,
         started: Instant,
     },
-    Submitted {
+    /// Finished: the job, or why there is none, with every region's quota refusal.
+    Done {
         plan: LaunchPlan,
-        job: SubmittedJob,
-    },
-    Failed {
-        plan: LaunchPlan,
-        error: ApiError,
+        submission: Box<Submission>,
     },
 }
 
@@ -117,13 +118,19 @@ pub struct Launch {
 }
 
 fn capacity_word(c: Capacity) -> &'static str {
-    match c {
-        Capacity::Spot => "spot",
-        Capacity::OnDemand => "on-demand",
-    }
+    c.word()
 }
 
 impl Launch {
+    /// The launch being submitted right now, if one is in flight (its CustomJob may be
+    /// created whatever happens to the screen): the plan and the regions it asks, in order.
+    pub fn submission_in_flight(&self) -> Option<(&LaunchPlan, &[String])> {
+        match &self.outcome {
+            Outcome::Submitting { plan, regions, .. } => Some((plan, regions)),
+            _ => None,
+        }
+    }
+
     /// The last check's ranking for the form's count, when that check was of the form's GPU
     /// type and capacity.
     fn ranking(&self) -> Option<(&FreshCheck, Vec<RankedRegion>)> {
@@ -233,19 +240,24 @@ impl Launch {
         }
     }
 
+    /// Submit `plan`: to its region, then to the other fitting regions of the ranking when
+    /// Vertex AI answers `quota_exceeded` (`launch::create_order`).
     fn submit(&mut self, plan: LaunchPlan, ctx: &mut ScreenCtx) {
         let Some(vertex) = ctx.launch.vertex.clone() else {
             return;
         };
+        let ranking = self.ranking().map(|(_, r)| r).unwrap_or_default();
+        let regions = create_order(&ranking, &plan.region, false);
         spawn_submit(
             vertex,
             ctx.launch.project.clone(),
             plan.clone(),
-            plan.custom_job_body(),
+            regions.clone(),
             ctx.events.clone(),
         );
         self.outcome = Outcome::Submitting {
             plan,
+            regions,
             started: ctx.now,
         };
     }
@@ -402,22 +414,16 @@ impl Screen for Launch {
                 self.sync_region();
                 true
             }
-            LaunchEvent::Submitted(result) => {
+            LaunchEvent::Submitted(submission) => {
                 if !matches!(self.outcome, Outcome::Submitting { .. }) {
                     return false;
                 }
                 let Outcome::Submitting { plan, .. } = std::mem::take(&mut self.outcome) else {
                     return false;
                 };
-                self.outcome = match result {
-                    Ok(job) => Outcome::Submitted {
-                        plan,
-                        job: job.as_ref().clone(),
-                    },
-                    Err(error) => Outcome::Failed {
-                        plan,
-                        error: error.clone(),
-                    },
+                self.outcome = Outcome::Done {
+                    plan,
+                    submission: submission.clone(),
                 };
                 true
             }
@@ -430,8 +436,8 @@ impl Screen for Launch {
             || matches!(self.outcome, Outcome::Submitting { .. })
     }
 
-    fn submission_in_flight(&self) -> bool {
-        matches!(self.outcome, Outcome::Submitting { .. })
+    fn submission_pending(&self) -> bool {
+        self.submission_in_flight().is_some()
     }
 
     fn draw(&self, frame: &mut Frame, area: Rect, ctx: &ScreenCtx) {

@@ -1,21 +1,21 @@
 //! The Launch screen's network work, run in spawned tasks so the UI never waits: the fresh
-//! check (`launch::fresh_check`, never the cache) and the submission (Vertex AI
-//! `customJobs.create`, then `customJobs.get` to read the job back).
+//! check (`launch::fresh_check`, never the cache) and the submission (`launch::submit`, the
+//! same function `quota-tui launch` uses: `customJobs.create` in ranked order past
+//! `quota_exceeded`, then `customJobs.get` to read the job back).
 //!
 //! Each task sends one [`LaunchEvent`] into the app's one event queue when it ends, and ends
 //! early without a word when the queue closes (the UI quit). Tasks never touch the terminal.
 
 use std::sync::Arc;
 
-use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::cache::QuotaCache;
 use crate::catalog::{Capacity, GpuType};
-use crate::gcp::vertex::{CustomJob, VertexClient, console_url};
-use crate::gcp::{ApiError, QuotaSource};
-use crate::launch::{FreshCheck, LaunchPlan, WarmCache, fresh_check};
+use crate::gcp::QuotaSource;
+use crate::gcp::vertex::VertexClient;
+use crate::launch::{FreshCheck, LaunchPlan, Submission, WarmCache, fresh_check, submit};
 use crate::tui::event::Event;
 use crate::tui::toast::ToastLevel;
 
@@ -31,25 +31,14 @@ pub struct LaunchClients {
     pub vertex: Option<Arc<VertexClient>>,
 }
 
-/// A job the Launch screen submitted.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SubmittedJob {
-    /// The job as read back by `customJobs.get`, or as `customJobs.create` returned it when
-    /// the read-back failed.
-    pub job: CustomJob,
-    /// Its Cloud Console page.
-    pub console_url: String,
-    /// Why reading the job back failed (the job exists all the same).
-    pub read_back_error: Option<ApiError>,
-}
-
 /// The end of a Launch screen task, delivered as `Event::Launch`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LaunchEvent {
     /// A fresh check of one GPU type in every region finished.
     Checked(FreshCheck),
-    /// A submission finished: the job, or the classified error of `customJobs.create`.
-    Submitted(Result<Box<SubmittedJob>, ApiError>),
+    /// A submission finished: the regions that refused for quota, and the job or why there
+    /// is none.
+    Submitted(Box<Submission>),
 }
 
 impl LaunchEvent {
@@ -70,14 +59,16 @@ impl LaunchEvent {
                     ToastLevel::Ok
                 },
             ),
-            LaunchEvent::Submitted(Ok(s)) => (
-                format!("🚀 Job submitted: {} ({})", s.job.display_name, s.job.state),
-                ToastLevel::Ok,
-            ),
-            LaunchEvent::Submitted(Err(e)) => (
-                format!("💥 Submission failed: {}", e.kind.describe()),
-                ToastLevel::Error,
-            ),
+            LaunchEvent::Submitted(s) => match &s.outcome {
+                Ok(c) => (
+                    format!(
+                        "🚀 Job submitted in {}: {} ({})",
+                        c.plan.region, c.job.display_name, c.job.state
+                    ),
+                    ToastLevel::Ok,
+                ),
+                Err(_) => (format!("💥 {}", s.summary()), ToastLevel::Error),
+            },
         }
     }
 }
@@ -114,43 +105,23 @@ pub fn spawn_check(
     })
 }
 
-/// Spawn the submission of `body` (the CustomJob of `plan`) to `plan.region` in `project`:
-/// create it once (see [`VertexClient::create_custom_job`] on replays), then read it back.
-/// Sends `LaunchEvent::Submitted` on `events`.
+/// Spawn the submission of `plan` in `project`, asking `regions` in order
+/// (`launch::create_order`; a region is left only after a `quota_exceeded` refusal, see
+/// [`submit`]). Sends `LaunchEvent::Submitted` on `events`.
 pub fn spawn_submit(
     vertex: Arc<VertexClient>,
     project: String,
     plan: LaunchPlan,
-    body: Value,
+    regions: Vec<String>,
     events: mpsc::Sender<Event>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let submit = async {
-            let created = vertex
-                .create_custom_job(&project, &plan.region, &body)
-                .await?;
-            tracing::info!(job = %created.name, region = %plan.region, "launch: CustomJob created");
-            let (job, read_back_error) = match vertex.get_custom_job(&created.name).await {
-                Ok(job) => (job, None),
-                Err(e) => {
-                    tracing::warn!(job = %created.name, "launch: reading the job back failed: {e}");
-                    (created, Some(e))
-                }
-            };
-            let console_url = console_url(&project, &plan.region, job.id());
-            Ok(Box::new(SubmittedJob {
-                job,
-                console_url,
-                read_back_error,
-            }))
-        };
         tokio::select! {
             _ = events.closed() => tracing::warn!("launch: submission cut short, the UI is gone"),
-            outcome = submit => {
-                if let Err(e) = &outcome {
-                    tracing::warn!(region = %plan.region, "launch: submission failed: {e}");
-                }
-                let _ = events.send(Event::Launch(LaunchEvent::Submitted(outcome))).await;
+            submission = submit(&vertex, &project, &plan, &regions) => {
+                tracing::info!("launch: {}", submission.summary());
+                let event = LaunchEvent::Submitted(Box::new(submission));
+                let _ = events.send(Event::Launch(event)).await;
             }
         }
     })

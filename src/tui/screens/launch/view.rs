@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::{CheckState, Field, Launch, Outcome, TextField, capacity_word};
 use crate::catalog::Limit;
-use crate::launch::{LaunchPlan, RankedRegion};
+use crate::launch::{LaunchPlan, RankedRegion, Submission, SubmitFailure, create_order};
 use crate::tui::popup::draw_popup;
 use crate::tui::screens::{ScreenCtx, fmt_age};
 use crate::tui::theme::Theme;
@@ -31,7 +31,7 @@ pub(super) fn draw(s: &Launch, frame: &mut Frame, area: Rect, ctx: &ScreenCtx) {
     draw_ranking(s, frame, rank_area, ctx);
     draw_outcome(s, frame, outcome_area, ctx);
     if let Some(plan) = &s.confirm {
-        draw_confirm(plan, frame, area, ctx);
+        draw_confirm(s, plan, frame, area, ctx);
     }
 }
 
@@ -297,53 +297,29 @@ fn draw_outcome(s: &Launch, frame: &mut Frame, area: Rect, ctx: &ScreenCtx) {
                 Line::raw(body.to_string()),
             ],
         ),
-        Outcome::Submitting { plan, started } => (
-            " Job · submitting… ".into(),
-            vec![Line::from(format!(
+        Outcome::Submitting {
+            plan,
+            regions,
+            started,
+        } => {
+            let mut lines = vec![Line::from(format!(
                 "⏳ Submitting {} to {}… {}",
                 plan.display_name,
                 plan.region,
                 fmt_age(ctx.now.saturating_duration_since(*started))
-            ))],
-        ),
-        Outcome::Submitted { plan, job } => {
-            let state = if job.job.state.is_empty() {
-                "(no state)"
-            } else {
-                job.job.state.as_str()
-            };
-            // Unlabelled first, so the name and the link fit at 80×24.
-            let mut lines = vec![
-                Line::styled(job.job.name.clone(), theme.positive),
-                Line::raw(job.console_url.clone()),
-                Line::styled(
-                    format!("{} · {}", job.job.display_name, shape(plan)),
+            ))];
+            if regions.len() > 1 {
+                lines.push(Line::styled(
+                    format!(
+                        "if its quota is in use: then {}",
+                        regions[1..].join(", then ")
+                    ),
                     theme.muted,
-                ),
-            ];
-            if let Some(t) = &job.job.create_time {
-                lines.push(field_line("Created", t.clone(), theme, theme.muted));
-            }
-            if let Some(e) = &job.read_back_error {
-                lines.push(field_line(
-                    "Note",
-                    format!("the job exists; reading it back failed: {e}"),
-                    theme,
-                    theme.failed,
                 ));
             }
-            (format!(" Job submitted · {state} "), lines)
+            (" Job · submitting… ".into(), lines)
         }
-        Outcome::Failed { plan, error } => (
-            format!(" Submission failed · {} ", error.kind.describe()),
-            vec![
-                Line::styled(error.to_string(), theme.failed),
-                Line::styled(
-                    format!("{} · {}", plan.display_name, shape(plan)),
-                    theme.muted,
-                ),
-            ],
-        ),
+        Outcome::Done { plan, submission } => done_lines(plan, submission, theme),
     };
     frame.render_widget(
         Paragraph::new(lines)
@@ -353,9 +329,94 @@ fn draw_outcome(s: &Launch, frame: &mut Frame, area: Rect, ctx: &ScreenCtx) {
     );
 }
 
-fn draw_confirm(plan: &LaunchPlan, frame: &mut Frame, area: Rect, ctx: &ScreenCtx) {
+/// The title and lines of a finished submission: the job (first, so its name and link fit
+/// at 80×24), or why there is none; then each region's quota refusal.
+fn done_lines(
+    plan: &LaunchPlan,
+    submission: &Submission,
+    theme: &Theme,
+) -> (String, Vec<Line<'static>>) {
+    let refusals = submission
+        .refusals
+        .iter()
+        .map(|r| Line::styled(r.to_string(), theme.failed));
+    match &submission.outcome {
+        Ok(created) => {
+            let job = &created.job;
+            let state = if job.state.is_empty() {
+                "(no state)"
+            } else {
+                job.state.as_str()
+            };
+            let mut lines = vec![
+                Line::styled(job.name.clone(), theme.positive),
+                Line::raw(created.console_url.clone()),
+                Line::styled(
+                    format!("{} · {}", job.display_name, shape(&created.plan)),
+                    theme.muted,
+                ),
+            ];
+            lines.extend(refusals);
+            if let Some(t) = &job.create_time {
+                lines.push(field_line("Created", t.clone(), theme, theme.muted));
+            }
+            if let Some(e) = &created.read_back_error {
+                lines.push(field_line(
+                    "Note",
+                    format!("the job exists; reading it back failed: {e}"),
+                    theme,
+                    theme.failed,
+                ));
+            }
+            let left: Vec<&str> = submission
+                .refusals
+                .iter()
+                .map(|r| r.region.as_str())
+                .collect();
+            let after = if left.is_empty() {
+                String::new()
+            } else {
+                format!(" (quota in use in {})", left.join(", "))
+            };
+            let title = format!(
+                " Job submitted in {}{after} · {state} ",
+                created.plan.region
+            );
+            (title, lines)
+        }
+        Err(SubmitFailure::QuotaInUseEverywhere) => {
+            let mut lines: Vec<Line> = refusals.collect();
+            lines.push(Line::styled(
+                format!("{} · {} · nothing created", plan.display_name, shape(plan)),
+                theme.muted,
+            ));
+            (
+                " No job · quota in use in every region asked ".into(),
+                lines,
+            )
+        }
+        Err(SubmitFailure::Failed { region, error }) => {
+            let mut lines = vec![Line::styled(error.to_string(), theme.failed)];
+            lines.extend(refusals);
+            let plan = LaunchPlan {
+                region: region.clone(),
+                ..plan.clone()
+            };
+            lines.push(Line::styled(
+                format!("{} · {}", plan.display_name, shape(&plan)),
+                theme.muted,
+            ));
+            (
+                format!(" Submission failed · {} ", error.kind.describe()),
+                lines,
+            )
+        }
+    }
+}
+
+fn draw_confirm(s: &Launch, plan: &LaunchPlan, frame: &mut Frame, area: Rect, ctx: &ScreenCtx) {
     let theme = &ctx.theme;
-    let lines = vec![
+    let mut lines = vec![
         Line::styled("Submit this CustomJob?", theme.title),
         Line::raw(""),
         field_line("Shape", shape(plan), theme, Style::new()),
@@ -363,6 +424,16 @@ fn draw_confirm(plan: &LaunchPlan, frame: &mut Frame, area: Rect, ctx: &ScreenCt
         field_line("Name", plan.display_name.clone(), theme, Style::new()),
         field_line("Project", ctx.launch.project.clone(), theme, Style::new()),
     ];
+    let ranking = s.ranking().map(|(_, r)| r).unwrap_or_default();
+    let order = create_order(&ranking, &plan.region, false);
+    if order.len() > 1 {
+        lines.push(field_line(
+            "Fallback",
+            format!("if its quota is in use: {}", order[1..].join(", then ")),
+            theme,
+            theme.muted,
+        ));
+    }
     draw_popup(
         frame,
         area,
