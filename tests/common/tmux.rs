@@ -110,7 +110,8 @@ impl Tmux {
         }
     }
 
-    /// Poll until the program in the pane ended; panics after `within`.
+    /// Poll until the program in the pane ended; panics after `within`. (tmux may mark the
+    /// pane dead before it has the exit status: read a status from elsewhere.)
     pub fn wait_dead(&self, within: Duration) {
         let start = Instant::now();
         while self.format("#{pane_dead}") != "1" {
