@@ -83,7 +83,7 @@ async fn main() -> anyhow::Result<()> {
             _ => {}
         }
     }
-    let _guards = logs::init(&log_dir, logs::LogStart::Truncate)?;
+    let _guards = logs::init(&log_dir, logs::DirOrigin::Named, logs::LogStart::Truncate)?;
     let catalog = Catalog::default();
     let cache = Arc::new(QuotaCache::new(DEFAULT_TTL));
     let source = FakeQuotaSource {

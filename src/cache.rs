@@ -71,6 +71,11 @@ impl Cached {
         self.entry.good.as_ref().map(|g| g.limit)
     }
 
+    /// True when the last fetch failed, whether or not a good value is kept (shown as `!`).
+    pub fn last_fetch_failed(&self) -> bool {
+        self.entry.last_error.is_some()
+    }
+
     /// True for a hit.
     pub fn is_hit(&self) -> bool {
         self.freshness == Freshness::Fresh

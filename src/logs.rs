@@ -2,12 +2,12 @@
 //! writer: `cache_warm.log` (warmer events), `infra_verify_timing.log` (`QUOTA_TIMING`
 //! entries) and `quota-tui.log` (everything else, filtered by `RUST_LOG`, default `info`).
 //!
-//! Each start truncates the first two and writes their headers. Lines are
+//! Each start truncates the first two and writes their headers. The files are opened safely
+//! ([`files`]: no symlink followed, no FIFO, mode 0600) and one process holds a log folder
+//! at a time ([`lock`]). Lines are
 //! `2026-11-21T02:45:22 🔥 BATCH_WARM: ...` (local time, to the second). Nothing is ever
 //! printed on the terminal.
 
-use std::fs::{File, OpenOptions};
-use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -26,6 +26,12 @@ use tracing_subscriber::{EnvFilter, Layer, filter::Targets};
 
 use crate::sanitize::Sanitized;
 use crate::warmer::{BatchReport, ListPos, WarmerEvent};
+
+pub mod files;
+pub mod lock;
+
+pub use files::{DirOrigin, LogFileError, OpenMode};
+use lock::DirLock;
 
 /// tracing target of `cache_warm.log` lines.
 pub const WARM_TARGET: &str = "cache_warm";
@@ -60,39 +66,44 @@ pub fn timing_header(started: &str) -> String {
     )
 }
 
-/// Keeps the non-blocking writers flushing; drop it last (it flushes what is queued).
+/// Keeps the non-blocking writers flushing, and the log folder's lock held; drop it last
+/// (it flushes what is queued, then releases the lock).
 pub struct LogGuards {
     _guards: Vec<WorkerGuard>,
+    _lock: Option<DirLock>,
+    /// The folder the logs are in (the one a named symlink leads to).
     pub dir: PathBuf,
-}
-
-fn open_with_header(path: &Path, header: &str, start: LogStart) -> io::Result<File> {
-    let empty = std::fs::metadata(path)
-        .map(|m| m.len() == 0)
-        .unwrap_or(true);
-    if start == LogStart::Truncate || empty {
-        let mut f = File::create(path)?;
-        f.write_all(header.as_bytes())?;
-        f.flush()?;
-    }
-    OpenOptions::new().append(true).open(path)
 }
 
 /// How [`init`] opens the two SPEC §8 logs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogStart {
-    /// Truncate them and write their headers: every start of the TUI or of `warm`.
+    /// Take the log folder's lock ([`lock`]), then truncate them and write their headers:
+    /// every start of the TUI or of `warm`. A second such process on the same folder is
+    /// refused before it touches anything.
     Truncate,
-    /// Append (headers only if a file is new or empty): `launch`, `check`, which add entries
-    /// to a session without ending it.
+    /// Append (headers only if a file is new or empty), without the lock: `launch`, which
+    /// adds entries to a session without ending it, also beside a running TUI (`O_APPEND`
+    /// writes land whole at the end).
     Append,
 }
 
-/// Create `dir`, open the two SPEC §8 logs as `start` says, open `quota-tui.log`, and install
-/// the global tracing subscriber. Errors when the folder or files cannot be written (the
-/// message names the path).
-pub fn init(dir: &Path, start: LogStart) -> anyhow::Result<LogGuards> {
-    let (warm, timing, app, guards) = open_writers(dir, start)?;
+/// Check (or create) the log folder `dir`, take its lock when `start` is
+/// [`LogStart::Truncate`], open the two SPEC §8 logs as `start` says and `quota-tui.log`
+/// (all through [`files`]: no symlink followed, no FIFO, mode 0600), and install the global
+/// tracing subscriber.
+///
+/// Errors (all configuration errors, exit 2): the folder or a file is refused or cannot be
+/// written (the message names the path), or another process holds the folder (the message
+/// names its pid).
+pub fn init(dir: &Path, origin: DirOrigin, start: LogStart) -> anyhow::Result<LogGuards> {
+    let dir = files::prepare_dir(dir, origin)?;
+    let started = timestamp();
+    let lock = match start {
+        LogStart::Truncate => Some(lock::lock_dir(&dir, &started)?),
+        LogStart::Append => None,
+    };
+    let (warm, timing, app, guards) = open_writers(&dir, &started, start)?;
     let app_filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     tracing_subscriber::registry()
         .with(
@@ -121,38 +132,28 @@ pub fn init(dir: &Path, start: LogStart) -> anyhow::Result<LogGuards> {
         .map_err(|e| anyhow::anyhow!("could not install the log subscriber: {e}"))?;
     Ok(LogGuards {
         _guards: guards,
-        dir: dir.to_path_buf(),
+        _lock: lock,
+        dir,
     })
 }
 
 type Writers = (NonBlocking, NonBlocking, NonBlocking, Vec<WorkerGuard>);
 
-fn open_writers(dir: &Path, start: LogStart) -> anyhow::Result<Writers> {
-    std::fs::create_dir_all(dir).map_err(|e| {
-        anyhow::anyhow!(
-            "cannot create the log folder {}: {e}; pass --log-dir to use another",
-            dir.display()
-        )
-    })?;
-    let started = timestamp();
-    let open_err = |p: &Path, e: io::Error| {
-        anyhow::anyhow!(
-            "cannot write {}: {e}; pass --log-dir to use another folder",
-            p.display()
-        )
+fn open_writers(dir: &Path, started: &str, start: LogStart) -> anyhow::Result<Writers> {
+    let mode = match start {
+        LogStart::Truncate => OpenMode::Truncate,
+        LogStart::Append => OpenMode::Append,
     };
-    let wp = dir.join(WARM_LOG);
-    let warm =
-        open_with_header(&wp, &warm_header(&started), start).map_err(|e| open_err(&wp, e))?;
-    let tp = dir.join(TIMING_LOG);
-    let timing =
-        open_with_header(&tp, &timing_header(&started), start).map_err(|e| open_err(&tp, e))?;
-    let ap = dir.join(APP_LOG);
-    let app = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&ap)
-        .map_err(|e| open_err(&ap, e))?;
+    let (wp, tp, ap) = (dir.join(WARM_LOG), dir.join(TIMING_LOG), dir.join(APP_LOG));
+    // All three opened (and checked) before any is emptied: a refused one changes nothing.
+    let (mut warm, mut timing, mut app) = (
+        files::open_file(&wp)?,
+        files::open_file(&tp)?,
+        files::open_file(&ap)?,
+    );
+    files::start_file(&mut warm, &wp, mode, &warm_header(started))?;
+    files::start_file(&mut timing, &tp, mode, &timing_header(started))?;
+    files::start_file(&mut app, &ap, OpenMode::Append, "")?;
     let (warm, g1) = tracing_appender::non_blocking(warm);
     let (timing, g2) = tracing_appender::non_blocking(timing);
     let (app, g3) = tracing_appender::non_blocking(app);
@@ -468,12 +469,12 @@ mod tests {
     }
 
     struct SharedBuf(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-    impl io::Write for SharedBuf {
-        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+    impl std::io::Write for SharedBuf {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
             self.0.lock().unwrap().extend_from_slice(b);
             Ok(b.len())
         }
-        fn flush(&mut self) -> io::Result<()> {
+        fn flush(&mut self) -> std::io::Result<()> {
             Ok(())
         }
     }

@@ -2,6 +2,7 @@
 //! the TUI, and turn failures into the exit codes of SPEC §9.
 
 use std::io::{IsTerminal, Write as _};
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,7 +19,7 @@ use quota_tui::config::{self, Config};
 use quota_tui::exit::{Failure, print_stdout};
 use quota_tui::fake_gcp::{self, FakeGcpConfig};
 use quota_tui::gcp::vertex::VertexClient;
-use quota_tui::logs::{self, LogStart, WarmLineFormatter, spawn_warm_log_writer};
+use quota_tui::logs::{self, DirOrigin, LogStart, WarmLineFormatter, spawn_warm_log_writer};
 use quota_tui::sanitize::Sanitized;
 use quota_tui::tui::{self, TuiContext};
 use quota_tui::warmer::Warmer;
@@ -80,8 +81,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             .map_err(|e| Failure::api(e.to_string()));
     }
     let mut cfg = config::resolve(&cli.global, &|k| std::env::var(k).ok())?;
+    let log_flag = cli.global.log_dir.is_some();
     match cli.command {
-        None => run_tui(cfg).await,
+        None => run_tui(cfg, log_flag).await,
         Some(Command::Config { json }) => {
             let (out, result) = config_cmd::run(&cfg, &|k| std::env::var(k).ok(), json);
             // Values may come from the environment or files: the table is sanitised (its
@@ -100,12 +102,13 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             // `--force` is accepted for scripts written against the warm-now semantics.
             let _ = force;
             cfg.warmer.once = once;
+            // The log folder's lock first: a second daemon is refused before any request.
+            let _guards = init_logs(&cfg, log_flag, LogStart::Truncate)?;
             if !json {
                 // Not eprintln!, which panics when stderr is a closed pipe.
                 let _ = writeln!(std::io::stderr(), "{}", cfg.project_line());
             }
             let backend = backend::connect(&cfg).await?;
-            let _guards = init_logs(&cfg, LogStart::Truncate)?;
             let cancel = CancellationToken::new();
             warm::cancel_on_signals(cancel.clone());
             let run = warm::run(
@@ -155,7 +158,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 let _ = writeln!(std::io::stderr(), "{}", cfg.project_line());
             }
             let backend = backend::connect(&cfg).await?;
-            let _guards = init_logs(&cfg, LogStart::Append)?;
+            let _guards = init_logs(&cfg, log_flag, LogStart::Append)?;
             let vertex = vertex_client(&backend)?;
             let out = launch::run(
                 &opts,
@@ -177,18 +180,27 @@ fn vertex_client(backend: &Backend) -> Result<VertexClient, Failure> {
         .map_err(|e| Failure::usage(e.message))
 }
 
-fn init_logs(cfg: &Config, start: LogStart) -> Result<logs::LogGuards, Failure> {
-    logs::init(&cfg.log_dir, start).map_err(|e| Failure::usage(e.to_string()))
+/// Open the logs (exit 2 when the folder or a file is refused, or another process holds the
+/// folder). A folder the user named (`--log-dir`, or a config file's folder other than the
+/// default) is followed if it is a symlink; the default `logs` must be a real folder (see
+/// `logs::files`). `flag`: `--log-dir` was given.
+fn init_logs(cfg: &Config, flag: bool, start: LogStart) -> Result<logs::LogGuards, Failure> {
+    let origin = if flag || cfg.log_dir != Path::new(logs::files::DEFAULT_DIR) {
+        DirOrigin::Named
+    } else {
+        DirOrigin::Default
+    };
+    logs::init(&cfg.log_dir, origin, start).map_err(|e| Failure::usage(format!("{e:#}")))
 }
 
-async fn run_tui(cfg: Config) -> Result<(), Failure> {
+async fn run_tui(cfg: Config, log_flag: bool) -> Result<(), Failure> {
     if !std::io::stdout().is_terminal() {
         return Err(Failure::usage(
             "the dashboard needs a terminal; in scripts use `quota-tui check --json` or `quota-tui warm`",
         ));
     }
+    let guards = init_logs(&cfg, log_flag, LogStart::Truncate)?;
     let backend = backend::connect(&cfg).await?;
-    let guards = init_logs(&cfg, LogStart::Truncate)?;
     let cache = Arc::new(QuotaCache::new(cfg.warmer.ttl));
     let warmer = Warmer::new(
         cfg.warmer.clone(),

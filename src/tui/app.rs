@@ -17,6 +17,7 @@ use tokio::time::Instant;
 use super::event::Event;
 use super::keys::{GLOBAL_KEYS, KeyHint, is_ctrl_c};
 use super::popup::draw_popup;
+use super::quit::{self, QuitGuard};
 use super::screens::launch::{LaunchClients, LaunchEvent};
 use super::screens::{Reply, Screen, ScreenCtx, screen_table};
 use super::status::WarmStatus;
@@ -71,6 +72,8 @@ pub struct App {
     status_text: String,
     /// The tab bar's labels (`1 Home`, ...), made once rather than every frame.
     tab_labels: Vec<String>,
+    /// The "a submission is in flight: quit?" question, and the notice left for stderr.
+    quit: QuitGuard,
 }
 
 impl App {
@@ -114,6 +117,7 @@ impl App {
             help: false,
             status_text: status.text(),
             tab_labels,
+            quit: QuitGuard::default(),
         };
         app.screens[0].on_enter(&mut app.ctx);
         app
@@ -137,6 +141,29 @@ impl App {
     /// True while the `?` help popup is open.
     pub fn help_open(&self) -> bool {
         self.help
+    }
+
+    /// True while the "a submission is in flight: quit?" confirmation is open.
+    pub fn quit_confirm_open(&self) -> bool {
+        self.quit.is_open()
+    }
+
+    /// What to print on stderr after the terminal is restored, once the app quit: when it
+    /// quit (by key after a `y`, or by signal) with a CustomJob submission in flight, a line
+    /// saying the job may exist and the project's Vertex AI custom jobs page to check.
+    pub fn exit_notice(&self) -> Option<&str> {
+        self.quit.notice()
+    }
+
+    /// True while a screen has a request in flight that may create something (a CustomJob).
+    fn submission_in_flight(&self) -> bool {
+        self.screens.iter().any(|s| s.submission_pending())
+    }
+
+    /// `q` or Ctrl-C: quit, or ask first while a submission is in flight.
+    fn request_quit(&mut self) -> Action {
+        let in_flight = self.submission_in_flight();
+        self.quit.request(in_flight, &self.ctx.launch.project)
     }
 
     /// The status widget's text.
@@ -191,7 +218,12 @@ impl App {
     pub fn handle_event(&mut self, event: Event) -> Action {
         self.ctx.now = Instant::now();
         match event {
-            Event::Quit => Action::Quit,
+            // A signal or a cancelled session: at once, without asking (SIGTERM must end the
+            // process promptly); a submission in flight leaves its notice for stderr.
+            Event::Quit => {
+                let in_flight = self.submission_in_flight();
+                self.quit.now(in_flight, &self.ctx.launch.project)
+            }
             Event::Tick => {
                 let cache_changed = self.ctx.refresh();
                 let expired = self.ctx.toasts.expire(self.ctx.now);
@@ -229,7 +261,7 @@ impl App {
                     MouseEventKind::ScrollUp => false,
                     _ => return Action::None,
                 };
-                if self.help {
+                if self.help || self.quit.is_open() {
                     return Action::None;
                 }
                 let reply = self.screens[self.current].on_wheel(down, &mut self.ctx);
@@ -270,19 +302,26 @@ impl App {
                 elapsed, failed, ..
             } => {
                 self.ctx.refresh();
-                let failed = if *failed > 0 {
-                    format!(" ({failed} failed)")
+                let (n, secs) = (self.ctx.status.total, elapsed.as_secs_f64());
+                let (text, level) = if n > 0 && *failed >= n {
+                    (
+                        format!(
+                            "💥 Cycle done in {secs:.1}s: all {n} checks failed (Cache screen)"
+                        ),
+                        ToastLevel::Error,
+                    )
+                } else if *failed > 0 {
+                    (
+                        format!("✅ Cache warm: {n}/{n} checks in {secs:.1}s ({failed} failed)"),
+                        ToastLevel::Warn,
+                    )
                 } else {
-                    String::new()
+                    (
+                        format!("✅ Cache warm: {n}/{n} checks in {secs:.1}s"),
+                        ToastLevel::Ok,
+                    )
                 };
-                self.ctx.toast(
-                    format!(
-                        "✅ Cache warm: {n}/{n} checks in {:.1}s{failed}",
-                        elapsed.as_secs_f64(),
-                        n = self.ctx.status.total
-                    ),
-                    ToastLevel::Ok,
-                );
+                self.ctx.toast(text, level);
                 changed = true;
             }
             _ => {}
@@ -308,12 +347,23 @@ impl App {
             let (text, level) = ev.toast();
             self.ctx.toast(text, level);
         }
+        if !self.submission_in_flight() && self.quit.answered() {
+            // The answer came while the user was asked: nothing is in doubt any more.
+            self.ctx.toast(
+                "The submission was answered: press q again to quit",
+                ToastLevel::Ok,
+            );
+        }
         Action::Redraw
     }
 
     fn on_key(&mut self, key: &KeyEvent) -> Action {
+        if self.quit.is_open() {
+            let in_flight = self.submission_in_flight();
+            return self.quit.on_key(key, in_flight, &self.ctx.launch.project);
+        }
         if is_ctrl_c(key) {
-            return Action::Quit;
+            return self.request_quit();
         }
         if self.help {
             return match key.code {
@@ -321,7 +371,7 @@ impl App {
                     self.help = false;
                     Action::Redraw
                 }
-                KeyCode::Char('q') => Action::Quit,
+                KeyCode::Char('q') => self.request_quit(),
                 _ => Action::None,
             };
         }
@@ -333,7 +383,7 @@ impl App {
         }
         let n = self.screens.len();
         match key.code {
-            KeyCode::Char('q') => Action::Quit,
+            KeyCode::Char('q') => self.request_quit(),
             KeyCode::Char('?') => {
                 self.help = true;
                 Action::Redraw
@@ -370,6 +420,9 @@ impl App {
         self.draw_toasts(frame, body);
         if self.help {
             self.draw_help(frame, body);
+        }
+        if self.quit.is_open() {
+            QuitGuard::draw(frame, body, &self.ctx.theme);
         }
     }
 
@@ -421,6 +474,14 @@ impl App {
 
     fn draw_footer(&self, frame: &mut Frame, area: Rect) {
         let screen = &self.screens[self.current];
+        if self.quit.is_open() {
+            let hints = quit::KEYS.iter();
+            frame.render_widget(
+                Paragraph::new(Line::from(Self::hint_spans(hints, &self.ctx.theme))),
+                area,
+            );
+            return;
+        }
         // While a field takes every key, `q` and `?` type: their hints would mislead.
         let globals = if screen.typing() {
             &[][..]

@@ -36,7 +36,8 @@ pub enum Event {
     ToastExpiry(Instant),
     /// A Launch screen task (fresh check, submission) ended.
     Launch(LaunchEvent),
-    /// Quit: a signal (SIGTERM, SIGHUP, SIGINT) or someone cancelled the session.
+    /// Quit at once: a signal (SIGTERM, SIGHUP, SIGINT, SIGQUIT) or someone cancelled the
+    /// session (no confirmation, even during a submission).
     Quit,
 }
 
@@ -82,7 +83,11 @@ pub fn spawn_event_pump(
     })
 }
 
-/// Spawn a task sending `Quit` on SIGTERM, SIGHUP or SIGINT (the TUI's quit on signals).
+/// Spawn a task sending `Quit` on SIGTERM, SIGHUP, SIGINT or SIGQUIT (the TUI's quit on
+/// signals). SIGQUIT's default action would dump core and leave the terminal in raw mode on
+/// the alternate screen; caught, it quits like the others, restoring the terminal. (In raw
+/// mode Ctrl-C, Ctrl-\ and Ctrl-Z reach the app as keys, not signals; a SIGTSTP sent with
+/// `kill` keeps its default action: the process stops as it is.)
 ///
 /// Errors when a signal handler cannot be installed.
 #[cfg(unix)]
@@ -91,11 +96,13 @@ pub fn spawn_signal_listener(tx: mpsc::Sender<Event>) -> std::io::Result<JoinHan
     let mut term = signal(SignalKind::terminate())?;
     let mut hup = signal(SignalKind::hangup())?;
     let mut int = signal(SignalKind::interrupt())?;
+    let mut quit = signal(SignalKind::quit())?;
     Ok(tokio::spawn(async move {
         let name = tokio::select! {
             _ = term.recv() => "SIGTERM",
             _ = hup.recv() => "SIGHUP",
             _ = int.recv() => "SIGINT",
+            _ = quit.recv() => "SIGQUIT",
         };
         tracing::info!("{name} received; quitting");
         let _ = tx.send(Event::Quit).await;

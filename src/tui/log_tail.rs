@@ -3,11 +3,13 @@
 //! Used by the Logs screen on `cache_warm.log` (SPEC §8). A poll reads at most
 //! [`MAX_READ_BYTES`] (so one poll stays short however big the file grew), keeps the last
 //! `max_lines` lines, holds a partial last line until its newline arrives, and starts over when
-//! the file shrank (a new session truncated it). Lines are sanitised as they are read (SPEC
-//! §4): a control byte in the file is shown as `\u{1b}`, never sent to the terminal.
+//! the file shrank (a new session truncated it). The file is opened without following a
+//! symlink and without blocking, and only a regular file is read (a FIFO or a link in its
+//! place is reported as the poll's error).
+//! Lines are sanitised as they are read (SPEC §4): a control byte in the file is shown as
+//! `\u{1b}`, never sent to the terminal.
 
 use std::collections::VecDeque;
-use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
@@ -82,7 +84,8 @@ impl LogTail {
     }
 
     fn read_new(&mut self) -> io::Result<bool> {
-        let mut file = File::open(&self.path)?;
+        // No symlink followed, no FIFO waited on: only a regular file is read.
+        let mut file = crate::logs::files::open_for_reading(&self.path)?;
         let len = file.metadata()?.len();
         let mut changed = false;
         if len < self.offset {
@@ -137,6 +140,7 @@ fn push_line(lines: &mut VecDeque<String>, max_lines: usize, line: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs::File;
     use std::io::Write;
 
     #[test]
@@ -200,5 +204,30 @@ mod tests {
             "{last}"
         );
         assert!(last.chars().count() < MAX_LINE_CHARS + 30);
+    }
+
+    #[test]
+    fn a_symlink_or_fifo_in_place_of_the_file_is_reported_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let secret = dir.path().join("secret");
+        std::fs::write(&secret, "do not show\n").unwrap();
+        let path = dir.path().join("cache_warm.log");
+        std::os::unix::fs::symlink(&secret, &path).unwrap();
+        let mut tail = LogTail::new(&path, 3);
+        assert!(tail.poll());
+        assert!(tail.lines().is_empty());
+        assert!(
+            tail.error().unwrap().contains("symbolic link"),
+            "{:?}",
+            tail.error()
+        );
+
+        std::fs::remove_file(&path).unwrap();
+        let c = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
+        // SAFETY: a valid C string; mkfifo creates a FIFO and touches nothing else.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        // Without O_NONBLOCK this poll would wait for a writer forever.
+        assert!(tail.poll());
+        assert!(tail.error().unwrap().contains("FIFO"), "{:?}", tail.error());
     }
 }

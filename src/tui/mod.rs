@@ -2,15 +2,17 @@
 //!
 //! [`run`] owns the terminal for the whole session: raw mode, alternate screen, mouse
 //! capture, a panic hook that restores the terminal before printing, quit on SIGTERM / SIGHUP /
-//! SIGINT, and restoration on every exit path. Inside, one [`event::Event`] channel feeds the
-//! [`app::App`], which owns all UI state; drawing is pure and happens only when something
-//! changed. Workers never touch the terminal; nothing is printed on it while the TUI runs.
+//! SIGINT / SIGQUIT, and restoration on every exit path, a setup that fails half-way
+//! included. Inside, one [`event::Event`] channel feeds the [`app::App`], which owns all UI
+//! state; drawing is pure and happens only when something changed. Workers never touch the
+//! terminal; nothing is printed on it while the TUI runs.
 
 pub mod app;
 pub mod event;
 pub mod keys;
 pub mod log_tail;
 pub mod popup;
+pub mod quit;
 pub mod screens;
 pub mod status;
 pub mod theme;
@@ -20,7 +22,7 @@ use std::io::{self, Stdout};
 use std::panic::PanicHookInfo;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 
 use anyhow::Context as _;
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
@@ -65,7 +67,7 @@ pub struct TuiContext {
     pub vertex: Option<Arc<VertexClient>>,
 }
 
-/// Run the TUI until the user quits, a signal (SIGTERM, SIGHUP, SIGINT) arrives or
+/// Run the TUI until the user quits, a signal (SIGTERM, SIGHUP, SIGINT, SIGQUIT) arrives or
 /// `ctx.cancel` is cancelled. Restores the terminal on every path and cancels `ctx.cancel`
 /// before returning.
 ///
@@ -103,6 +105,10 @@ pub async fn run(ctx: TuiContext) -> anyhow::Result<()> {
     });
     let result = run_in_terminal(&mut app, warmer_rx, tx, rx, &cancel).await;
     cancel.cancel();
+    // The terminal is restored by now: what must outlive the screen goes on stderr.
+    if let Some(notice) = app.exit_notice() {
+        eprintln!("quota-tui: {notice}");
+    }
     if let Err(e) = &result {
         tracing::error!("the TUI ended with an error: {e:#}");
     }
@@ -117,11 +123,19 @@ async fn run_in_terminal(
     cancel: &CancellationToken,
 ) -> anyhow::Result<()> {
     let hook = PanicHook::install(cancel.clone());
-    let mut term = TerminalGuard::enter().context("cannot set up the terminal")?;
-    let pump = spawn_event_pump(tx.clone(), warmer_rx, cancel.clone());
-    // On an early return the guard restores the terminal and the pump ends with `rx`.
+    // Signals first: one arriving during the setup below quits through the loop (restoring
+    // the terminal) instead of killing the process with the terminal half set up.
     let signals =
         spawn_signal_listener(tx.clone()).context("cannot install the signal handlers")?;
+    let mut term = match TerminalGuard::enter() {
+        Ok(term) => term,
+        Err(e) => {
+            signals.abort();
+            return Err(anyhow::Error::new(e).context("cannot set up the terminal"));
+        }
+    };
+    // On an early return the guard restores the terminal and the pump ends with `rx`.
+    let pump = spawn_event_pump(tx.clone(), warmer_rx, cancel.clone());
     let result = ui_loop(&mut term.terminal, app, &mut rx, &tx).await;
     signals.abort();
     pump.abort();
@@ -177,59 +191,81 @@ where
     Ok(())
 }
 
-/// True while the TUI holds the terminal (raw mode, alternate screen, mouse capture).
-static TERMINAL_TAKEN: AtomicBool = AtomicBool::new(false);
+/// What the TUI changed in the terminal: one bit per setup step ([`RAW`], [`ALT`],
+/// [`MOUSE`], [`CURSOR`]), set *before* the step is tried (a step can half-succeed: its
+/// escape sequence written, then an error), cleared by [`restore_terminal`].
+static TERMINAL_TAKEN: AtomicU8 = AtomicU8::new(0);
+const RAW: u8 = 1;
+const ALT: u8 = 2;
+const MOUSE: u8 = 4;
+const CURSOR: u8 = 8;
 
-/// Leave raw mode, the alternate screen and mouse capture, and show the cursor. Every step
-/// is tried; the first error is returned. Only the first call after the TUI took the
-/// terminal does anything (the panic hook and the exit path may both call it; a second
-/// "leave alternate screen" would move the cursor over what the first one printed).
+/// Undo what the TUI changed in the terminal: mouse capture off, alternate screen left,
+/// cursor shown, raw mode off. Every step is tried even when an earlier one failed; the first
+/// error is returned. Only the steps that were taken are undone, and only once (the panic
+/// hook and the exit path may both call it; a second "leave alternate screen" would move the
+/// cursor over what the first one printed).
 pub fn restore_terminal() -> io::Result<()> {
-    if !TERMINAL_TAKEN.swap(false, Ordering::SeqCst) {
-        return Ok(());
-    }
-    let raw = disable_raw_mode();
-    let screen = execute!(
-        io::stdout(),
-        DisableMouseCapture,
-        LeaveAlternateScreen,
-        crossterm::cursor::Show
-    );
-    raw.and(screen)
+    let taken = TERMINAL_TAKEN.swap(0, Ordering::SeqCst);
+    let mut out = io::stdout();
+    let mut first: io::Result<()> = Ok(());
+    let mut step = |bit: u8, r: &mut dyn FnMut() -> io::Result<()>| {
+        if taken & bit != 0 {
+            let result = r();
+            if first.is_ok() {
+                first = result;
+            }
+        }
+    };
+    step(MOUSE, &mut || execute!(out, DisableMouseCapture));
+    step(ALT, &mut || execute!(out, LeaveAlternateScreen));
+    step(CURSOR, &mut || execute!(out, crossterm::cursor::Show));
+    step(RAW, &mut disable_raw_mode);
+    first
+}
+
+/// Mark `bit` as taken, then run the setup step.
+fn take<T>(bit: u8, step: impl FnOnce() -> io::Result<T>) -> io::Result<T> {
+    TERMINAL_TAKEN.fetch_or(bit, Ordering::SeqCst);
+    step()
 }
 
 /// The terminal in TUI mode; restores it when dropped (every exit path, errors included).
 struct TerminalGuard {
     terminal: Terminal<CrosstermBackend<Stdout>>,
+    _restore: RestoreOnDrop,
+}
+
+/// Restores the terminal when dropped: armed before the first setup step, so a setup that
+/// fails half-way (say the cursor-position query of the first clear times out after the
+/// alternate screen and mouse capture were entered) still leaves the terminal as it was.
+struct RestoreOnDrop;
+
+impl Drop for RestoreOnDrop {
+    fn drop(&mut self) {
+        let _ = restore_terminal();
+    }
 }
 
 impl TerminalGuard {
     fn enter() -> io::Result<Self> {
-        enable_raw_mode()?;
-        TERMINAL_TAKEN.store(true, Ordering::SeqCst);
-        let setup = execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture)
-            .and_then(|()| Terminal::new(CrosstermBackend::new(io::stdout())));
-        match setup {
-            Ok(mut terminal) => {
-                terminal.hide_cursor()?;
-                terminal.clear()?;
-                Ok(TerminalGuard { terminal })
-            }
-            Err(e) => {
-                let _ = restore_terminal();
-                Err(e)
-            }
-        }
+        let restore = RestoreOnDrop;
+        take(RAW, enable_raw_mode)?;
+        take(ALT, || execute!(io::stdout(), EnterAlternateScreen))?;
+        take(MOUSE, || execute!(io::stdout(), EnableMouseCapture))?;
+        let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+        take(CURSOR, || terminal.hide_cursor())?;
+        // Asks the terminal where the cursor is: a terminal that never answers makes this
+        // fail after about 2 s (crossterm's timeout), with everything above taken.
+        terminal.clear()?;
+        Ok(TerminalGuard {
+            terminal,
+            _restore: restore,
+        })
     }
 
     fn restore(&mut self) -> io::Result<()> {
         restore_terminal()
-    }
-}
-
-impl Drop for TerminalGuard {
-    fn drop(&mut self) {
-        let _ = self.restore();
     }
 }
 

@@ -97,6 +97,8 @@ pub struct Progress {
     pub complete: bool,
     /// True once any cycle completed: the cache is warm.
     pub ever_complete: bool,
+    /// Checks of this cycle whose last fetch failed (a repair batch that succeeds lowers it).
+    pub failed: usize,
     /// When the cycle began (tokio clock).
     pub started: Option<Instant>,
 }
@@ -168,6 +170,7 @@ impl Shared {
             let mut p = self.progress.lock().expect("progress lock");
             p.cycle = st.cycle;
             p.done = 0;
+            p.failed = 0;
             p.complete = false;
             p.started = Some(st.started);
         }
@@ -289,6 +292,7 @@ impl Warmer {
                     total,
                     complete: false,
                     ever_complete: false,
+                    failed: 0,
                     started: None,
                 }),
                 wake: Notify::new(),
@@ -557,11 +561,20 @@ async fn run_batch(
         outs = both => outs,
     };
     let elapsed = started.elapsed();
-    if !repair {
+    if repair {
+        // A repaired check no longer counts as failed in this cycle.
+        let repaired = [&gpu_out, &c3_out]
+            .into_iter()
+            .flatten()
+            .filter(|(o, _)| o.result.is_ok())
+            .count();
+        st.failed = st.failed.saturating_sub(repaired);
+    } else {
         st.done = done.load(Ordering::Relaxed);
         st.failed += failed.load(Ordering::Relaxed);
     }
     skip::note_disabled(&shared, &mut st, [&gpu_out, &c3_out]);
+    shared.progress.lock().expect("progress lock").failed = st.failed;
     // Queue transient failures for a repair batch once the cycle's lists are done.
     for (out, repairs) in [&gpu_out, &c3_out].into_iter().flatten() {
         if let Err(e) = &out.result

@@ -10,6 +10,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
+use super::infra::{value_marks, value_style};
 use super::{Reply, Screen, ScreenCtx};
 use crate::cache::{Cached, Freshness};
 use crate::catalog::{Limit, best_c3_machine};
@@ -27,7 +28,18 @@ pub struct Home {
     selected: usize,
 }
 
-/// The answer for one GPU type across its regions (in preference order).
+/// What a shown value's marks mean, for the answer lines: ` (stale)`, ` (refresh failed)`.
+fn marks_note(cached: &Cached) -> &'static str {
+    match value_marks(cached) {
+        "!" => " (refresh failed)",
+        "~" => " (stale)",
+        "!~" => " (stale, refresh failed)",
+        _ => "",
+    }
+}
+
+/// The answer for one GPU type across its regions (in preference order). A value whose last
+/// refresh failed or that is stale is dimmed and says so, in the "also" list too (`8!`, `8~`).
 fn gpu_line<'a>(name: &'a str, regions: &[String], cells: &[&Cached], theme: &Theme) -> Line<'a> {
     let mut spans = vec![Span::styled(format!(" {name:<5} "), theme.title)];
     let best = cells
@@ -41,13 +53,9 @@ fn gpu_line<'a>(name: &'a str, regions: &[String], cells: &[&Cached], theme: &Th
                 .map(|i| (i, true))
         });
     match best {
-        Some((i, stale)) => {
+        Some((i, _)) => {
             let limit = cells[i].limit().unwrap_or(Limit::Finite(0));
-            let style = if stale {
-                theme.stale(theme.positive)
-            } else {
-                theme.positive
-            };
+            let style = value_style(cells[i], theme.positive, theme);
             let unit = if limit == Limit::Finite(1) {
                 "GPU"
             } else {
@@ -58,8 +66,9 @@ fn gpu_line<'a>(name: &'a str, regions: &[String], cells: &[&Cached], theme: &Th
                 format!("{:>3} {unit:<4}", limit.to_string()),
                 style,
             ));
-            if stale {
-                spans.push(Span::styled(" (stale)", theme.stale(theme.muted)));
+            let note = marks_note(cells[i]);
+            if !note.is_empty() {
+                spans.push(Span::styled(note, theme.stale(theme.muted)));
             }
             let mut first = true;
             for (j, c) in cells.iter().enumerate() {
@@ -71,7 +80,10 @@ fn gpu_line<'a>(name: &'a str, regions: &[String], cells: &[&Cached], theme: &Th
                     theme.muted,
                 ));
                 first = false;
-                spans.push(Span::styled(format!("{} {other}", regions[j]), theme.muted));
+                spans.push(Span::styled(
+                    format!("{} {other}{}", regions[j], value_marks(c)),
+                    value_style(c, theme.muted, theme),
+                ));
             }
         }
         None => {
@@ -105,7 +117,9 @@ fn gpu_line<'a>(name: &'a str, regions: &[String], cells: &[&Cached], theme: &Th
     Line::from(spans)
 }
 
-/// The C3 summary: the biggest machine and how many regions can build.
+/// The C3 summary: the biggest machine and how many regions can build; the best region's
+/// value dimmed and noted when stale or its last refresh failed; `· N failed` counts every
+/// region whose last refresh failed.
 fn c3_line<'a>(ctx: &ScreenCtx) -> Line<'a> {
     let theme = &ctx.theme;
     let c3 = ctx.c3_cached();
@@ -114,9 +128,12 @@ fn c3_line<'a>(ctx: &ScreenCtx) -> Line<'a> {
     let mut best: Option<(usize, Limit, &'static str)> = None; // (region index, vCPUs, machine)
     let (mut can_build, mut pending, mut failed) = (0, 0, 0);
     for (i, c) in c3.iter().enumerate() {
+        if c.last_fetch_failed() {
+            failed += 1;
+        }
         match (c.limit(), &c.entry.last_error) {
             (None, None) => pending += 1,
-            (None, Some(_)) => failed += 1,
+            (None, Some(_)) => {}
             (Some(limit), _) => {
                 let Some(machine) = best_c3_machine(limit) else {
                     continue;
@@ -130,10 +147,16 @@ fn c3_line<'a>(ctx: &ScreenCtx) -> Line<'a> {
         }
     }
     match best {
-        Some((i, _, machine)) => spans.push(Span::styled(
-            format!("{machine} in {}", ctx.catalog.c3_regions[i]),
-            theme.positive,
-        )),
+        Some((i, _, machine)) => {
+            spans.push(Span::styled(
+                format!("{machine} in {}", ctx.catalog.c3_regions[i]),
+                value_style(&c3[i], theme.positive, theme),
+            ));
+            let note = marks_note(&c3[i]);
+            if !note.is_empty() {
+                spans.push(Span::styled(note, theme.stale(theme.muted)));
+            }
+        }
         None if pending == c3.len() => spans.push(Span::styled("…  checking", theme.pending)),
         None => spans.push(Span::styled("—  no region has 44 vCPUs", theme.zero)),
     }

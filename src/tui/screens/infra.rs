@@ -2,9 +2,11 @@
 //!
 //! A GPU table (rows: GPU types; columns: GPU regions in preference order) and a C3 table
 //! (region, vCPUs, best private-pool machine). A cell shows the limit: green above zero, red at
-//! zero, `…` not yet checked, `!` failed with no good value, `∞` unlimited, dimmed with a `~`
-//! when stale (older than the TTL). Opening the screen, and `r`, do a counted
-//! [`QuotaCache::read`](crate::cache::QuotaCache::read) and write a `⏱️ QUOTA_TIMING` entry;
+//! zero, `…` not yet checked, `!` failed with no good value, `∞` unlimited; a value whose
+//! last refresh failed is dimmed with a `!` after it (`16!`: the last good value, kept), one
+//! that is stale (older than the TTL) dimmed with a `~`. Opening the screen, and `r`, do a
+//! counted [`QuotaCache::read`](crate::cache::QuotaCache::read) and write a `⏱️ QUOTA_TIMING`
+//! entry;
 //! redraws in between use the uncounted peek in the [`ScreenCtx`], so cells fill in live as the
 //! warmer lands checks without touching the hit rate.
 
@@ -43,11 +45,36 @@ pub struct Infra {
     pub last_load: Option<QuotaTiming>,
 }
 
+/// The marks after a shown value: `!` when the last refresh failed (the value is the last
+/// good one), `~` when it is stale (older than the TTL); `""` for a fresh, good value.
+pub fn value_marks(cached: &Cached) -> &'static str {
+    match (
+        cached.last_fetch_failed(),
+        cached.freshness == Freshness::Stale,
+    ) {
+        (false, false) => "",
+        (true, false) => "!",
+        (false, true) => "~",
+        (true, true) => "!~",
+    }
+}
+
+/// `style` for a shown value: dimmed when the value is stale or its last refresh failed
+/// (shown, never as fresh: SPEC §6).
+pub fn value_style(cached: &Cached, style: Style, theme: &Theme) -> Style {
+    if value_marks(cached).is_empty() {
+        style
+    } else {
+        theme.stale(style)
+    }
+}
+
 /// The text and style of one quota cell (GPU limit or C3 vCPUs).
 ///
 /// `None` (no entry) and an entry without a good value or error are `…`; an error with no
 /// good value is `!`; a value is its limit (`∞` when unlimited), `positive` above zero,
-/// `zero` at zero, dimmed and suffixed `~` when stale.
+/// `zero` at zero, followed by its [`value_marks`] and dimmed when it has any (`16!` when the
+/// last refresh failed, `8~` when stale).
 pub fn quota_cell(cached: Option<&Cached>, theme: &Theme) -> (String, Style) {
     let Some(cached) = cached else {
         return ("…".to_string(), theme.pending);
@@ -61,11 +88,10 @@ pub fn quota_cell(cached: Option<&Cached>, theme: &Theme) -> (String, Style) {
             } else {
                 theme.zero
             };
-            if cached.freshness == Freshness::Stale {
-                (format!("{limit}~"), theme.stale(style))
-            } else {
-                (limit.to_string(), style)
-            }
+            (
+                format!("{limit}{}", value_marks(cached)),
+                value_style(cached, style, theme),
+            )
         }
     }
 }
@@ -210,11 +236,7 @@ impl Infra {
             let machine = match cached.limit() {
                 Some(limit) => Span::styled(
                     best_c3_machine(limit).unwrap_or("— (< 44 vCPUs)"),
-                    if cached.freshness == Freshness::Stale {
-                        theme.stale(Style::new())
-                    } else {
-                        Style::new()
-                    },
+                    value_style(cached, Style::new(), theme),
                 ),
                 None => Span::raw(""),
             };
@@ -310,9 +332,11 @@ impl Screen for Infra {
                 Span::styled("0", theme.zero),
                 Span::styled(" none  ", theme.muted),
                 Span::styled("…", theme.pending),
-                Span::styled(" not checked  ", theme.muted),
+                Span::styled(" unchecked  ", theme.muted),
                 Span::styled("!", theme.failed),
                 Span::styled(" failed  ", theme.muted),
+                Span::styled("n!", theme.stale(Style::new())),
+                Span::styled(" refresh failed  ", theme.muted),
                 Span::styled("n~", theme.stale(Style::new())),
                 Span::styled(" stale  ", theme.muted),
                 Span::styled("∞ unlimited", theme.muted),
@@ -375,5 +399,15 @@ mod tests {
             },
         };
         assert_eq!(quota_cell(Some(&failed), &t), ("!".into(), t.failed));
+
+        // A good value whose last refresh failed: kept, marked, dimmed; stale too: both marks.
+        let mut kept = good(Limit::Finite(16), Freshness::Fresh);
+        kept.entry.last_error = failed.entry.last_error.clone();
+        let (text, style) = quota_cell(Some(&kept), &t);
+        assert_eq!(text, "16!");
+        assert!(style.add_modifier.contains(Modifier::DIM));
+        assert_eq!(style.fg, t.positive.fg);
+        kept.freshness = Freshness::Stale;
+        assert_eq!(quota_cell(Some(&kept), &t).0, "16!~");
     }
 }

@@ -95,6 +95,12 @@ pub trait Screen {
         false
     }
 
+    /// True while a request the screen sent may still create something remotely (the
+    /// Launch screen's CustomJob submission): quitting then asks first.
+    fn submission_pending(&self) -> bool {
+        false
+    }
+
     /// Draw into `area` from state alone.
     fn draw(&self, frame: &mut Frame, area: Rect, ctx: &ScreenCtx);
 }

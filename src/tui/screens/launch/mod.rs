@@ -436,6 +436,10 @@ impl Screen for Launch {
             || matches!(self.outcome, Outcome::Submitting { .. })
     }
 
+    fn submission_pending(&self) -> bool {
+        self.submission_in_flight().is_some()
+    }
+
     fn draw(&self, frame: &mut Frame, area: Rect, ctx: &ScreenCtx) {
         view::draw(self, frame, area, ctx);
     }
