@@ -13,7 +13,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use quota_tui::cache::{DEFAULT_TTL, QuotaCache};
 use quota_tui::catalog::{Capacity, Catalog, Check, CheckKind, GpuType, Limit};
-use quota_tui::cli::{parse_duration, parse_latency_range};
+use quota_tui::durations::{parse_duration, parse_latency_range};
 use quota_tui::gcp::{ApiError, ErrorKind, QuotaSource};
 use quota_tui::logs::{self, WarmLineFormatter};
 use quota_tui::tui::{self, TuiContext};

@@ -31,8 +31,10 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::catalog::{Capacity, Catalog, GpuType};
-use crate::cli::{FakeKnobs, GlobalArgs, parse_duration};
+use crate::cli::{FakeKnobs, GlobalArgs};
+use crate::durations::parse_duration;
 use crate::exit::Failure;
+use crate::fake_gcp::FakeGcpConfig;
 use crate::gcp::auth::QuotaProject;
 use crate::origin::Origin;
 use crate::warmer::{DEFAULT_CHECK_TIMEOUT, DEFAULT_INTERVAL, WarmerConfig};
@@ -71,8 +73,8 @@ pub struct Config {
     pub serviceusage_url: Option<String>,
     /// Vertex AI base URL override (`QUOTA_TUI_AIPLATFORM_URL`), one for all regions.
     pub aiplatform_url: Option<String>,
-    /// Demo server knobs.
-    pub fake: FakeKnobs,
+    /// The embedded demo server's settings (the `--demo-*` flags over SPEC §5's defaults).
+    pub fake: FakeGcpConfig,
     /// Where the config came from, for messages (`None`: no file).
     pub config_file: Option<PathBuf>,
     /// Where each setting came from.
@@ -98,6 +100,18 @@ impl Config {
                 .to_string(),
         }
     }
+}
+
+/// The demo server's settings from the command line's knobs (`--demo-*`, or `fake-gcp`'s
+/// own flags): SPEC §5's defaults where a knob is not given ([`FakeGcpConfig::from_knobs`]).
+pub fn fake_gcp_config(knobs: &FakeKnobs) -> FakeGcpConfig {
+    FakeGcpConfig::from_knobs(
+        knobs.latency,
+        knobs.error_rate,
+        knobs.hang_rate,
+        knobs.malformed_rate,
+        knobs.seed,
+    )
 }
 
 /// The default config file path: `<platform config dir>/quota-tui/config.toml`.
@@ -256,8 +270,8 @@ pub fn resolve(args: &GlobalArgs, env: &dyn Fn(&str) -> Option<String>) -> Resul
         return Err(Failure::usage(format!(
             "refresh ({}) is longer than the TTL ({}): entries would expire before being re-warmed; \
              lower --refresh or raise --ttl",
-            crate::cli::fmt_duration(refresh),
-            crate::cli::fmt_duration(ttl)
+            crate::durations::fmt_duration(refresh),
+            crate::durations::fmt_duration(ttl)
         )));
     }
 
@@ -320,7 +334,7 @@ pub fn resolve(args: &GlobalArgs, env: &dyn Fn(&str) -> Option<String>) -> Resul
         log_dir,
         serviceusage_url,
         aiplatform_url,
-        fake: args.fake.clone(),
+        fake: fake_gcp_config(&args.fake),
         config_file,
         origins,
     })

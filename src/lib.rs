@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod durations;
 pub mod exit;
 pub mod fake_gcp;
 pub mod gcp;

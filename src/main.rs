@@ -17,7 +17,7 @@ use quota_tui::cli::{Cli, Command, FakeKnobs};
 use quota_tui::commands::{check, config as config_cmd, launch, warm};
 use quota_tui::config::{self, Config};
 use quota_tui::exit::{Failure, print_stdout};
-use quota_tui::fake_gcp::{self, FakeGcpConfig};
+use quota_tui::fake_gcp;
 use quota_tui::gcp::vertex::VertexClient;
 use quota_tui::logs::{self, DirOrigin, LogStart, WarmLineFormatter, spawn_warm_log_writer};
 use quota_tui::sanitize::Sanitized;
@@ -76,7 +76,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             malformed_rate: *malformed_rate,
             seed: *seed,
         };
-        return fake_gcp::run_standalone(*port, FakeGcpConfig::from_fake_knobs(&knobs))
+        return fake_gcp::run_standalone(*port, config::fake_gcp_config(&knobs))
             .await
             .map_err(|e| Failure::api(e.to_string()));
     }

@@ -8,8 +8,8 @@ use std::fmt::Write as _;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::cli::fmt_duration;
 use crate::config::{Config, default_config_path};
+use crate::durations::fmt_duration;
 use crate::exit::Failure;
 use crate::gcp::auth::{
     ACCESS_TOKEN_ENV, CredentialInfo, Located, QuotaProject, SourceKind, check_token, locate,

@@ -324,9 +324,9 @@ impl Warmer {
 fn settings_line(cfg: &WarmerConfig) -> String {
     format!(
         "Timers initialized ({} batch, {} TTL, re-warm every {})",
-        crate::cli::fmt_duration(cfg.interval),
-        crate::cli::fmt_duration(cfg.ttl),
-        crate::cli::fmt_duration(cfg.refresh)
+        crate::durations::fmt_duration(cfg.interval),
+        crate::durations::fmt_duration(cfg.ttl),
+        crate::durations::fmt_duration(cfg.refresh)
     )
 }
 
@@ -393,7 +393,7 @@ async fn run(shared: Arc<Shared>, cancel: CancellationToken) {
                     let since = Instant::now().saturating_duration_since(st.started);
                     let reason = format!(
                         "{} since last cycle began, re-warming (cache kept)",
-                        crate::cli::fmt_duration(since)
+                        crate::durations::fmt_duration(since)
                     );
                     shared.begin_cycle(&mut st, true, reason);
                     drop(st);
@@ -512,7 +512,7 @@ async fn run_batch(
                     ErrorKind::Timeout,
                     format!(
                         "no answer within {}",
-                        crate::cli::fmt_duration(shared.cfg.check_timeout)
+                        crate::durations::fmt_duration(shared.cfg.check_timeout)
                     ),
                 )),
             };

@@ -13,7 +13,7 @@ use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
 
 use super::infra::quota_cell;
 use super::{Reply, Screen, ScreenCtx, fmt_age};
-use crate::cli::fmt_duration;
+use crate::durations::fmt_duration;
 use crate::tui::keys::{KeyHint, SCROLL_KEYS, Scroll};
 
 /// The Cache screen's state: the check table's scroll position.

@@ -170,7 +170,7 @@ impl Infra {
         spans.push(Span::styled(
             format!(
                 " · TTL {}",
-                crate::cli::fmt_duration(ctx.warmer.cache().ttl())
+                crate::durations::fmt_duration(ctx.warmer.cache().ttl())
             ),
             theme.muted,
         ));

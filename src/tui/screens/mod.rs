@@ -208,27 +208,11 @@ impl ScreenCtx {
     }
 }
 
-/// A compact age: `0s`, `41s`, `3m12s`, `1h02m`.
-pub fn fmt_age(d: Duration) -> String {
-    let s = d.as_secs();
-    match s {
-        0..60 => format!("{s}s"),
-        60..3600 => format!("{}m{:02}s", s / 60, s % 60),
-        _ => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
-    }
-}
+pub use crate::durations::fmt_age;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ages_are_compact() {
-        assert_eq!(fmt_age(Duration::from_millis(999)), "0s");
-        assert_eq!(fmt_age(Duration::from_secs(41)), "41s");
-        assert_eq!(fmt_age(Duration::from_secs(192)), "3m12s");
-        assert_eq!(fmt_age(Duration::from_secs(3720)), "1h02m");
-    }
 
     #[test]
     fn table_has_the_five_screens_in_digit_order() {
