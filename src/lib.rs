@@ -18,5 +18,7 @@ pub mod launch;
 pub mod logs;
 pub mod origin;
 pub mod sanitize;
+#[cfg(test)]
+pub(crate) mod test_tracing;
 pub mod tui;
 pub mod warmer;

@@ -31,7 +31,7 @@ fn region_where(seed: u64, gpu: GpuType, capacity: Capacity, count: u32, fits: b
     fake_regions()
         .into_iter()
         .find(|r| {
-            let limit = quota_limit(seed, &gpu.metric(capacity), r).unwrap();
+            let limit = quota_limit(seed, gpu.metric(capacity), r).unwrap();
             limit.at_least(i64::from(count)) == fits
         })
         .unwrap_or_else(|| panic!("no region where {count} × {gpu} fits={fits}"))
@@ -150,7 +150,7 @@ async fn beyond_the_regions_quota_is_vertex_ais_429() {
     let fake = FakeGcp::start(cfg, 0).await.unwrap();
     let vertex = client(&fake, Duration::from_millis(500));
     let region = region_where(cfg.seed, GpuType::H100, Capacity::Spot, 8, false);
-    let limit = quota_limit(cfg.seed, &GpuType::H100.metric(Capacity::Spot), &region).unwrap();
+    let limit = quota_limit(cfg.seed, GpuType::H100.metric(Capacity::Spot), &region).unwrap();
     assert!(!limit.at_least(8), "{limit:?}");
     let plan = LaunchPlan::new(GpuType::H100, 8, Capacity::Spot, &region, "img", "big").unwrap();
     let e = vertex
@@ -201,7 +201,7 @@ async fn jobs_hold_their_gpus_until_the_quota_is_in_use() {
     let metric = GpuType::H100.metric(Capacity::Spot);
     let region = fake_regions()
         .into_iter()
-        .find(|r| quota_limit(cfg.seed, &metric, r) == Some(Limit::Finite(8)))
+        .find(|r| quota_limit(cfg.seed, metric, r) == Some(Limit::Finite(8)))
         .expect("a region with H100 quota 8");
     let plan = LaunchPlan::new(GpuType::H100, 8, Capacity::Spot, region, "img", "one").unwrap();
     vertex
@@ -216,7 +216,7 @@ async fn jobs_hold_their_gpus_until_the_quota_is_in_use() {
     assert_eq!(fake.stats().custom_jobs.len(), 1);
     // Other capacities and regions are counted apart.
     let t4 = LaunchPlan::new(GpuType::T4, 1, Capacity::Spot, region, "img", "t4").unwrap();
-    if quota_limit(cfg.seed, &GpuType::T4.metric(Capacity::Spot), region)
+    if quota_limit(cfg.seed, GpuType::T4.metric(Capacity::Spot), region)
         .unwrap()
         .is_positive()
     {

@@ -12,7 +12,7 @@ use crossterm::event::{
     Event as TermEvent, KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind,
 };
 use quota_tui::cache::{CacheCounters, DEFAULT_TTL, QuotaCache};
-use quota_tui::catalog::{Capacity, Catalog, Check, GpuType, Limit};
+use quota_tui::catalog::{Capacity, Catalog, Check, GpuType, Limit, MetricRequest};
 use quota_tui::gcp::{ApiError, ErrorKind, QuotaSource};
 use quota_tui::tui::app::Action;
 use quota_tui::tui::event::Event;
@@ -44,7 +44,7 @@ async fn keys_switch_screens_and_status_counts() {
 
     app.handle_event(cycle_started());
     app.handle_event(landed(
-        Check::gpu(GpuType::T4, "us-central1"),
+        Check::gpu(GpuType::T4, Capacity::Spot, "us-central1"),
         Limit::Finite(16),
         1,
     ));
@@ -129,12 +129,12 @@ async fn screens_count_reads_on_open_and_r_only() {
 
     // Live updates and ticks redraw from uncounted peeks.
     cache.put_ok(
-        &Check::gpu(GpuType::H200, "us-east1"),
+        &Check::gpu(GpuType::H200, Capacity::Spot, "us-east1"),
         Limit::Finite(7),
         Duration::ZERO,
     );
     app.handle_event(landed(
-        Check::gpu(GpuType::H200, "us-east1"),
+        Check::gpu(GpuType::H200, Capacity::Spot, "us-east1"),
         Limit::Finite(7),
         3,
     ));
@@ -219,7 +219,7 @@ async fn toasts_expire_after_six_seconds_and_failures_make_one_toast() {
         4,
         700,
         vec![
-            failure(Check::gpu(GpuType::L4, "us-east1")),
+            failure(Check::gpu(GpuType::L4, Capacity::Spot, "us-east1")),
             failure(Check::c3("us-east5")),
         ],
     ));
@@ -341,14 +341,21 @@ struct FixedSource;
 
 #[async_trait]
 impl QuotaSource for FixedSource {
-    async fn fetch(&self, check: &Check, _capacity: Capacity) -> Result<Limit, ApiError> {
-        let ms = if check.gpu_type().is_some() { 900 } else { 400 };
-        tokio::time::sleep(Duration::from_millis(ms)).await;
-        Ok(Limit::Finite(if check.region == "us-central1" {
-            8
+    async fn fetch_metric(
+        &self,
+        request: &MetricRequest,
+    ) -> Result<Vec<Result<Limit, ApiError>>, ApiError> {
+        let ms = if request.metric.gpu_type().is_some() {
+            900
         } else {
-            0
-        }))
+            400
+        };
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+        Ok(request
+            .regions
+            .iter()
+            .map(|r| Ok(Limit::Finite(if r == "us-central1" { 8 } else { 0 })))
+            .collect())
     }
 }
 

@@ -7,7 +7,7 @@ mod tui_support;
 use std::time::Duration;
 
 use quota_tui::cache::DEFAULT_TTL;
-use quota_tui::catalog::{Check, GpuType, Limit};
+use quota_tui::catalog::{Capacity, Check, GpuType, Limit};
 use quota_tui::gcp::{ApiError, ErrorKind};
 use quota_tui::tui::app::App;
 use quota_tui::tui::event::Event;
@@ -48,7 +48,7 @@ async fn cold_app(log_dir: &std::path::Path) -> App {
     let mut app = app(handle, Theme::colored(), log_dir);
     app.handle_event(cycle_started());
     app.handle_event(landed(
-        Check::gpu(GpuType::T4, "us-central1"),
+        Check::gpu(GpuType::T4, Capacity::Spot, "us-central1"),
         Limit::Finite(16),
         1,
     ));
@@ -91,7 +91,7 @@ fn slow_failed_batch() -> Event {
         3400,
         vec![
             CheckOutcome {
-                check: Check::gpu(GpuType::T4, "us-east1"),
+                check: Check::gpu(GpuType::T4, Capacity::Spot, "us-east1"),
                 result: Ok(Limit::Finite(8)),
                 latency: Duration::from_millis(3400),
             },

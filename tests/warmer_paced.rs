@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use common::fake_source::{FakeSource, Plan};
 use quota_tui::cache::QuotaCache;
-use quota_tui::catalog::{Catalog, CheckKind, Limit};
+use quota_tui::catalog::{Capacity, Catalog, Limit, QuotaMetric};
 use quota_tui::gcp::ErrorKind;
 use quota_tui::warmer::{WarmNow, Warmer, WarmerConfig, WarmerEvent};
 use tokio::sync::broadcast::Receiver;
@@ -70,10 +70,13 @@ async fn one_cycle_is_38_checks_in_20_batches_of_one_gpu_and_one_c3() {
     let first = &batches[0].1;
     assert_eq!(first.outcomes.len(), 2);
     assert_eq!(
-        first.outcomes[0].check.kind,
-        CheckKind::Gpu(quota_tui::catalog::GpuType::T4)
+        first.outcomes[0].check.metric,
+        QuotaMetric::Gpu {
+            gpu: quota_tui::catalog::GpuType::T4,
+            capacity: Capacity::Spot
+        }
     );
-    assert_eq!(first.outcomes[1].check.kind, CheckKind::C3);
+    assert_eq!(first.outcomes[1].check.metric, QuotaMetric::C3);
     assert_eq!(first.outcomes[0].check.region, "us-central1");
     // Batches 19 and 20 carry only GPU checks (the C3 list has 18).
     assert_eq!(batches[18].1.outcomes.len(), 1);
@@ -273,8 +276,8 @@ async fn shutdown_mid_batch_cancels_it_and_sends_final_stats_last() {
 #[tokio::test(start_paused = true)]
 async fn transient_failures_are_repaired_after_the_cycle() {
     // The first request for C3 us-east4 is rate limited; its repair succeeds.
-    let source = FakeSource::new(|check, n| {
-        if check.region == "us-east4" && n < 10 {
+    let source = FakeSource::new(|request, n| {
+        if request.regions.contains(&"us-east4".to_string()) && n < 10 {
             Plan::Fail(Duration::from_millis(100), ErrorKind::RateLimited)
         } else {
             Plan::Answer(Duration::from_millis(100), Limit::Finite(44))
@@ -309,8 +312,8 @@ async fn transient_failures_are_repaired_after_the_cycle() {
 
 #[tokio::test(start_paused = true)]
 async fn permission_errors_are_not_retried_and_keep_no_zero() {
-    let source = FakeSource::new(|check, _| {
-        if check.gpu_type() == Some(quota_tui::catalog::GpuType::H100) {
+    let source = FakeSource::new(|request, _| {
+        if request.metric.gpu_type() == Some(quota_tui::catalog::GpuType::H100) {
             Plan::Fail(Duration::from_millis(50), ErrorKind::Permission)
         } else {
             Plan::Answer(Duration::from_millis(50), Limit::Finite(1))
@@ -333,7 +336,11 @@ async fn permission_errors_are_not_retried_and_keep_no_zero() {
         38,
         "permission errors are not repaired"
     );
-    let h100 = quota_tui::catalog::Check::gpu(quota_tui::catalog::GpuType::H100, "us-east1");
+    let h100 = quota_tui::catalog::Check::gpu(
+        quota_tui::catalog::GpuType::H100,
+        Capacity::Spot,
+        "us-east1",
+    );
     let read = cache.peek(&[h100]);
     assert_eq!(read[0].limit(), None, "a denied check is never a zero");
     assert_eq!(

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use quota_tui::cache::{DEFAULT_TTL, QuotaCache};
-use quota_tui::catalog::{AIPLATFORM_SERVICE, Capacity, Catalog, Check, Limit};
+use quota_tui::catalog::{AIPLATFORM_SERVICE, Catalog, Check, Limit, MetricRequest};
 use quota_tui::gcp::{ApiError, ErrorKind, QuotaSource};
 use quota_tui::logs::WarmLineFormatter;
 use quota_tui::tui::event::Event;
@@ -42,7 +42,8 @@ fn disabled(service: &str, title: &str, url: &str) -> ApiError {
 
 type Answer = dyn Fn(&Check) -> Result<Limit, ApiError> + Send + Sync;
 
-/// Answers every check with `answer(check)` after 300 ms, recording each request.
+/// Answers every metric request with `answer(its first check)` after 300 ms, recording each
+/// request.
 struct Source {
     answer: Box<Answer>,
     asked: Mutex<Vec<Check>>,
@@ -62,12 +63,19 @@ impl Source {
     }
 }
 
+/// One request per metric: `answer` of its first check decides the whole request (an error
+/// fails the request, a value goes to every region). `asked` records that first check.
 #[async_trait]
 impl QuotaSource for Source {
-    async fn fetch(&self, check: &Check, _capacity: Capacity) -> Result<Limit, ApiError> {
-        self.asked.lock().unwrap().push(check.clone());
+    async fn fetch_metric(
+        &self,
+        request: &MetricRequest,
+    ) -> Result<Vec<Result<Limit, ApiError>>, ApiError> {
+        let first = request.check(0);
+        self.asked.lock().unwrap().push(first.clone());
         tokio::time::sleep(Duration::from_millis(300)).await;
-        (self.answer)(check)
+        let limit = (self.answer)(&first)?;
+        Ok(vec![Ok(limit); request.len()])
     }
 }
 

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use common::fake_source::{FakeSource, Plan};
 use quota_tui::cache::QuotaCache;
-use quota_tui::catalog::{Catalog, Check, CheckKind, Limit};
+use quota_tui::catalog::{Catalog, Check, Limit, QuotaMetric};
 use quota_tui::gcp::ErrorKind;
 use quota_tui::warmer::{Warmer, WarmerConfig, WarmerEvent};
 use rand::{Rng, SeedableRng};
@@ -138,7 +138,7 @@ async fn a_day_of_warming_keeps_every_entry_fresh() {
     for r in &reqs {
         let end = r.end.unwrap_or(r.start + Duration::from_secs(10));
         by_list
-            .entry(matches!(r.check.kind, CheckKind::Gpu(_)))
+            .entry(matches!(r.metric(), QuotaMetric::Gpu { .. }))
             .or_default()
             .push((r.start, end));
     }
@@ -157,13 +157,14 @@ async fn a_day_of_warming_keeps_every_entry_fresh() {
     let mut last_ok: HashMap<Check, Instant> = HashMap::new();
     for r in reqs.iter().filter(|r| r.ok) {
         let end = r.end.unwrap();
-        if let Some(prev) = last_ok.insert(r.check.clone(), end) {
-            assert!(
-                end - prev < TTL,
-                "{} went {:?} without a refresh",
-                r.check,
-                end - prev
-            );
+        for check in r.request.checks() {
+            if let Some(prev) = last_ok.insert(check.clone(), end) {
+                assert!(
+                    end - prev < TTL,
+                    "{check} went {:?} without a refresh",
+                    end - prev
+                );
+            }
         }
     }
     assert_eq!(last_ok.len(), 38);

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use quota_tui::cache::QuotaCache;
-use quota_tui::catalog::{Capacity, Catalog};
+use quota_tui::catalog::{Catalog, MetricRequest};
 use quota_tui::gcp::QuotaSource;
 use quota_tui::warmer::{Warmer, WarmerConfig, WarmerEvent};
 use tokio::time::Instant;
@@ -104,14 +104,19 @@ fn baseline_cycle() -> (Duration, usize) {
             let (g, c) = (gpu.get(next).cloned(), c3.get(next).cloned());
             let s = source.clone();
             in_flight = Some(tokio::spawn(async move {
+                // The original asked one check (one region) per request.
                 let gf = async {
                     if let Some(g) = g {
-                        let _ = s.fetch(&g, Capacity::Spot).await;
+                        let _ = s
+                            .fetch_metric(&MetricRequest::new(g.metric, [g.region]))
+                            .await;
                     }
                 };
                 let cf = async {
                     if let Some(c) = c {
-                        let _ = s.fetch(&c, Capacity::Spot).await;
+                        let _ = s
+                            .fetch_metric(&MetricRequest::new(c.metric, [c.region]))
+                            .await;
                     }
                 };
                 futures::join!(gf, cf);

@@ -16,6 +16,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use crate::cache::QuotaCache;
 use crate::catalog::{Capacity, Catalog, GpuType, Limit};
 use crate::cli::Command;
 use crate::exit::Failure;
@@ -23,7 +24,7 @@ use crate::gcp::project::validate_project_id;
 use crate::gcp::vertex::{CustomJob, VertexClient, validate_region};
 use crate::gcp::{ErrorKind, QuotaSource};
 use crate::launch::{
-    Created, FreshCheck, LaunchPlan, RankedRegion, Refusal, Submission, SubmitFailure, WarmCache,
+    Created, FreshCheck, LaunchPlan, RankedRegion, Refusal, Submission, SubmitFailure,
     choose_region, common_failure, create_order, default_job_name, fresh_check, nobody_answered,
     submit,
 };
@@ -85,7 +86,7 @@ impl LaunchOptions {
 ///
 /// `catalog.gpu_regions` is the preference order (a `--region` outside it is checked too);
 /// `source` answers the fresh checks (never the cache); `cache`, when given, receives the
-/// fresh values if it holds the same capacity. Writes a `QUOTA_TIMING (FRESH, launch <type>)`
+/// fresh values (keyed by the checks of the capacity asked for). Writes a `QUOTA_TIMING (FRESH, launch <type>)`
 /// entry. Errors: see the module docs.
 pub async fn run(
     opts: &LaunchOptions,
@@ -93,7 +94,7 @@ pub async fn run(
     source: Arc<dyn QuotaSource>,
     vertex: &VertexClient,
     project: &str,
-    cache: Option<WarmCache<'_>>,
+    cache: Option<&QuotaCache>,
 ) -> Result<String, Failure> {
     // Everything that can be refused without the network is refused first (exit 2).
     let display_name = match &opts.name {

@@ -202,14 +202,14 @@ async fn create_custom_job(
         Err(violations) => return errors::invalid_argument(&violations),
     };
     let metric = shape.gpu.metric(shape.capacity);
-    let limit = quota_limit(state.cfg.seed, &metric, &region).unwrap_or(Limit::Finite(0));
+    let limit = quota_limit(state.cfg.seed, metric, &region).unwrap_or(Limit::Finite(0));
     let job = {
         let mut store = state.jobs.lock().expect("jobs lock");
-        let held = store.gpus_held(&metric, &region);
+        let held = store.gpus_held(metric, &region);
         if !limit.at_least(i64::from(held) + i64::from(shape.count)) {
             drop(store);
             tracing::info!(%metric, %region, held, "fake GCP: CustomJob refused for quota");
-            return quota_exceeded(&metric);
+            return quota_exceeded(metric);
         }
         let id = store.next_id;
         store.next_id += 1;

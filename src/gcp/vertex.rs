@@ -35,13 +35,6 @@ use super::serviceusage::RetryPolicy;
 /// Environment variable that overrides the Vertex AI base URL, one for all regions (SPEC §4).
 pub const AIPLATFORM_URL_ENV: &str = "QUOTA_TUI_AIPLATFORM_URL";
 
-/// `QUOTA_TUI_AIPLATFORM_URL` when set and not blank.
-pub fn aiplatform_url_from_env() -> Option<String> {
-    std::env::var(AIPLATFORM_URL_ENV)
-        .ok()
-        .filter(|v| !v.trim().is_empty())
-}
-
 /// A Vertex AI CustomJob as `customJobs.create` / `customJobs.get` return it. Unknown
 /// fields (`jobSpec`, `labels`, ...) are ignored.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -137,8 +130,8 @@ pub struct VertexClient {
 }
 
 impl VertexClient {
-    /// A client using `base_override` for every region when given (e.g.
-    /// [`aiplatform_url_from_env`]), else `https://{REGION}-aiplatform.googleapis.com`; the
+    /// A client using `base_override` for every region when given (`QUOTA_TUI_AIPLATFORM_URL`,
+    /// resolved by `config`), else `https://{REGION}-aiplatform.googleapis.com`; the
     /// default [`RetryPolicy`] (10 s deadline per call, retries included).
     ///
     /// Errors (kind `NotFound`, nothing sent) when `base_override` is not an http(s) URL.

@@ -216,7 +216,7 @@ mod tests {
             3200,
             vec![
                 CheckOutcome {
-                    check: Check::gpu(GpuType::T4, "us-west1"),
+                    check: Check::gpu(GpuType::T4, crate::catalog::Capacity::Spot, "us-west1"),
                     result: Err(ApiError::new(ErrorKind::RateLimited, "slow down")),
                     latency: Duration::from_millis(3200),
                 },

@@ -25,7 +25,7 @@ use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
 use crate::cache::QuotaCache;
-use crate::catalog::{Capacity, Catalog, Check};
+use crate::catalog::{Catalog, Check};
 use crate::gcp::disabled::DisabledServices;
 use crate::gcp::{ApiError, ErrorKind, QuotaSource};
 pub use events::{BatchLevel, BatchReport, CheckOutcome, ListPos, WarmerEvent};
@@ -132,7 +132,7 @@ struct Shared {
     cfg: WarmerConfig,
     source: Arc<dyn QuotaSource>,
     cache: Arc<QuotaCache>,
-    capacity: Capacity,
+
     gpu_checks: Vec<Check>,
     c3_checks: Vec<Check>,
     state: Arc<Mutex<CycleState>>,
@@ -280,7 +280,7 @@ impl Warmer {
                 cfg,
                 source,
                 cache,
-                capacity: catalog.capacity,
+
                 gpu_checks: catalog.gpu_checks(),
                 c3_checks: catalog.c3_checks(),
                 state: Arc::new(Mutex::new(state)),
@@ -498,13 +498,15 @@ async fn run_batch(
             let t0 = Instant::now();
             let fetched = match gate.error_for(check.service()) {
                 Some(e) => Ok(Err(e.clone())),
-                None => {
-                    tokio::time::timeout(
-                        shared.cfg.check_timeout,
-                        shared.source.fetch(&check, shared.capacity),
-                    )
-                    .await
-                }
+                None => tokio::time::timeout(
+                    shared.cfg.check_timeout,
+                    crate::gcp::fetch_one(
+                        shared.source.as_ref(),
+                        crate::catalog::MetricRequest::new(check.metric, [check.region.clone()]),
+                    ),
+                )
+                .await
+                .map(|o| o.region_result(0)),
             };
             let result = match fetched {
                 Ok(r) => r,
@@ -585,9 +587,9 @@ async fn run_batch(
             && *repairs < MAX_REPAIRS_PER_CYCLE
         {
             let item = (out.check.clone(), repairs + 1);
-            match out.check.kind {
-                crate::catalog::CheckKind::Gpu(_) => st.gpu_repair.push_back(item),
-                crate::catalog::CheckKind::C3 => st.c3_repair.push_back(item),
+            match out.check.metric {
+                crate::catalog::QuotaMetric::Gpu { .. } => st.gpu_repair.push_back(item),
+                crate::catalog::QuotaMetric::C3 => st.c3_repair.push_back(item),
             }
         }
     }

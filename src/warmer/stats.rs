@@ -2,8 +2,6 @@
 //! counts, cycles, and the cache's hit/miss counters, ready for the Cache screen and
 //! `📊 FINAL_STATS`.
 
-use std::time::Duration;
-
 use serde::Serialize;
 
 use super::events::{BatchLevel, WarmerEvent};
@@ -117,9 +115,4 @@ impl StatsSnapshot {
             self.hit_rate
         )
     }
-}
-
-/// Format a duration as whole milliseconds, `1234ms`.
-pub fn ms(d: Duration) -> String {
-    format!("{}ms", d.as_millis())
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
 use quota_tui::cache::QuotaCache;
-use quota_tui::catalog::{Capacity, Catalog, Check, GpuType, Limit};
+use quota_tui::catalog::{Capacity, Catalog, Check, GpuType, Limit, MetricRequest};
 use quota_tui::gcp::{ApiError, ErrorKind, QuotaSource};
 use quota_tui::tui::app::{App, AppParts};
 use quota_tui::tui::event::Event;
@@ -27,7 +27,10 @@ pub struct UnusedSource;
 
 #[async_trait]
 impl QuotaSource for UnusedSource {
-    async fn fetch(&self, _check: &Check, _capacity: Capacity) -> Result<Limit, ApiError> {
+    async fn fetch_metric(
+        &self,
+        _request: &MetricRequest,
+    ) -> Result<Vec<Result<Limit, ApiError>>, ApiError> {
         Err(ApiError::new(ErrorKind::Unavailable, "not in this test"))
     }
 }
@@ -91,7 +94,7 @@ pub fn fill_warm(cache: &QuotaCache) {
         cache.put_ok(check, limit, Duration::from_millis(410 + 53 * i as u64));
     }
     cache.put_err(
-        &Check::gpu(GpuType::A100, "us-central1"),
+        &Check::gpu(GpuType::A100, Capacity::Spot, "us-central1"),
         ApiError::new(ErrorKind::RateLimited, "Quota exceeded for reads"),
         Duration::from_millis(2710),
     );
@@ -101,7 +104,7 @@ pub fn fill_warm(cache: &QuotaCache) {
 /// second batch's C3 check failed.
 pub fn fill_cold(cache: &QuotaCache) {
     cache.put_ok(
-        &Check::gpu(GpuType::T4, "us-central1"),
+        &Check::gpu(GpuType::T4, Capacity::Spot, "us-central1"),
         Limit::Finite(16),
         Duration::from_millis(812),
     );
