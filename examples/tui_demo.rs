@@ -11,11 +11,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use quota_tui::cache::{DEFAULT_TTL, QuotaCache};
 use quota_tui::catalog::{Catalog, Check, GpuType, Limit, MetricRequest, QuotaMetric};
 use quota_tui::durations::{parse_duration, parse_latency_range};
 use quota_tui::gcp::{ApiError, ErrorKind, QuotaSource};
 use quota_tui::logs::{self, WarmLineFormatter};
+use quota_tui::store::{DEFAULT_TTL, MemoryStore};
 use quota_tui::tui::{self, TuiContext};
 use quota_tui::warmer::{Warmer, WarmerConfig};
 use rand::rngs::StdRng;
@@ -94,7 +94,7 @@ async fn main() -> anyhow::Result<()> {
     }
     let _guards = logs::init(&log_dir, logs::DirOrigin::Named, logs::LogStart::Truncate)?;
     let catalog = Catalog::default();
-    let cache = Arc::new(QuotaCache::new(DEFAULT_TTL));
+    let cache = Arc::new(MemoryStore::new(DEFAULT_TTL));
     let source = FakeQuotaSource {
         latency,
         rng: Mutex::new(StdRng::seed_from_u64(7)),

@@ -251,7 +251,7 @@ pub fn resolve(args: &GlobalArgs, env: &dyn Fn(&str) -> Option<String>) -> Resul
     )?
     .unwrap_or(DEFAULT_INTERVAL);
     let ttl =
-        pick(args.ttl, "--ttl", &file.ttl, &mut origins.ttl)?.unwrap_or(crate::cache::DEFAULT_TTL);
+        pick(args.ttl, "--ttl", &file.ttl, &mut origins.ttl)?.unwrap_or(crate::store::DEFAULT_TTL);
     let refresh = pick(
         args.refresh,
         "--refresh",

@@ -11,7 +11,6 @@ use clap::Parser;
 use tokio_util::sync::CancellationToken;
 
 use quota_tui::backend::{self, Backend};
-use quota_tui::cache::QuotaCache;
 use quota_tui::catalog::Capacity;
 use quota_tui::cli::{Cli, Command, FakeKnobs};
 use quota_tui::commands::{check, config as config_cmd, launch, warm};
@@ -21,6 +20,7 @@ use quota_tui::fake_gcp;
 use quota_tui::gcp::vertex::VertexClient;
 use quota_tui::logs::{self, DirOrigin, LogStart, WarmLineFormatter, spawn_warm_log_writer};
 use quota_tui::sanitize::Sanitized;
+use quota_tui::store::MemoryStore;
 use quota_tui::tui::{self, TuiContext};
 use quota_tui::warmer::Warmer;
 
@@ -201,7 +201,7 @@ async fn run_tui(cfg: Config, log_flag: bool) -> Result<(), Failure> {
     }
     let guards = init_logs(&cfg, log_flag, LogStart::Truncate)?;
     let backend = backend::connect(&cfg).await?;
-    let cache = Arc::new(QuotaCache::new(cfg.warmer.ttl));
+    let cache = Arc::new(MemoryStore::new(cfg.warmer.ttl));
     let warmer = Warmer::new(
         cfg.warmer.clone(),
         &cfg.catalog,

@@ -11,9 +11,9 @@ use async_trait::async_trait;
 use crossterm::event::{
     Event as TermEvent, KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind,
 };
-use quota_tui::cache::{CacheCounters, DEFAULT_TTL, QuotaCache};
 use quota_tui::catalog::{Capacity, Catalog, Check, GpuType, Limit, MetricRequest};
 use quota_tui::gcp::{ApiError, ErrorKind, QuotaSource};
+use quota_tui::store::{CacheCounters, DEFAULT_TTL, MemoryStore, QuotaStore, TokioClock};
 use quota_tui::tui::app::Action;
 use quota_tui::tui::event::Event;
 use quota_tui::tui::theme::Theme;
@@ -128,9 +128,9 @@ async fn screens_count_reads_on_open_and_r_only() {
     );
 
     // Live updates and ticks redraw from uncounted peeks.
-    cache.put_ok(
+    cache.record(
         &Check::gpu(GpuType::H200, Capacity::Spot, "us-east1"),
-        Limit::Finite(7),
+        Ok(Limit::Finite(7)),
         Duration::ZERO,
     );
     app.handle_event(landed(
@@ -362,7 +362,10 @@ impl QuotaSource for FixedSource {
 #[tokio::test(start_paused = true)]
 async fn the_real_warmer_warms_the_app() {
     let logs = tempfile::tempdir().unwrap();
-    let cache = Arc::new(QuotaCache::new(DEFAULT_TTL));
+    let cache = Arc::new(MemoryStore::with_clock(
+        DEFAULT_TTL,
+        Arc::new(TokioClock::new()),
+    ));
     let catalog = Catalog::default();
     let warmer = Warmer::new(
         WarmerConfig::default(),

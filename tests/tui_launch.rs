@@ -11,7 +11,6 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
-use quota_tui::cache::DEFAULT_TTL;
 use quota_tui::catalog::{Capacity, Check, GpuType, Limit, MetricRequest, QuotaMetric};
 use quota_tui::fake_gcp::{DEMO_PROJECT, FakeGcp, FakeGcpConfig};
 use quota_tui::gcp::auth::TokenSource;
@@ -21,6 +20,7 @@ use quota_tui::gcp::{ApiError, ErrorKind, QuotaSource};
 use quota_tui::launch::{
     Created, FreshCheck, LaunchPlan, Refusal, RegionResult, Submission, SubmitFailure,
 };
+use quota_tui::store::{DEFAULT_TTL, QuotaStore};
 use quota_tui::tui::app::{Action, App};
 use quota_tui::tui::event::Event;
 use quota_tui::tui::screens::launch::{LaunchClients, LaunchEvent};

@@ -6,9 +6,9 @@ mod tui_support;
 
 use std::time::Duration;
 
-use quota_tui::cache::DEFAULT_TTL;
 use quota_tui::catalog::{Capacity, Check, GpuType, Limit};
 use quota_tui::gcp::{ApiError, ErrorKind};
+use quota_tui::store::DEFAULT_TTL;
 use quota_tui::tui::app::App;
 use quota_tui::tui::event::Event;
 use quota_tui::tui::theme::Theme;

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::fake_source::{FakeSource, Plan};
-use quota_tui::cache::QuotaCache;
 use quota_tui::catalog::{Capacity, Catalog, Limit, QuotaMetric};
 use quota_tui::gcp::ErrorKind;
+use quota_tui::store::{CachedState, MemoryStore, QuotaStore, TokioClock};
 use quota_tui::warmer::{WarmNow, Warmer, WarmerConfig, WarmerEvent};
 use tokio::sync::broadcast::Receiver;
 use tokio::time::Instant;
@@ -45,7 +45,10 @@ fn is_complete(e: &WarmerEvent) -> bool {
 #[tokio::test(start_paused = true)]
 async fn one_cycle_is_38_checks_in_20_batches_of_one_gpu_and_one_c3() {
     let source = FakeSource::fixed(Duration::from_millis(300), 4);
-    let cache = Arc::new(QuotaCache::new(Duration::from_secs(1800)));
+    let cache = Arc::new(MemoryStore::with_clock(
+        Duration::from_secs(1800),
+        Arc::new(TokioClock::new()),
+    ));
     let warmer = Warmer::new(
         config(2000),
         &Catalog::default(),
@@ -99,7 +102,10 @@ async fn one_cycle_is_38_checks_in_20_batches_of_one_gpu_and_one_c3() {
 #[tokio::test(start_paused = true)]
 async fn never_two_batches_at_once_even_with_5s_checks() {
     let source = FakeSource::fixed(Duration::from_secs(5), 1);
-    let cache = Arc::new(QuotaCache::new(Duration::from_secs(1800)));
+    let cache = Arc::new(MemoryStore::with_clock(
+        Duration::from_secs(1800),
+        Arc::new(TokioClock::new()),
+    ));
     let warmer = Warmer::new(
         config(2000),
         &Catalog::default(),
@@ -147,7 +153,10 @@ async fn never_two_batches_at_once_even_with_5s_checks() {
 async fn slow_batches_waste_no_ticks() {
     // 3 s checks at a 2 s interval: Σ max(2 s, 3 s) over 20 batches = 60 s, not 80 s.
     let source = FakeSource::fixed(Duration::from_secs(3), 1);
-    let cache = Arc::new(QuotaCache::new(Duration::from_secs(1800)));
+    let cache = Arc::new(MemoryStore::with_clock(
+        Duration::from_secs(1800),
+        Arc::new(TokioClock::new()),
+    ));
     let warmer = Warmer::new(config(2000), &Catalog::default(), source, cache);
     let mut rx = warmer.subscribe();
     let cancel = CancellationToken::new();
@@ -174,7 +183,10 @@ async fn slow_batches_waste_no_ticks() {
 #[tokio::test(start_paused = true)]
 async fn warm_now_during_a_cycle_starts_nothing_and_after_it_starts_one() {
     let source = FakeSource::fixed(Duration::from_millis(500), 2);
-    let cache = Arc::new(QuotaCache::new(Duration::from_secs(1800)));
+    let cache = Arc::new(MemoryStore::with_clock(
+        Duration::from_secs(1800),
+        Arc::new(TokioClock::new()),
+    ));
     let warmer = Warmer::new(config(2000), &Catalog::default(), source.clone(), cache);
     let mut rx = warmer.subscribe();
     let cancel = CancellationToken::new();
@@ -206,7 +218,7 @@ async fn warm_now_during_a_cycle_starts_nothing_and_after_it_starts_one() {
 async fn refresh_ahead_starts_a_cycle_at_80_percent_of_the_ttl() {
     let source = FakeSource::fixed(Duration::from_millis(200), 8);
     let ttl = Duration::from_secs(30 * 60);
-    let cache = Arc::new(QuotaCache::new(ttl));
+    let cache = Arc::new(MemoryStore::with_clock(ttl, Arc::new(TokioClock::new())));
     let warmer = Warmer::new(
         config(2000),
         &Catalog::default(),
@@ -240,7 +252,10 @@ async fn refresh_ahead_starts_a_cycle_at_80_percent_of_the_ttl() {
 #[tokio::test(start_paused = true)]
 async fn shutdown_mid_batch_cancels_it_and_sends_final_stats_last() {
     let source = FakeSource::fixed(Duration::from_secs(3), 1);
-    let cache = Arc::new(QuotaCache::new(Duration::from_secs(1800)));
+    let cache = Arc::new(MemoryStore::with_clock(
+        Duration::from_secs(1800),
+        Arc::new(TokioClock::new()),
+    ));
     let warmer = Warmer::new(config(2000), &Catalog::default(), source, cache);
     let mut rx = warmer.subscribe();
     let cancel = CancellationToken::new();
@@ -283,7 +298,10 @@ async fn transient_failures_are_repaired_after_the_cycle() {
             Plan::Answer(Duration::from_millis(100), Limit::Finite(44))
         }
     });
-    let cache = Arc::new(QuotaCache::new(Duration::from_secs(1800)));
+    let cache = Arc::new(MemoryStore::with_clock(
+        Duration::from_secs(1800),
+        Arc::new(TokioClock::new()),
+    ));
     let warmer = Warmer::new(
         config(2000),
         &Catalog::default(),
@@ -319,7 +337,10 @@ async fn permission_errors_are_not_retried_and_keep_no_zero() {
             Plan::Answer(Duration::from_millis(50), Limit::Finite(1))
         }
     });
-    let cache = Arc::new(QuotaCache::new(Duration::from_secs(1800)));
+    let cache = Arc::new(MemoryStore::with_clock(
+        Duration::from_secs(1800),
+        Arc::new(TokioClock::new()),
+    ));
     let warmer = Warmer::new(
         config(2000),
         &Catalog::default(),
@@ -343,10 +364,10 @@ async fn permission_errors_are_not_retried_and_keep_no_zero() {
     );
     let read = cache.peek(&[h100]);
     assert_eq!(read[0].limit(), None, "a denied check is never a zero");
-    assert_eq!(
-        read[0].entry.last_error.as_ref().unwrap().error.kind,
-        ErrorKind::Permission
-    );
+    assert!(matches!(
+        read[0].state(),
+        CachedState::Failed { last_good: None, error, .. } if error.error.kind == ErrorKind::Permission
+    ));
     cancel.cancel();
     task.await.unwrap();
 }

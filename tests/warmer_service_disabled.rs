@@ -8,10 +8,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use quota_tui::cache::{DEFAULT_TTL, QuotaCache};
 use quota_tui::catalog::{AIPLATFORM_SERVICE, Catalog, Check, Limit, MetricRequest};
 use quota_tui::gcp::{ApiError, ErrorKind, QuotaSource};
 use quota_tui::logs::WarmLineFormatter;
+use quota_tui::store::{CachedState, DEFAULT_TTL, MemoryStore, QuotaStore, TokioClock};
 use quota_tui::tui::event::Event;
 use quota_tui::tui::theme::Theme;
 use quota_tui::warmer::{WarmNow, Warmer, WarmerConfig, WarmerEvent, WarmerHandle};
@@ -85,10 +85,13 @@ fn start(
 ) -> (
     WarmerHandle,
     Receiver<WarmerEvent>,
-    Arc<QuotaCache>,
+    Arc<MemoryStore>,
     CancellationToken,
 ) {
-    let cache = Arc::new(QuotaCache::new(DEFAULT_TTL));
+    let cache = Arc::new(MemoryStore::with_clock(
+        DEFAULT_TTL,
+        Arc::new(TokioClock::new()),
+    ));
     let warmer = Warmer::new(cfg, &Catalog::default(), source, cache.clone());
     let rx = warmer.subscribe();
     let cancel = CancellationToken::new();
@@ -160,11 +163,10 @@ async fn service_usage_disabled_everywhere_costs_two_requests_one_line_and_one_t
     assert_eq!(handle.stats().failed, 38);
     let all = Catalog::default().all_checks();
     assert!(
-        cache.peek(&all).iter().all(|r| r
-            .entry
-            .last_error
-            .as_ref()
-            .is_some_and(|f| f.error.kind == ErrorKind::ServiceDisabled)),
+        cache.peek(&all).iter().all(|r| matches!(
+            r.state(),
+            CachedState::Failed { error, .. } if error.error.kind == ErrorKind::ServiceDisabled
+        )),
         "38 entries written, each with the service's error"
     );
 

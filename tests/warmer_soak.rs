@@ -10,9 +10,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::fake_source::{FakeSource, Plan};
-use quota_tui::cache::QuotaCache;
 use quota_tui::catalog::{Catalog, Check, Limit, QuotaMetric};
 use quota_tui::gcp::ErrorKind;
+use quota_tui::store::{MemoryStore, QuotaStore, TokioClock};
 use quota_tui::warmer::{Warmer, WarmerConfig, WarmerEvent};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -37,7 +37,7 @@ async fn a_day_of_warming_keeps_every_entry_fresh() {
         }
     });
     let catalog = Catalog::default();
-    let cache = Arc::new(QuotaCache::new(TTL));
+    let cache = Arc::new(MemoryStore::with_clock(TTL, Arc::new(TokioClock::new())));
     let cfg = WarmerConfig {
         interval: Duration::from_secs(2),
         ttl: TTL,

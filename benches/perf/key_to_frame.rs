@@ -10,9 +10,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use quota_tui::cache::QuotaCache;
 use quota_tui::catalog::{Catalog, Limit};
 use quota_tui::gcp::ErrorKind;
+use quota_tui::store::MemoryStore;
 use quota_tui::tui::app::{App, AppParts};
 use quota_tui::tui::event::{CLOCK_PERIOD, Event};
 use quota_tui::tui::theme::Theme;
@@ -145,7 +145,7 @@ pub fn measure(keys: usize) -> KeyToFrame {
 async fn run(keys: usize) -> KeyToFrame {
     let logs = tempfile::tempdir().expect("temp dir");
     let source = FakeSource::new(|_, n| plan(0x7, n));
-    let cache = Arc::new(QuotaCache::new(Duration::from_secs(1800)));
+    let cache = Arc::new(MemoryStore::new(Duration::from_secs(1800)));
     let cfg = WarmerConfig {
         interval: INTERVAL,
         ..WarmerConfig::default()

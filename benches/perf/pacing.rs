@@ -4,9 +4,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use quota_tui::cache::QuotaCache;
 use quota_tui::catalog::{Catalog, MetricRequest};
 use quota_tui::gcp::QuotaSource;
+use quota_tui::store::{MemoryStore, TokioClock};
 use quota_tui::warmer::{Warmer, WarmerConfig, WarmerEvent};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -59,7 +59,10 @@ fn ideal(batches: usize) -> Duration {
 fn quota_tui_cycle() -> (Duration, usize) {
     paused_runtime().block_on(async {
         let source = FakeSource::fixed(CHECK, 4);
-        let cache = Arc::new(QuotaCache::new(Duration::from_secs(1800)));
+        let cache = Arc::new(MemoryStore::with_clock(
+            Duration::from_secs(1800),
+            Arc::new(TokioClock::new()),
+        ));
         let cfg = WarmerConfig {
             interval: INTERVAL,
             ..WarmerConfig::default()

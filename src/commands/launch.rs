@@ -16,7 +16,6 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::cache::QuotaCache;
 use crate::catalog::{Capacity, Catalog, GpuType, Limit};
 use crate::cli::Command;
 use crate::exit::Failure;
@@ -29,6 +28,7 @@ use crate::launch::{
     submit,
 };
 use crate::sanitize::{Sanitized, sanitize};
+use crate::store::QuotaStore;
 
 /// The options of `launch`, as the command line gives them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,7 +94,7 @@ pub async fn run(
     source: Arc<dyn QuotaSource>,
     vertex: &VertexClient,
     project: &str,
-    cache: Option<&QuotaCache>,
+    cache: Option<&dyn QuotaStore>,
 ) -> Result<String, Failure> {
     // Everything that can be refused without the network is refused first (exit 2).
     let display_name = match &opts.name {

@@ -7,11 +7,11 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::cache::QuotaCache;
 use crate::catalog::{Catalog, Check, Limit};
 use crate::exit::{self, Failure};
 use crate::gcp::{ApiError, QuotaSource};
 use crate::logs::{WarmLineFormatter, spawn_warm_log_writer};
+use crate::store::MemoryStore;
 use crate::warmer::{StatsSnapshot, Warmer, WarmerConfig, WarmerEvent};
 
 /// How a `warm` run ended.
@@ -33,7 +33,7 @@ pub async fn run(
     source: Arc<dyn QuotaSource>,
     cancel: CancellationToken,
 ) -> WarmRun {
-    let cache = Arc::new(QuotaCache::new(cfg.ttl));
+    let cache = Arc::new(MemoryStore::new(cfg.ttl));
     let warmer = Warmer::new(cfg, catalog, source, cache);
     let log_writer = spawn_warm_log_writer(
         warmer.subscribe(),

@@ -6,10 +6,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::rank::{RankedRegion, rank_regions};
-use crate::cache::QuotaCache;
 use crate::catalog::{Capacity, GpuType, Limit, MetricRequest, QuotaMetric};
 use crate::gcp::{ApiError, QuotaSource, fetch_one};
 use crate::logs::{QuotaTiming, TimingPart, TimingSource, log_quota_timing};
+use crate::store::QuotaStore;
 
 /// One region's fresh result.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,8 +83,9 @@ impl FreshCheck {
 /// `source`: one metric request, whose answer holds every region (SPEC §4), bounded by the
 /// source's deadline. Never reads the cache.
 ///
-/// When `cache` is given, every result is written into it (a value with `put_ok`, an error
-/// with `put_err`), keyed by the check of this capacity, so spot and on-demand values never
+/// When `cache` is given, every result is written into it (values and errors, all with the
+/// answer's time and latency: [`QuotaStore::record_outcome`]), keyed by the checks of this
+/// capacity, so spot and on-demand values never
 /// overwrite each other; that is logged at info level. Always writes one `QUOTA_TIMING` entry
 /// marked `FRESH, launch <type>`.
 pub async fn fresh_check(
@@ -92,7 +93,7 @@ pub async fn fresh_check(
     capacity: Capacity,
     regions: &[String],
     source: Arc<dyn QuotaSource>,
-    cache: Option<&QuotaCache>,
+    cache: Option<&dyn QuotaStore>,
 ) -> FreshCheck {
     let request = MetricRequest::new(QuotaMetric::Gpu { gpu, capacity }, regions.iter().cloned());
     let outcome = fetch_one(source.as_ref(), request).await;
@@ -106,12 +107,7 @@ pub async fn fresh_check(
         .collect();
     let wrote_cache = match cache {
         Some(cache) => {
-            for (check, result) in outcome.checks() {
-                match result {
-                    Ok(limit) => cache.put_ok(&check, limit, outcome.latency),
-                    Err(e) => cache.put_err(&check, e, outcome.latency),
-                }
-            }
+            cache.record_outcome(&outcome);
             tracing::info!(
                 gpu = %gpu,
                 checks = results.len(),
@@ -136,9 +132,9 @@ pub async fn fresh_check(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cache::Freshness;
     use crate::catalog::Check;
     use crate::gcp::ErrorKind;
+    use crate::store::{CachedState, MemoryStore};
     use async_trait::async_trait;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -212,10 +208,10 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn writes_its_own_capacitys_entries_and_never_reads_the_cache() {
-        let cache = QuotaCache::new(Duration::from_secs(1800));
+        let cache = MemoryStore::new(Duration::from_secs(1800));
         let spot_west = Check::gpu(GpuType::L4, Capacity::Spot, "us-west1");
         let on_demand_west = Check::gpu(GpuType::L4, Capacity::OnDemand, "us-west1");
-        cache.put_ok(&spot_west, Limit::Finite(99), Duration::ZERO);
+        cache.record(&spot_west, Ok(Limit::Finite(99)), Duration::ZERO);
         let source = source();
 
         let f = fresh_check(
@@ -255,11 +251,10 @@ mod tests {
         let read = cache.peek(&spot);
         assert_eq!(read[2].limit(), Some(Limit::Finite(12)));
         assert_eq!(read[1].limit(), Some(Limit::Finite(0)));
-        assert_eq!(read[3].freshness, Freshness::Missing);
-        assert_eq!(
-            read[3].entry.last_error.as_ref().map(|e| e.error.kind),
-            Some(ErrorKind::Permission)
-        );
+        assert!(matches!(
+            read[3].state(),
+            CachedState::Failed { last_good: None, error, .. } if error.error.kind == ErrorKind::Permission
+        ));
         assert_eq!(
             cache.counters().hits + cache.counters().misses,
             0,
@@ -271,7 +266,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn logs_the_fresh_timing_entry_and_the_cache_write() {
         let (captured, _guard) = crate::test_tracing::capture_tracing();
-        let cache = QuotaCache::new(Duration::from_secs(1800));
+        let cache = MemoryStore::new(Duration::from_secs(1800));
         fresh_check(
             GpuType::L4,
             Capacity::Spot,

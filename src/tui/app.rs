@@ -100,6 +100,7 @@ impl App {
             log_dir: parts.log_dir,
             theme: parts.theme,
             now: Instant::now(),
+            wall_now: chrono::DateTime::default(),
             snapshot: Vec::new(),
             checks,
             status,
@@ -217,6 +218,7 @@ impl App {
     /// Handle one event: the single place UI state changes.
     pub fn handle_event(&mut self, event: Event) -> Action {
         self.ctx.now = Instant::now();
+        self.ctx.wall_now = self.ctx.warmer.store().now();
         match event {
             // A signal or a cancelled session: at once, without asking (SIGTERM must end the
             // process promptly); a submission in flight leaves its notice for stderr.

@@ -24,10 +24,10 @@ use tokio::task::JoinHandle;
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
-use crate::cache::QuotaCache;
 use crate::catalog::{Catalog, Check};
 use crate::gcp::disabled::DisabledServices;
 use crate::gcp::{ApiError, ErrorKind, QuotaSource};
+use crate::store::QuotaStore;
 pub use events::{BatchLevel, BatchReport, CheckOutcome, ListPos, WarmerEvent};
 pub use stats::{StatsSnapshot, WarmerStats};
 
@@ -64,7 +64,7 @@ impl WarmerConfig {
 
 impl Default for WarmerConfig {
     fn default() -> Self {
-        let ttl = crate::cache::DEFAULT_TTL;
+        let ttl = crate::store::DEFAULT_TTL;
         WarmerConfig {
             interval: DEFAULT_INTERVAL,
             ttl,
@@ -131,7 +131,7 @@ impl CycleState {
 struct Shared {
     cfg: WarmerConfig,
     source: Arc<dyn QuotaSource>,
-    cache: Arc<QuotaCache>,
+    store: Arc<dyn QuotaStore>,
 
     gpu_checks: Vec<Check>,
     c3_checks: Vec<Check>,
@@ -213,7 +213,7 @@ impl WarmerHandle {
 
     /// The statistics now (batch times, failures, cache counters).
     pub fn stats(&self) -> StatsSnapshot {
-        let counters = self.shared.cache.counters();
+        let counters = self.shared.store.counters();
         self.shared
             .stats
             .lock()
@@ -236,9 +236,9 @@ impl WarmerHandle {
             .map(|s| (s + self.shared.cfg.refresh).saturating_duration_since(Instant::now()))
     }
 
-    /// The cache this warmer fills.
-    pub fn cache(&self) -> &Arc<QuotaCache> {
-        &self.shared.cache
+    /// The store this warmer fills.
+    pub fn store(&self) -> &Arc<dyn QuotaStore> {
+        &self.shared.store
     }
 
     /// The settings.
@@ -258,7 +258,7 @@ impl Warmer {
         cfg: WarmerConfig,
         catalog: &Catalog,
         source: Arc<dyn QuotaSource>,
-        cache: Arc<QuotaCache>,
+        store: Arc<dyn QuotaStore>,
     ) -> Self {
         let (events, _) = broadcast::channel(4096);
         let total = catalog.len();
@@ -279,7 +279,7 @@ impl Warmer {
             shared: Arc::new(Shared {
                 cfg,
                 source,
-                cache,
+                store,
 
                 gpu_checks: catalog.gpu_checks(),
                 c3_checks: catalog.c3_checks(),
@@ -410,7 +410,7 @@ async fn run(shared: Arc<Shared>, cancel: CancellationToken) {
         let _ = h.await;
     }
     let snapshot = {
-        let counters = shared.cache.counters();
+        let counters = shared.store.counters();
         shared.stats.lock().expect("stats lock").snapshot(counters)
     };
     shared.emit(WarmerEvent::FinalStats(snapshot));
@@ -519,13 +519,10 @@ async fn run_batch(
                 )),
             };
             let latency = t0.elapsed();
-            match &result {
-                Ok(limit) => shared.cache.put_ok(&check, *limit, latency),
-                Err(e) => {
-                    failed.fetch_add(1, Ordering::Relaxed);
-                    shared.cache.put_err(&check, e.clone(), latency)
-                }
+            if result.is_err() {
+                failed.fetch_add(1, Ordering::Relaxed);
             }
+            shared.store.record(&check, result.clone(), latency);
             let n = if repair {
                 total
             } else {

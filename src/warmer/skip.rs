@@ -62,7 +62,9 @@ fn settle_if_disabled(shared: &Shared, st: &mut CycleState, check: Check) -> boo
     let Some(error) = st.disabled.error_for(check.service()).cloned() else {
         return false;
     };
-    shared.cache.put_err(&check, error.clone(), Duration::ZERO);
+    shared
+        .store
+        .record(&check, Err(error.clone()), Duration::ZERO);
     st.done += 1;
     st.failed += 1;
     shared.progress.lock().expect("progress lock").done = st.done;

@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::events::{BatchLevel, WarmerEvent};
-use crate::cache::CacheCounters;
+use crate::store::CacheCounters;
 
 /// Running statistics, fed every warmer event.
 #[derive(Debug, Clone, Default)]

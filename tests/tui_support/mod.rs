@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
-use quota_tui::cache::QuotaCache;
 use quota_tui::catalog::{Capacity, Catalog, Check, GpuType, Limit, MetricRequest};
 use quota_tui::gcp::{ApiError, ErrorKind, QuotaSource};
+use quota_tui::store::{MemoryStore, QuotaStore, TokioClock};
 use quota_tui::tui::app::{App, AppParts};
 use quota_tui::tui::event::Event;
 use quota_tui::tui::screens::launch::LaunchClients;
@@ -50,9 +50,9 @@ pub const C3_LIMITS: [i64; 18] = [
 ];
 
 /// A warmer handle (never started) on a fresh cache with `ttl`.
-pub fn warmer(ttl: Duration) -> (WarmerHandle, Arc<QuotaCache>) {
+pub fn warmer(ttl: Duration) -> (WarmerHandle, Arc<MemoryStore>) {
     install_global_subscriber();
-    let cache = Arc::new(QuotaCache::new(ttl));
+    let cache = Arc::new(MemoryStore::with_clock(ttl, Arc::new(TokioClock::new())));
     let cfg = WarmerConfig {
         ttl,
         refresh: WarmerConfig::refresh_for(ttl),
@@ -69,20 +69,20 @@ pub fn warmer(ttl: Duration) -> (WarmerHandle, Arc<QuotaCache>) {
 
 /// Every check cached: values from `GPU_LIMITS` / `C3_LIMITS`; `C3 southamerica-east1`
 /// failed with no good value; `A100 us-central1` failed after a good value.
-pub fn fill_warm(cache: &QuotaCache) {
+pub fn fill_warm(cache: &MemoryStore) {
     let catalog = Catalog::default();
     for (i, check) in catalog.gpu_checks().iter().enumerate() {
         let limit = Limit::Finite(GPU_LIMITS[i / 4][i % 4]);
-        cache.put_ok(check, limit, Duration::from_millis(300 + 37 * i as u64));
+        cache.record(check, Ok(limit), Duration::from_millis(300 + 37 * i as u64));
     }
     for (i, check) in catalog.c3_checks().iter().enumerate() {
         if check.region == "southamerica-east1" {
-            cache.put_err(
+            cache.record(
                 check,
-                ApiError::new(
+                Err(ApiError::new(
                     ErrorKind::Permission,
                     "Permission denied on resource project",
-                ),
+                )),
                 Duration::from_millis(120),
             );
             continue;
@@ -91,34 +91,37 @@ pub fn fill_warm(cache: &QuotaCache) {
             -1 => Limit::Unlimited,
             v => Limit::Finite(v),
         };
-        cache.put_ok(check, limit, Duration::from_millis(410 + 53 * i as u64));
+        cache.record(check, Ok(limit), Duration::from_millis(410 + 53 * i as u64));
     }
-    cache.put_err(
+    cache.record(
         &Check::gpu(GpuType::A100, Capacity::Spot, "us-central1"),
-        ApiError::new(ErrorKind::RateLimited, "Quota exceeded for reads"),
+        Err(ApiError::new(
+            ErrorKind::RateLimited,
+            "Quota exceeded for reads",
+        )),
         Duration::from_millis(2710),
     );
 }
 
 /// A cold cache: the first batch landed (T4 us-central1 = 16, C3 us-central1 = 176) and the
 /// second batch's C3 check failed.
-pub fn fill_cold(cache: &QuotaCache) {
-    cache.put_ok(
+pub fn fill_cold(cache: &MemoryStore) {
+    cache.record(
         &Check::gpu(GpuType::T4, Capacity::Spot, "us-central1"),
-        Limit::Finite(16),
+        Ok(Limit::Finite(16)),
         Duration::from_millis(812),
     );
-    cache.put_ok(
+    cache.record(
         &Check::c3("us-central1"),
-        Limit::Finite(176),
+        Ok(Limit::Finite(176)),
         Duration::from_millis(1234),
     );
-    cache.put_err(
+    cache.record(
         &Check::c3("us-east1"),
-        ApiError::new(
+        Err(ApiError::new(
             ErrorKind::Permission,
             "Permission denied on resource project demo",
-        ),
+        )),
         Duration::from_millis(95),
     );
 }

@@ -167,7 +167,7 @@ impl Launch {
             self.form.capacity,
             regions.clone(),
             ctx.launch.quota.clone(),
-            Some(ctx.warmer.cache().clone()),
+            Some(ctx.warmer.store().clone()),
             ctx.events.clone(),
         );
         self.check = CheckState::Checking {

@@ -11,11 +11,11 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::cache::QuotaCache;
 use crate::catalog::{Capacity, GpuType};
 use crate::gcp::QuotaSource;
 use crate::gcp::vertex::VertexClient;
 use crate::launch::{FreshCheck, LaunchPlan, Submission, fresh_check, submit};
+use crate::store::QuotaStore;
 use crate::tui::event::Event;
 use crate::tui::toast::ToastLevel;
 
@@ -81,7 +81,7 @@ pub fn spawn_check(
     capacity: Capacity,
     regions: Vec<String>,
     quota: Arc<dyn QuotaSource>,
-    cache: Option<Arc<QuotaCache>>,
+    cache: Option<Arc<dyn QuotaStore>>,
     events: mpsc::Sender<Event>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
