@@ -78,7 +78,7 @@ fn batch_lines_keep_their_fields_and_name_each_metric_with_its_regions() {
 }
 
 #[test]
-fn cycle_error_cancel_and_stats_lines() {
+fn cycle_start_lines_name_their_cause() {
     let first = WarmerEvent::CycleStarted {
         cycle: 1,
         cause: CycleCause::First {
@@ -103,6 +103,10 @@ fn cycle_error_cancel_and_stats_lines() {
         warm_line(&refresh).unwrap(),
         "🔄 CACHE_REWARM: 24m since last cycle began, re-warming (cache kept)"
     );
+}
+
+#[test]
+fn error_cancel_complete_and_stats_lines() {
     let metric = QuotaMetric::Gpu {
         gpu: GpuType::A100,
         capacity: Capacity::Spot,

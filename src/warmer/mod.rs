@@ -34,7 +34,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::catalog::Catalog;
 use crate::gcp::QuotaSource;
-use crate::store::{QuotaStore, elapsed_between};
+use crate::store::QuotaStore;
 pub use cycle::{Batch, Cycle, Landing, Progress};
 pub use events::{BatchLevel, BatchReport, CycleCause, ListPos, WarmerEvent};
 pub use lane::{Lane, MAX_REPAIRS_PER_CYCLE, Work};
@@ -176,12 +176,7 @@ impl WarmerHandle {
 
     /// Time until the next refresh-ahead cycle is due, when the current one is complete.
     pub fn next_rewarm_in(&self) -> Option<Duration> {
-        let p = self.progress();
-        if !p.complete || self.shared.cfg.once {
-            return None;
-        }
-        let due = p.started_at? + self.shared.cfg.refresh;
-        Some(elapsed_between(self.shared.store.now(), due))
+        task::rewarm_in(&self.shared, false)
     }
 
     /// The store this warmer fills.

@@ -46,13 +46,7 @@ pub(super) async fn run(shared: Arc<Shared>, cancel: CancellationToken) {
         if cfg.once && progress.complete && in_flight.is_none() {
             break;
         }
-        // Refresh-ahead is due `refresh` after the cycle began, on the store's clock.
-        let rewarm_in = match progress.started_at {
-            Some(s) if progress.complete && in_flight.is_none() && !cfg.once => {
-                Some(elapsed_between(shared.store.now(), s + cfg.refresh))
-            }
-            _ => None,
-        };
+        let rewarm_in = rewarm_in(&shared, in_flight.is_some());
         // Complete with no repairs queued: nothing to do until a re-warm or "warm now"
         // (both wake the loop and reset the ticker), so the ticker sleeps too.
         let idle = in_flight.is_none()
@@ -106,6 +100,17 @@ pub(super) async fn run(shared: Arc<Shared>, cancel: CancellationToken) {
         let _ = h.await;
     }
     shared.emit(WarmerEvent::FinalStats(shared.snapshot()));
+}
+
+/// Time until the refresh-ahead cycle is due — `refresh` after the cycle began, on the
+/// store's clock — when the cycle is complete and nothing is in flight (never with `once`).
+pub(super) fn rewarm_in(shared: &Shared, in_flight: bool) -> Option<Duration> {
+    let progress = *shared.progress.borrow();
+    if !progress.complete || in_flight || shared.cfg.once {
+        return None;
+    }
+    let due = progress.started_at? + shared.cfg.refresh;
+    Some(elapsed_between(shared.store.now(), due))
 }
 
 async fn sleep_opt(d: Option<Duration>) {
