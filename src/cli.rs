@@ -17,9 +17,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 pub use args::{DashboardArgs, GlobalArgs, LogArgs, ProjectArgs, TimeoutArgs, WarmerArgs};
-pub use subcommands::{
-    CheckArgs, CompletionsArgs, ConfigArgs, FakeGcpArgs, LaunchArgs, WarmArgs,
-};
+pub use subcommands::{CheckArgs, CompletionsArgs, ConfigArgs, FakeGcpArgs, LaunchArgs, WarmArgs};
 
 /// Examples of `quota-tui --help` and of the man page: a command line and what it does.
 pub const EXAMPLES: &[(&str, &str)] = &[

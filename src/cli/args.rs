@@ -231,3 +231,81 @@ fn takes(command: &clap::Command, arg: &clap::Arg) -> bool {
         .get_arguments()
         .any(|a| a.get_id() == arg.get_id() && a.get_long() == arg.get_long())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::GpuType;
+
+    fn parse(line: &str) -> Result<Cli, clap::Error> {
+        Cli::try_parse_checked_from(std::iter::once("quota-tui").chain(line.split_whitespace()))
+    }
+
+    #[test]
+    fn flags_before_and_after_a_command_meet_in_the_settings() {
+        let s = parse("--project before-1 --demo-seed 3 check --check-timeout 2s")
+            .unwrap()
+            .settings();
+        assert_eq!(s.project.as_deref(), Some("before-1"));
+        assert_eq!(s.fake.seed, Some(3));
+        assert_eq!(s.check_timeout, Some(Duration::from_secs(2)));
+        assert_eq!(s.ttl, None);
+        // Given twice, the later (the command's) wins.
+        let s = parse("--project before-1 check --project after-1")
+            .unwrap()
+            .settings();
+        assert_eq!(s.project.as_deref(), Some("after-1"));
+        for line in ["--ttl 5m warm", "warm --ttl 5m"] {
+            let s = parse(line).unwrap().settings();
+            assert_eq!(s.ttl, Some(Duration::from_secs(300)), "{line}");
+        }
+        let s = parse("--demo --log-dir /tmp/l").unwrap().settings();
+        assert!(s.demo);
+        assert_eq!(s.log_dir, Some(PathBuf::from("/tmp/l")));
+    }
+
+    #[test]
+    fn a_flag_the_command_does_not_take_is_refused_wherever_it_stands() {
+        for line in [
+            "--ttl 5m check",
+            "check --ttl 5m",
+            "--log-dir l check",
+            "--demo-seed 1 config",
+            "--project p-123456 fake-gcp",
+            "--project p-123456 man",
+            "--interval 2s completions bash",
+        ] {
+            let e = parse(line).err().unwrap_or_else(|| panic!("{line} parsed"));
+            assert_eq!(e.exit_code(), 2, "{line}");
+        }
+        let e = parse("--refresh 1m launch --gpu L4 --image i").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::ArgumentConflict);
+        assert!(
+            e.to_string().contains(
+                "'--refresh' is not a flag of 'launch'; the dashboard, 'warm' and 'config' take it"
+            ),
+            "{e}"
+        );
+        // The fake's own --seed is not the demo's --demo-seed.
+        let e = parse("--demo-seed 1 fake-gcp --seed 2").unwrap_err();
+        assert!(e.to_string().contains("'--demo-seed'"), "{e}");
+    }
+
+    #[test]
+    fn gpu_types_parse_by_name_or_accelerator_type() {
+        for (word, gpu) in [
+            ("L4", GpuType::L4),
+            ("h100", GpuType::H100),
+            ("NVIDIA_L4", GpuType::L4),
+        ] {
+            let cli = parse(&format!("launch --gpu {word} --image i")).unwrap();
+            let Some(Command::Launch(args)) = cli.command else {
+                panic!("{word}: not a launch")
+            };
+            assert_eq!(args.gpu, gpu, "{word}");
+        }
+        let e = parse("launch --gpu V100 --image i").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidValue);
+        assert!(e.to_string().contains("'V100'"), "{e}");
+    }
+}

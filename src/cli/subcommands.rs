@@ -4,9 +4,9 @@
 use std::ffi::OsStr;
 use std::time::Duration;
 
+use clap::Args;
 use clap::builder::{PossibleValue, TypedValueParser};
 use clap::error::{ContextKind, ContextValue, ErrorKind};
-use clap::Args;
 use clap_complete::Shell;
 
 use super::args::{ApplySettings, GlobalArgs, LogArgs, ProjectArgs, TimeoutArgs, WarmerArgs};

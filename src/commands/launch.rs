@@ -119,10 +119,8 @@ pub async fn run(
     let display_name = display_name(opts);
     validate_project_id(project).map_err(Failure::usage)?;
     let mut regions = catalog.gpu_regions.clone();
-    if let Some(r) = &opts.region {
-        if !regions.contains(r) {
-            regions.push(r.clone());
-        }
+    if let Some(r) = opts.region.as_ref().filter(|r| !regions.contains(r)) {
+        regions.push(r.clone());
     }
 
     let fresh = fresh_check(opts.gpu, opts.capacity, &regions, source, cache).await;

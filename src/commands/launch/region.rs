@@ -49,7 +49,10 @@ mod tests {
         // In the config but H100 does not train there: accepted, reported as not offered.
         assert_eq!(check_region(GpuType::H100, "us-east1", &mine), Ok(()));
         // Not in the config, but Vertex AI trains A100 there.
-        assert_eq!(check_region(GpuType::A100, "asia-southeast1", &mine), Ok(()));
+        assert_eq!(
+            check_region(GpuType::A100, "asia-southeast1", &mine),
+            Ok(())
+        );
     }
 
     #[test]
