@@ -354,3 +354,33 @@ async fn launch_region_outside_the_catalog_and_vertex_is_refused_before_any_requ
     let requests = server.received_requests().await.unwrap();
     assert!(requests.is_empty(), "sent {requests:?}");
 }
+
+/// `check --spot` wins over a config file's `capacity = "on-demand"`, as `--on-demand` wins
+/// over its absence.
+#[test]
+fn check_spot_overrides_the_config_files_capacity() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("config/quota-tui");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("config.toml"), "capacity = \"on-demand\"\n").unwrap();
+    let metric = |flag: Option<&str>| {
+        let mut c = bin(home.path());
+        c.args(["check", "--demo", "--json", "--demo-latency", "1ms..2ms"]);
+        c.args(flag);
+        let out = c.output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{flag:?}");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["checks"][0]["metric"].as_str().unwrap().to_string()
+    };
+    let t4 = "aiplatform.googleapis.com/custom_model_training";
+    assert_eq!(
+        metric(None),
+        format!("{t4}_nvidia_t4_gpus"),
+        "the file's on-demand"
+    );
+    assert_eq!(
+        metric(Some("--spot")),
+        format!("{t4}_preemptible_nvidia_t4_gpus")
+    );
+    assert_eq!(metric(Some("--on-demand")), format!("{t4}_nvidia_t4_gpus"));
+}
