@@ -119,7 +119,7 @@ fn bad(path: &Path, text: &str, span: std::ops::Range<usize>, what: &str) -> Fai
 
 /// Read and parse a config file. Errors (exit 2) name the file and line.
 pub fn load_file(path: &Path) -> Result<(FileConfig, String), Failure> {
-    let text = std::fs::read_to_string(path)
+    let text = read_capped(path)
         .map_err(|e| Failure::usage(format!("cannot read config file {}: {e}", path.display())))?;
     let parsed: FileConfig = toml::from_str(&text).map_err(|e| {
         let line = e.span().map(|s| line_of(&text, s.start)).unwrap_or(0);
@@ -130,6 +130,26 @@ pub fn load_file(path: &Path) -> Result<(FileConfig, String), Failure> {
         ))
     })?;
     Ok((parsed, text))
+}
+
+/// Longest config file read: a settings file is a few hundred bytes.
+const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
+/// Read at most [`MAX_CONFIG_BYTES`] of `path` as UTF-8; a larger file is an error, not a
+/// start-up that reads without bound.
+fn read_capped(path: &Path) -> std::io::Result<String> {
+    use std::io::Read as _;
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(MAX_CONFIG_BYTES + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(std::io::Error::other(format!(
+            "it is larger than {} KiB; a quota-tui config file is a few lines of TOML",
+            MAX_CONFIG_BYTES / 1024
+        )));
+    }
+    Ok(text)
 }
 
 fn file_duration(
