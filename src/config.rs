@@ -16,6 +16,7 @@
 //! log_dir = "logs"
 //! serviceusage_url = "https://serviceusage.googleapis.com"
 //! aiplatform_url = "https://us-central1-aiplatform.googleapis.com"
+//! monitoring_url = "https://monitoring.googleapis.com"
 //! ```
 //!
 //! A bad file is an error naming the file and line; nothing starts. The project also comes
@@ -54,6 +55,7 @@ pub struct FileConfig {
     pub log_dir: Option<PathBuf>,
     pub serviceusage_url: Option<String>,
     pub aiplatform_url: Option<String>,
+    pub monitoring_url: Option<String>,
 }
 
 /// Everything a command needs, resolved and validated.
@@ -71,6 +73,8 @@ pub struct Config {
     pub serviceusage_url: Option<String>,
     /// Vertex AI base URL override (`QUOTA_TUI_AIPLATFORM_URL`), one for all regions.
     pub aiplatform_url: Option<String>,
+    /// Cloud Monitoring base URL override (`QUOTA_TUI_MONITORING_URL`).
+    pub monitoring_url: Option<String>,
     /// Demo server knobs.
     pub fake: FakeKnobs,
     /// Where the config came from, for messages (`None`: no file).
@@ -325,6 +329,11 @@ pub fn resolve(args: &GlobalArgs, env: &dyn Fn(&str) -> Option<String>) -> Resul
         file.aiplatform_url,
         &mut origins.aiplatform_url,
     );
+    let monitoring_url = url(
+        "QUOTA_TUI_MONITORING_URL",
+        file.monitoring_url,
+        &mut origins.monitoring_url,
+    );
 
     Ok(Config {
         project,
@@ -340,6 +349,7 @@ pub fn resolve(args: &GlobalArgs, env: &dyn Fn(&str) -> Option<String>) -> Resul
         log_dir,
         serviceusage_url,
         aiplatform_url,
+        monitoring_url,
         fake: args.fake.clone(),
         config_file,
         origins,
