@@ -16,6 +16,7 @@
 //! log_dir = "logs"
 //! serviceusage_url = "https://serviceusage.googleapis.com"
 //! aiplatform_url = "https://us-central1-aiplatform.googleapis.com"
+//! monitoring_url = "https://monitoring.googleapis.com"
 //! ```
 //!
 //! A bad file is an error naming the file and line; nothing starts. The project also comes
@@ -57,6 +58,7 @@ pub struct FileConfig {
     pub log_dir: Option<PathBuf>,
     pub serviceusage_url: Option<String>,
     pub aiplatform_url: Option<String>,
+    pub monitoring_url: Option<String>,
 }
 
 /// Everything a command needs, resolved and validated.
@@ -77,6 +79,8 @@ pub struct Config {
     pub serviceusage_url: Option<String>,
     /// Vertex AI base URL override (`QUOTA_TUI_AIPLATFORM_URL`), one for all regions.
     pub aiplatform_url: Option<String>,
+    /// Cloud Monitoring base URL override (`QUOTA_TUI_MONITORING_URL`).
+    pub monitoring_url: Option<String>,
     /// The embedded demo server's settings (the `--demo-*` flags over SPEC §5's defaults).
     pub fake: FakeGcpConfig,
     /// Where the config came from, for messages (`None`: no file).
@@ -137,7 +141,7 @@ fn bad(path: &Path, text: &str, span: std::ops::Range<usize>, what: &str) -> Fai
 
 /// Read and parse a config file. Errors (exit 2) name the file and line.
 pub fn load_file(path: &Path) -> Result<(FileConfig, String), Failure> {
-    let text = std::fs::read_to_string(path)
+    let text = read_capped(path)
         .map_err(|e| Failure::usage(format!("cannot read config file {}: {e}", path.display())))?;
     let parsed: FileConfig = toml::from_str(&text).map_err(|e| {
         let line = e.span().map(|s| line_of(&text, s.start)).unwrap_or(0);
@@ -148,6 +152,26 @@ pub fn load_file(path: &Path) -> Result<(FileConfig, String), Failure> {
         ))
     })?;
     Ok((parsed, text))
+}
+
+/// Longest config file read: a settings file is a few hundred bytes.
+const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
+/// Read at most [`MAX_CONFIG_BYTES`] of `path` as UTF-8; a larger file is an error, not a
+/// start-up that reads without bound.
+fn read_capped(path: &Path) -> std::io::Result<String> {
+    use std::io::Read as _;
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(MAX_CONFIG_BYTES + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(std::io::Error::other(format!(
+            "it is larger than {} KiB; a quota-tui config file is a few lines of TOML",
+            MAX_CONFIG_BYTES / 1024
+        )));
+    }
+    Ok(text)
 }
 
 fn file_duration(
@@ -323,6 +347,11 @@ pub fn resolve(args: &GlobalArgs, env: &dyn Fn(&str) -> Option<String>) -> Resul
         file.aiplatform_url,
         &mut origins.aiplatform_url,
     );
+    let monitoring_url = url(
+        "QUOTA_TUI_MONITORING_URL",
+        file.monitoring_url,
+        &mut origins.monitoring_url,
+    );
 
     Ok(Config {
         project,
@@ -338,6 +367,7 @@ pub fn resolve(args: &GlobalArgs, env: &dyn Fn(&str) -> Option<String>) -> Resul
         log_dir,
         serviceusage_url,
         aiplatform_url,
+        monitoring_url,
         fake: fake_gcp_config(&args.fake),
         config_file,
         origins,
