@@ -11,11 +11,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use quota_tui::cache::{DEFAULT_TTL, QuotaCache};
-use quota_tui::catalog::{Capacity, Catalog, Check, CheckKind, GpuType, Limit};
-use quota_tui::cli::{parse_duration, parse_latency_range};
+use quota_tui::catalog::{Catalog, Check, GpuType, Limit, MetricRequest, QuotaMetric};
+use quota_tui::durations::{parse_duration, parse_latency_range};
 use quota_tui::gcp::{ApiError, ErrorKind, QuotaSource};
-use quota_tui::logs::{self, WarmLineFormatter};
+use quota_tui::logs;
+use quota_tui::store::{DEFAULT_TTL, MemoryStore};
 use quota_tui::tui::{self, TuiContext};
 use quota_tui::warmer::{Warmer, WarmerConfig};
 use rand::rngs::StdRng;
@@ -31,20 +31,25 @@ struct FakeQuotaSource {
 impl FakeQuotaSource {
     fn limit(check: &Check) -> Limit {
         let r = check.region.len() as i64;
-        match check.kind {
-            CheckKind::Gpu(GpuType::T4) => Limit::Finite([16, 8, 4, 0][(r % 4) as usize]),
-            CheckKind::Gpu(GpuType::L4) => Limit::Finite([8, 0, 4, 2][(r % 4) as usize]),
-            CheckKind::Gpu(GpuType::A100) => Limit::Finite([0, 2][(r % 2) as usize]),
-            CheckKind::Gpu(GpuType::H100) => Limit::Finite([0, 1, 0][(r % 3) as usize]),
-            CheckKind::Gpu(GpuType::H200) => Limit::Finite(0),
-            CheckKind::C3 => Limit::Finite([176, 88, 44, 24, 0][(r % 5) as usize]),
+        match check.metric {
+            QuotaMetric::Gpu { gpu, .. } => match gpu {
+                GpuType::T4 => Limit::Finite([16, 8, 4, 0][(r % 4) as usize]),
+                GpuType::L4 => Limit::Finite([8, 0, 4, 2][(r % 4) as usize]),
+                GpuType::A100 => Limit::Finite([0, 2][(r % 2) as usize]),
+                GpuType::H100 => Limit::Finite([0, 1, 0][(r % 3) as usize]),
+                GpuType::H200 => Limit::Finite(0),
+            },
+            QuotaMetric::C3 => Limit::Finite([176, 88, 44, 24, 0][(r % 5) as usize]),
         }
     }
 }
 
 #[async_trait]
 impl QuotaSource for FakeQuotaSource {
-    async fn fetch(&self, check: &Check, _capacity: Capacity) -> Result<Limit, ApiError> {
+    async fn fetch_metric(
+        &self,
+        request: &MetricRequest,
+    ) -> Result<Vec<Result<Limit, ApiError>>, ApiError> {
         let (latency, fail) = {
             let mut rng = self.rng.lock().expect("rng lock");
             let (a, b) = self.latency;
@@ -59,7 +64,11 @@ impl QuotaSource for FakeQuotaSource {
             e.attempts = 3;
             return Err(e);
         }
-        Ok(Self::limit(check))
+        Ok(request
+            .checks()
+            .iter()
+            .map(|c| Ok(Self::limit(c)))
+            .collect())
     }
 }
 
@@ -85,17 +94,14 @@ async fn main() -> anyhow::Result<()> {
     }
     let _guards = logs::init(&log_dir, logs::DirOrigin::Named, logs::LogStart::Truncate)?;
     let catalog = Catalog::default();
-    let cache = Arc::new(QuotaCache::new(DEFAULT_TTL));
+    let cache = Arc::new(MemoryStore::new(DEFAULT_TTL));
     let source = FakeQuotaSource {
         latency,
         rng: Mutex::new(StdRng::seed_from_u64(7)),
     };
     let source: Arc<dyn QuotaSource> = Arc::new(source);
     let warmer = Warmer::new(cfg, &catalog, source.clone(), cache);
-    let writer = logs::spawn_warm_log_writer(
-        warmer.subscribe(),
-        WarmLineFormatter::new(catalog.gpu_checks().len(), catalog.c3_checks().len()),
-    );
+    let writer = logs::spawn_warm_log_writer(warmer.subscribe());
     let cancel = CancellationToken::new();
     let (handle, task) = warmer.start(cancel.clone());
     let result = tui::run(TuiContext {

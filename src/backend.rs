@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::config::Config;
 use crate::exit::Failure;
-use crate::fake_gcp::{FakeGcp, FakeGcpConfig};
+use crate::fake_gcp::FakeGcp;
 use crate::gcp::auth::TokenSource;
 use crate::gcp::serviceusage::{DEFAULT_SERVICEUSAGE_URL, ServiceUsageClient};
 
@@ -57,8 +57,7 @@ impl Backend {
 pub async fn connect(cfg: &Config) -> Result<Backend, Failure> {
     let (project, demo, tokens, su_url, ai_url, fake) = match &cfg.project {
         None => {
-            let fake_cfg = FakeGcpConfig::from_fake_knobs(&cfg.fake);
-            let fake = FakeGcp::start(fake_cfg, 0)
+            let fake = FakeGcp::start(cfg.fake, 0)
                 .await
                 .map_err(|e| Failure::api(format!("could not start the demo server: {e}")))?;
             let url = fake.base_url().to_string();
@@ -89,7 +88,7 @@ pub async fn connect(cfg: &Config) -> Result<Backend, Failure> {
     };
     let quota = ServiceUsageClient::new(&project, &su_url, tokens.clone())
         .map_err(|e| Failure::usage(e.message))?
-        .with_deadline(cfg.warmer.check_timeout);
+        .with_deadline(cfg.check_timeout);
     tracing::info!(
         project = %project,
         demo,

@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::durations::{parse_duration, parse_latency_range, parse_rate};
 pub use args::{DashboardArgs, GlobalArgs, LogArgs, ProjectArgs, TimeoutArgs, WarmerArgs};
 pub use subcommands::{CheckArgs, CompletionsArgs, ConfigArgs, FakeGcpArgs, LaunchArgs, WarmArgs};
 
@@ -162,94 +163,4 @@ pub struct FakeKnobs {
     /// Seed of the demo's quotas and random draws [default: 7]
     #[arg(long = "demo-seed", value_name = "SEED")]
     pub seed: Option<u64>,
-}
-
-/// Parse a human duration (`2s`, `30m`, `300ms`); zero is refused.
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let d = humantime::parse_duration(s.trim())
-        .map_err(|e| format!("'{s}' is not a duration ({e}); write e.g. 2s, 300ms, 30m"))?;
-    if d.is_zero() {
-        return Err(format!("'{s}' is zero; give a positive duration"));
-    }
-    Ok(d)
-}
-
-/// Parse a latency range `A..B` (`300ms..2500ms`); `A` ≤ `B`.
-pub fn parse_latency_range(s: &str) -> Result<(Duration, Duration), String> {
-    let (a, b) = s
-        .split_once("..")
-        .ok_or_else(|| format!("'{s}' is not a range; write e.g. 300ms..2500ms"))?;
-    let parse = |x: &str| {
-        humantime::parse_duration(x.trim()).map_err(|e| format!("'{x}' is not a duration ({e})"))
-    };
-    let (a, b) = (parse(a)?, parse(b)?);
-    if a > b {
-        return Err(format!(
-            "range '{s}' runs backwards; write the smaller bound first"
-        ));
-    }
-    Ok((a, b))
-}
-
-/// Parse a rate between 0 and 1.
-pub fn parse_rate(s: &str) -> Result<f64, String> {
-    let x: f64 = s
-        .trim()
-        .parse()
-        .map_err(|_| format!("'{s}' is not a number; write a fraction like 0.03"))?;
-    if !(0.0..=1.0).contains(&x) {
-        return Err(format!("'{s}' is outside 0..1"));
-    }
-    Ok(x)
-}
-
-/// Format a duration compactly for logs: `2s`, `30m`, `24m`, `1h30m`, `250ms`, `1.5s`.
-pub fn fmt_duration(d: Duration) -> String {
-    let ms = d.as_millis();
-    if ms < 1000 {
-        return format!("{ms}ms");
-    }
-    if !ms.is_multiple_of(1000) && ms < 60_000 {
-        return format!("{:.1}s", d.as_secs_f64());
-    }
-    let s = d.as_secs();
-    let (h, m, sec) = (s / 3600, (s % 3600) / 60, s % 60);
-    let mut out = String::new();
-    if h > 0 {
-        out.push_str(&format!("{h}h"));
-    }
-    if m > 0 {
-        out.push_str(&format!("{m}m"));
-    }
-    if sec > 0 || out.is_empty() {
-        out.push_str(&format!("{sec}s"));
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_are_human() {
-        assert_eq!(parse_duration("2s"), Ok(Duration::from_secs(2)));
-        assert_eq!(parse_duration("30m"), Ok(Duration::from_secs(1800)));
-        assert!(parse_duration("0s").is_err());
-        assert!(parse_duration("fast").unwrap_err().contains("'fast'"));
-        assert_eq!(fmt_duration(Duration::from_secs(1440)), "24m");
-        assert_eq!(fmt_duration(Duration::from_millis(250)), "250ms");
-        assert_eq!(fmt_duration(Duration::from_millis(4000)), "4s");
-        assert_eq!(fmt_duration(Duration::from_secs(5400)), "1h30m");
-    }
-
-    #[test]
-    fn latency_ranges() {
-        assert_eq!(
-            parse_latency_range("300ms..2500ms"),
-            Ok((Duration::from_millis(300), Duration::from_millis(2500)))
-        );
-        assert!(parse_latency_range("3s..1s").is_err());
-        assert!(parse_rate("1.5").is_err());
-    }
 }

@@ -10,16 +10,16 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use quota_tui::backend::{self, Backend};
-use quota_tui::cache::QuotaCache;
 use quota_tui::catalog::Capacity;
 use quota_tui::cli::{Cli, Command};
 use quota_tui::commands::{check, config as config_cmd, docs, launch, warm};
 use quota_tui::config::{self, Config};
 use quota_tui::exit::{Failure, print_stdout};
-use quota_tui::fake_gcp::{self, FakeGcpConfig};
+use quota_tui::fake_gcp;
 use quota_tui::gcp::vertex::VertexClient;
-use quota_tui::logs::{self, DirOrigin, LogStart, WarmLineFormatter, spawn_warm_log_writer};
+use quota_tui::logs::{self, DirOrigin, LogStart, spawn_warm_log_writer};
 use quota_tui::sanitize::Sanitized;
+use quota_tui::store::MemoryStore;
 use quota_tui::tui::{self, TuiContext};
 use quota_tui::warmer::Warmer;
 
@@ -62,7 +62,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     let settings = cli.settings();
     let command = match cli.command {
         Some(Command::FakeGcp(args)) => {
-            let cfg = FakeGcpConfig::from_fake_knobs(&args.knobs());
+            let cfg = config::fake_gcp_config(&args.knobs());
             return fake_gcp::run_standalone(args.port, cfg)
                 .await
                 .map_err(|e| Failure::api(e.to_string()));
@@ -198,20 +198,14 @@ async fn run_tui(cfg: Config, log_flag: bool) -> Result<(), Failure> {
     }
     let guards = init_logs(&cfg, log_flag, LogStart::Truncate)?;
     let backend = backend::connect(&cfg).await?;
-    let cache = Arc::new(QuotaCache::new(cfg.warmer.ttl));
+    let cache = Arc::new(MemoryStore::new(cfg.warmer.ttl));
     let warmer = Warmer::new(
         cfg.warmer.clone(),
         &cfg.catalog,
         backend.quota.clone(),
         cache,
     );
-    let log_writer = spawn_warm_log_writer(
-        warmer.subscribe(),
-        WarmLineFormatter::new(
-            cfg.catalog.gpu_checks().len(),
-            cfg.catalog.c3_checks().len(),
-        ),
-    );
+    let log_writer = spawn_warm_log_writer(warmer.subscribe());
     // The dashboard runs without a Vertex AI client (the Launch screen says so) rather
     // than not at all.
     let vertex = match vertex_client(&backend) {

@@ -31,14 +31,11 @@ async fn fetch_t4(answer: Answer) -> ApiError {
     let client = ServiceUsageClient::new("my-project", &server.url, TokenSource::demo())
         .unwrap()
         .with_policy(policy());
-    let check = Check::gpu(GpuType::T4, "us-central1");
-    tokio::time::timeout(
-        Duration::from_secs(20),
-        client.fetch_limit(&check, Capacity::Spot),
-    )
-    .await
-    .expect("a capped read ends")
-    .expect_err("no limit in these answers")
+    let check = Check::gpu(GpuType::T4, Capacity::Spot, "us-central1");
+    tokio::time::timeout(Duration::from_secs(20), client.fetch_limit(&check))
+        .await
+        .expect("a capped read ends")
+        .expect_err("no limit in these answers")
 }
 
 #[tokio::test]

@@ -4,7 +4,6 @@
 
 use quota_tui::catalog::{Capacity, Check, GpuType, Limit};
 use quota_tui::gcp::ErrorKind;
-use quota_tui::gcp::QuotaSource;
 use quota_tui::gcp::auth::{QuotaProject, Secret, TokenSource};
 use quota_tui::gcp::serviceusage::ServiceUsageClient;
 use quota_tui::gcp::vertex::VertexClient;
@@ -89,8 +88,9 @@ async fn a_401_makes_google_cloud_auth_exchange_the_refresh_token_once_more() {
     assert_eq!(tokens.quota_project().unwrap().id, FILE_QUOTA);
     let client = ServiceUsageClient::new(PROJECT, &server.uri(), tokens).unwrap();
     let limit = client
-        .fetch(&Check::gpu(GpuType::T4, "us-central1"), Capacity::Spot)
+        .fetch_limit(&Check::gpu(GpuType::T4, Capacity::Spot, "us-central1"))
         .await
+        .map(|f| f.limit)
         .unwrap();
     assert_eq!(limit, Limit::Finite(16));
     // The `expect`s above are checked when the server drops: 2 exchanges, 2 API calls.
@@ -122,8 +122,9 @@ async fn a_refused_quota_project_is_explained_with_the_fix_on_both_clients() {
         }));
     let su = ServiceUsageClient::new(PROJECT, &server.uri(), tokens.clone()).unwrap();
     let e = su
-        .fetch(&Check::gpu(GpuType::T4, "us-central1"), Capacity::Spot)
+        .fetch_limit(&Check::gpu(GpuType::T4, Capacity::Spot, "us-central1"))
         .await
+        .map(|f| f.limit)
         .unwrap_err();
     let vertex = VertexClient::new(Some(&server.uri()), tokens).unwrap();
     let e2 = vertex

@@ -6,9 +6,8 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use futures::future::join_all;
-use quota_tui::catalog::{
-    C3_METRIC, CLOUDBUILD_SERVICE, Capacity, Catalog, Check, CheckKind, Limit,
-};
+use quota_tui::catalog::{C3_METRIC, CLOUDBUILD_SERVICE, Capacity, Catalog, Check, Limit};
+use quota_tui::catalog::{MetricRequest, QuotaMetric};
 use quota_tui::fake_gcp::{DECOY_BUILD_ORIGIN, DEMO_PROJECT, FakeGcp, FakeGcpConfig, quota_limit};
 use quota_tui::gcp::auth::TokenSource;
 use quota_tui::gcp::serviceusage::{RetryPolicy, ServiceUsageClient};
@@ -23,19 +22,40 @@ fn client(fake: &FakeGcp, deadline: Duration) -> ServiceUsageClient {
         })
 }
 
+/// Every check of `requests`, with its answer, one request per metric.
+async fn fetch_checks(
+    c: &ServiceUsageClient,
+    requests: &[MetricRequest],
+) -> Vec<(Check, Result<Limit, quota_tui::gcp::ApiError>)> {
+    let answers = join_all(requests.iter().map(|r| c.fetch_metric(r))).await;
+    requests
+        .iter()
+        .zip(answers)
+        .flat_map(|(r, a)| {
+            let limits = a.unwrap_or_else(|e| panic!("{}: {e}", r.metric));
+            r.checks().into_iter().zip(limits)
+        })
+        .collect()
+}
+
 #[tokio::test]
-async fn all_38_default_checks_answer_with_the_fakes_values() {
+async fn six_requests_answer_all_38_default_checks_with_the_fakes_values() {
     let cfg = FakeGcpConfig::quiet();
     let fake = FakeGcp::start(cfg, 0).await.unwrap();
     assert!(fake.base_url().starts_with("http://127.0.0.1:"));
     let c = client(&fake, Duration::from_secs(5));
-    let checks = Catalog::default().all_checks();
-    let answers = join_all(checks.iter().map(|check| c.fetch(check, Capacity::Spot))).await;
-    for (check, answer) in checks.iter().zip(&answers) {
+    let checked = fetch_checks(&c, &Catalog::default().requests()).await;
+    assert_eq!(checked.len(), 38);
+    let answers: Vec<_> = checked.iter().map(|(_, a)| a.clone()).collect();
+    for (check, answer) in &checked {
         let limit = answer.as_ref().unwrap_or_else(|e| panic!("{check}: {e}"));
-        let want = quota_limit(cfg.seed, &check.metric(Capacity::Spot), &check.region).unwrap();
+        let want = quota_limit(cfg.seed, check.metric.name(), &check.region).unwrap();
         assert_eq!(*limit, want, "{check}");
-        let max = if check.kind == CheckKind::C3 { 512 } else { 64 };
+        let max = if check.metric == QuotaMetric::C3 {
+            512
+        } else {
+            64
+        };
         assert!(
             limit.finite().is_some_and(|v| (0..=max).contains(&v)),
             "{check}: {limit}"
@@ -51,8 +71,8 @@ async fn all_38_default_checks_answer_with_the_fakes_values() {
     );
 
     let stats = fake.stats();
-    assert_eq!(stats.total_requests, 38);
-    assert_eq!(stats.requests.len(), 38);
+    assert_eq!(stats.total_requests, 6, "one request per metric");
+    assert_eq!(stats.requests.len(), 6);
     assert!(
         stats
             .requests
@@ -61,7 +81,7 @@ async fn all_38_default_checks_answer_with_the_fakes_values() {
     );
     assert!(
         stats.max_in_flight > 1,
-        "the 38 requests overlapped: {}",
+        "the 6 requests overlapped: {}",
         stats.max_in_flight
     );
     let mut per_service = BTreeMap::new();
@@ -69,8 +89,8 @@ async fn all_38_default_checks_answer_with_the_fakes_values() {
         assert!(r.metric.starts_with(&format!("{}/", r.service)), "{r:?}");
         *per_service.entry(r.service.as_str()).or_insert(0) += 1;
     }
-    assert_eq!(per_service.get("aiplatform.googleapis.com"), Some(&20));
-    assert_eq!(per_service.get(CLOUDBUILD_SERVICE), Some(&18));
+    assert_eq!(per_service.get("aiplatform.googleapis.com"), Some(&5));
+    assert_eq!(per_service.get(CLOUDBUILD_SERVICE), Some(&1));
     fake.shutdown().await.unwrap();
 }
 
@@ -84,14 +104,19 @@ async fn on_demand_metrics_answer_too_and_values_are_fixed_by_the_seed() {
         FakeGcp::start(cfg, 0).await.unwrap(),
         FakeGcp::start(cfg, 0).await.unwrap(),
     );
-    let checks = Catalog::default().gpu_checks();
+    let on_demand = Catalog {
+        capacity: Capacity::OnDemand,
+        ..Catalog::default()
+    };
+    let requests = on_demand.gpu_requests();
     let read = |fake: &FakeGcp| {
         let c = client(fake, Duration::from_secs(5));
-        let checks = checks.clone();
-        async move { join_all(checks.iter().map(|k| c.fetch(k, Capacity::OnDemand))).await }
+        let requests = requests.clone();
+        async move { fetch_checks(&c, &requests).await }
     };
     let (va, vb) = (read(&a).await, read(&b).await);
-    assert!(va.iter().all(Result::is_ok), "{va:?}");
+    assert_eq!(va.len(), 20);
+    assert!(va.iter().all(|(_, r)| r.is_ok()), "{va:?}");
     assert_eq!(va, vb);
 }
 
@@ -115,7 +140,7 @@ async fn the_c3_decoy_bucket_never_wins() {
                 Some(v) => v.as_str().and_then(|s| s.parse::<i64>().ok()).unwrap(),
             })
             .expect("a decoy for every region");
-        let got = c.fetch(&check, Capacity::Spot).await.unwrap();
+        let got = c.fetch_limit(&check).await.unwrap().limit;
         assert_ne!(got, Limit::Finite(decoy), "{check} read the decoy");
     }
 }
@@ -134,7 +159,7 @@ async fn error_rate_one_is_retried_then_fails_rate_limited_or_unavailable() {
         Check::c3("europe-west9"),
         Catalog::default().gpu_checks()[0].clone(),
     ];
-    let answers = join_all(checks.iter().map(|k| c.fetch_limit(k, Capacity::Spot))).await;
+    let answers = join_all(checks.iter().map(|k| c.fetch_limit(k))).await;
     for (check, a) in checks.iter().zip(answers) {
         let err = a.unwrap_err();
         assert!(
@@ -155,7 +180,7 @@ async fn malformed_rate_one_is_a_parse_error() {
     };
     let fake = FakeGcp::start(cfg, 0).await.unwrap();
     let err = client(&fake, Duration::from_secs(5))
-        .fetch(&Check::c3("us-central1"), Capacity::Spot)
+        .fetch_limit(&Check::c3("us-central1"))
         .await
         .unwrap_err();
     assert_eq!((err.kind, err.attempts), (ErrorKind::Parse, 1), "{err}");
@@ -223,10 +248,7 @@ async fn a_project_without_service_usage_gets_googles_service_disabled_with_its_
     };
     let fake = FakeGcp::start(cfg, 0).await.unwrap();
     let c = client(&fake, Duration::from_secs(5));
-    let err = c
-        .fetch(&Check::c3("us-east1"), Capacity::Spot)
-        .await
-        .unwrap_err();
+    let err = c.fetch_limit(&Check::c3("us-east1")).await.unwrap_err();
     assert_eq!((err.kind, err.attempts), (ErrorKind::ServiceDisabled, 1));
     let number = quota_tui::fake_gcp::project_number(DEMO_PROJECT);
     assert_eq!(
@@ -248,7 +270,7 @@ async fn a_hang_times_out_and_shutdown_still_ends_promptly() {
     };
     let fake = FakeGcp::start(cfg, 0).await.unwrap();
     let err = client(&fake, Duration::from_millis(500))
-        .fetch(&Check::c3("us-central1"), Capacity::Spot)
+        .fetch_limit(&Check::c3("us-central1"))
         .await
         .unwrap_err();
     assert_eq!(err.kind, ErrorKind::Timeout, "{err}");
@@ -265,17 +287,10 @@ async fn a_hang_times_out_and_shutdown_still_ends_promptly() {
 async fn after_shutdown_the_client_sees_unavailable() {
     let fake = FakeGcp::start(FakeGcpConfig::quiet(), 0).await.unwrap();
     let c = client(&fake, Duration::from_millis(300));
-    assert!(
-        c.fetch(&Check::c3("us-central1"), Capacity::Spot)
-            .await
-            .is_ok()
-    );
+    assert!(c.fetch_limit(&Check::c3("us-central1")).await.is_ok());
     fake.shutdown().await.unwrap();
     let c = client_for_url(&c, Duration::from_millis(300));
-    let err = c
-        .fetch(&Check::c3("us-central1"), Capacity::Spot)
-        .await
-        .unwrap_err();
+    let err = c.fetch_limit(&Check::c3("us-central1")).await.unwrap_err();
     assert_eq!(err.kind, ErrorKind::Unavailable, "{err}");
 }
 

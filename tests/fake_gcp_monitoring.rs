@@ -104,11 +104,11 @@ async fn a_job_created_on_the_demo_adds_to_the_usage_of_its_region() {
     let fake = FakeGcp::start(cfg, 0).await.unwrap();
     let client = monitoring(&fake);
     let metric = GpuType::T4.metric(Capacity::Spot);
-    let before = client.fetch_usage(&metric).await.unwrap();
+    let before = client.fetch_usage(metric).await.unwrap();
     let region = regions()
         .into_iter()
         .find(|r| {
-            quota_limit(cfg.seed, &metric, r)
+            quota_limit(cfg.seed, metric, r)
                 .unwrap()
                 .at_least(before.in_region(r) + 4)
         })
@@ -119,7 +119,7 @@ async fn a_job_created_on_the_demo_adds_to_the_usage_of_its_region() {
         .create_custom_job(DEMO_PROJECT, &region, &plan.custom_job_body())
         .await
         .expect("created");
-    let after = client.fetch_usage(&metric).await.unwrap();
+    let after = client.fetch_usage(metric).await.unwrap();
     assert_eq!(after.in_region(&region), before.in_region(&region) + 4);
     assert_eq!(
         after.in_region(GLOBAL_LOCATION),
@@ -132,11 +132,11 @@ async fn a_job_created_on_the_demo_adds_to_the_usage_of_its_region() {
     let on_demand = GpuType::T4.metric(Capacity::OnDemand);
     assert_eq!(
         client
-            .fetch_usage(&on_demand)
+            .fetch_usage(on_demand)
             .await
             .unwrap()
             .in_region(&region),
-        seeded_usage(cfg.seed, &on_demand, &region).unwrap_or(0)
+        seeded_usage(cfg.seed, on_demand, &region).unwrap_or(0)
     );
     fake.shutdown().await.unwrap();
 }
@@ -169,7 +169,7 @@ async fn the_wire_shape_is_googles() {
     let end = chrono::Utc::now();
     let start = end - chrono::TimeDelta::minutes(10);
     let (s, e) = (start.to_rfc3339(), end.to_rfc3339());
-    let filter = filter_of(&metric);
+    let filter = filter_of(metric);
     let q = [
         ("filter", filter.as_str()),
         ("interval.startTime", &s),
@@ -187,7 +187,7 @@ async fn the_wire_shape_is_googles() {
     assert_eq!(series.len(), SERIES_PER_PAGE);
     for ts in series {
         assert_eq!(ts["metric"]["type"], USAGE_METRIC_TYPE);
-        assert_eq!(ts["metric"]["labels"]["quota_metric"], metric.as_str());
+        assert_eq!(ts["metric"]["labels"]["quota_metric"], metric);
         assert!(ts["metric"]["labels"]["limit_name"].is_string());
         assert_eq!(ts["resource"]["type"], "consumer_quota");
         assert_eq!(ts["resource"]["labels"]["project_id"], DEMO_PROJECT);
@@ -214,7 +214,7 @@ async fn the_wire_shape_is_googles() {
             ends.windows(2).all(|w| w[0] > w[1]),
             "newest first: {ends:?}"
         );
-        let now = seeded_usage(cfg.seed, &metric, location).unwrap_or(0);
+        let now = seeded_usage(cfg.seed, metric, location).unwrap_or(0);
         match &points[0]["value"] {
             v if now == 0 => assert_eq!(*v, serde_json::json!({}), "zero omitted"),
             v => assert_eq!(v["int64Value"], now.to_string(), "int64 as a string"),
@@ -227,7 +227,7 @@ async fn the_wire_shape_is_googles() {
 async fn bad_requests_get_googles_errors() {
     let fake = FakeGcp::start(FakeGcpConfig::quiet(), 0).await.unwrap();
     let end = chrono::Utc::now().to_rfc3339();
-    let good = filter_of(&GpuType::T4.metric(Capacity::Spot));
+    let good = filter_of(GpuType::T4.metric(Capacity::Spot));
     let (status, body) = raw(
         &fake,
         &[("filter", &good), ("interval.endTime", &end)],
@@ -282,7 +282,7 @@ async fn without_monitoring_viewer_the_client_says_which_role() {
     };
     let fake = FakeGcp::start(cfg, 0).await.unwrap();
     let e = monitoring(&fake)
-        .usage(&GpuType::L4.metric(Capacity::Spot), &regions())
+        .usage(GpuType::L4.metric(Capacity::Spot), &regions())
         .await
         .unwrap_err();
     assert_eq!(

@@ -33,7 +33,7 @@ fn region_where(seed: u64, gpu: GpuType, capacity: Capacity, count: u32, fits: b
     fake_regions()
         .into_iter()
         .find(|r| {
-            let limit = quota_limit(seed, &gpu.metric(capacity), r).unwrap();
+            let limit = quota_limit(seed, gpu.metric(capacity), r).unwrap();
             limit.at_least(i64::from(count)) == fits
         })
         .unwrap_or_else(|| panic!("no region where {count} × {gpu} fits={fits}"))
@@ -152,7 +152,7 @@ async fn beyond_the_regions_quota_is_vertex_ais_429() {
     let fake = FakeGcp::start(cfg, 0).await.unwrap();
     let vertex = client(&fake, Duration::from_millis(500));
     let region = region_where(cfg.seed, GpuType::H100, Capacity::Spot, 8, false);
-    let limit = quota_limit(cfg.seed, &GpuType::H100.metric(Capacity::Spot), &region).unwrap();
+    let limit = quota_limit(cfg.seed, GpuType::H100.metric(Capacity::Spot), &region).unwrap();
     assert!(!limit.at_least(8), "{limit:?}");
     let plan = LaunchPlan::new(GpuType::H100, 8, Capacity::Spot, &region, "img", "big").unwrap();
     let e = vertex
@@ -204,8 +204,8 @@ async fn jobs_hold_their_gpus_until_the_quota_is_in_use() {
     let region = fake_regions()
         .into_iter()
         .find(|r| {
-            quota_limit(cfg.seed, &metric, r) == Some(Limit::Finite(8))
-                && seeded_usage(cfg.seed, &metric, r).unwrap_or(0) == 0
+            quota_limit(cfg.seed, metric, r) == Some(Limit::Finite(8))
+                && seeded_usage(cfg.seed, metric, r).unwrap_or(0) == 0
         })
         .expect("a region with H100 quota 8, none in use");
     let plan = LaunchPlan::new(GpuType::H100, 8, Capacity::Spot, region, "img", "one").unwrap();
@@ -222,8 +222,8 @@ async fn jobs_hold_their_gpus_until_the_quota_is_in_use() {
     // Other capacities and regions are counted apart.
     let t4 = LaunchPlan::new(GpuType::T4, 1, Capacity::Spot, region, "img", "t4").unwrap();
     let t4_metric = GpuType::T4.metric(Capacity::Spot);
-    let t4_in_use = seeded_usage(cfg.seed, &t4_metric, region).unwrap_or(0);
-    if quota_limit(cfg.seed, &t4_metric, region)
+    let t4_in_use = seeded_usage(cfg.seed, t4_metric, region).unwrap_or(0);
+    if quota_limit(cfg.seed, t4_metric, region)
         .unwrap()
         .at_least(t4_in_use + 1)
     {

@@ -11,7 +11,7 @@ use common::quota_server::{all_regions, body, service_disabled_body};
 use quota_tui::catalog::{Capacity, Check, GpuType, Limit};
 use quota_tui::gcp::auth::{Secret, TokenSource};
 use quota_tui::gcp::serviceusage::{RetryPolicy, ServiceUsageClient};
-use quota_tui::gcp::{ApiError, ErrorKind, QuotaSource};
+use quota_tui::gcp::{ApiError, ErrorKind};
 use serde_json::{Value, json};
 use wiremock::matchers::path;
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -45,8 +45,9 @@ fn client(server: &MockServer) -> ServiceUsageClient {
 
 async fn fetch(server: &MockServer) -> Result<Limit, ApiError> {
     client(server)
-        .fetch(&Check::gpu(GpuType::T4, "us-central1"), Capacity::Spot)
+        .fetch_limit(&Check::gpu(GpuType::T4, Capacity::Spot, "us-central1"))
         .await
+        .map(|f| f.limit)
 }
 
 async fn answer_always(server: &MockServer, code: u16, body: Value) {
@@ -154,7 +155,7 @@ async fn rate_limit_exceeded_is_retried_and_then_succeeds() {
     )
     .await;
     let fetched = client(&server)
-        .fetch_limit(&Check::gpu(GpuType::T4, "us-east1"), Capacity::Spot)
+        .fetch_limit(&Check::gpu(GpuType::T4, Capacity::Spot, "us-east1"))
         .await
         .unwrap();
     assert_eq!((fetched.limit, fetched.attempts), (Limit::Finite(12), 2));

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use quota_tui::catalog::{Capacity, Check, GpuType, Limit};
+use quota_tui::catalog::{Capacity, Check, GpuType, Limit, MetricRequest, QuotaMetric};
 use quota_tui::gcp::auth::{Credentials, Secret, TokenSource};
 use quota_tui::gcp::serviceusage::{RetryPolicy, ServiceUsageClient};
 use quota_tui::gcp::{ApiError, ErrorKind, QuotaSource};
@@ -49,7 +49,7 @@ fn client(server: &MockServer) -> ServiceUsageClient {
 }
 
 fn t4(region: &str) -> Check {
-    Check::gpu(GpuType::T4, region)
+    Check::gpu(GpuType::T4, Capacity::Spot, region)
 }
 
 fn t4_body() -> Value {
@@ -103,8 +103,9 @@ async fn requests(server: &MockServer) -> usize {
 
 async fn fetch_t4(server: &MockServer) -> Result<Limit, ApiError> {
     client(server)
-        .fetch(&t4("us-central1"), Capacity::Spot)
+        .fetch_limit(&t4("us-central1"))
         .await
+        .map(|f| f.limit)
 }
 
 #[tokio::test]
@@ -134,7 +135,7 @@ async fn bucket_rules_end_to_end() {
     let c = client(&server);
     let read = |region: &'static str| {
         let c = c.clone();
-        async move { c.fetch(&t4(region), Capacity::Spot).await }
+        async move { c.fetch_limit(&t4(region)).await.map(|f| f.limit) }
     };
     // Region bucket of the regional limit, not the project-wide limit listed first.
     assert_eq!(read("us-central1").await, Ok(Limit::Finite(16)));
@@ -145,6 +146,55 @@ async fn bucket_rules_end_to_end() {
         "default bucket"
     );
     assert_eq!(read("us-west1").await, Ok(Limit::Unlimited));
+}
+
+/// One `consumerQuotaMetrics.get` answers every region of the metric (SPEC §3, §4): the
+/// four regions of T4 from one request, each by the bucket rules; a region the answer has no
+/// bucket for (and no default bucket) fails alone.
+#[tokio::test]
+async fn one_request_answers_every_region_of_the_metric() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(T4_PATH))
+        .respond_with(ResponseTemplate::new(200).set_body_json(t4_body()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let request = MetricRequest::new(
+        QuotaMetric::Gpu {
+            gpu: GpuType::T4,
+            capacity: Capacity::Spot,
+        },
+        ["us-central1", "us-east1", "us-west1", "europe-west4"],
+    );
+    let limits = client(&server).fetch_metric(&request).await.unwrap();
+    assert_eq!(
+        limits,
+        [
+            Ok(Limit::Finite(16)),
+            Ok(Limit::Finite(4)),
+            Ok(Limit::Unlimited),
+            Ok(Limit::Finite(0))
+        ]
+    );
+    assert_eq!(requests(&server).await, 1);
+
+    let c3 = MetricRequest::new(QuotaMetric::C3, ["us-east1", "us-west2"]);
+    let server = MockServer::start().await;
+    mount_ok(
+        &server,
+        C3_PATH,
+        json!({"metric": C3_METRIC, "consumerQuotaLimits": [{
+            "unit": "1/{project}/{region}/{build_origin}",
+            "quotaBuckets": [
+              {"effectiveLimit": "176", "dimensions": {"region": "us-east1", "build_origin": "default"}}]}]}),
+    )
+    .await;
+    let limits = client(&server).fetch_metric(&c3).await.unwrap();
+    assert_eq!(limits[0], Ok(Limit::Finite(176)));
+    let e = limits[1].as_ref().unwrap_err();
+    assert_eq!((e.kind, e.attempts), (ErrorKind::Parse, 1), "{e}");
+    assert!(e.message.contains("C3 us-west2"), "{e}");
 }
 
 #[tokio::test]
@@ -161,15 +211,15 @@ async fn c3_decoy_build_origin_never_wins_end_to_end() {
     mount_ok(&server, C3_PATH, body).await;
     let c = client(&server);
     assert_eq!(
-        c.fetch(&Check::c3("us-east1"), Capacity::Spot).await,
+        c.fetch_limit(&Check::c3("us-east1")).await.map(|f| f.limit),
         Ok(Limit::Finite(176))
     );
     assert_eq!(
-        c.fetch(&Check::c3("us-west2"), Capacity::Spot).await,
+        c.fetch_limit(&Check::c3("us-west2")).await.map(|f| f.limit),
         Ok(Limit::Finite(24))
     );
     assert_eq!(
-        c.fetch(&Check::c3("us-east4"), Capacity::Spot).await,
+        c.fetch_limit(&Check::c3("us-east4")).await.map(|f| f.limit),
         Ok(Limit::Finite(96))
     );
 }
@@ -260,8 +310,9 @@ async fn rate_limited_403_is_retried_until_the_deadline_and_reported_with_attemp
         Duration::from_millis(400),
     );
     let err = c
-        .fetch(&t4("us-central1"), Capacity::Spot)
+        .fetch_limit(&t4("us-central1"))
         .await
+        .map(|f| f.limit)
         .unwrap_err();
     assert_eq!(err.kind, ErrorKind::RateLimited);
     assert!(err.attempts >= 3, "retried: {err}");
@@ -295,8 +346,9 @@ async fn server_errors_are_retried_then_unavailable() {
             Duration::from_millis(300),
         );
         let err = c
-            .fetch(&t4("us-central1"), Capacity::Spot)
+            .fetch_limit(&t4("us-central1"))
             .await
+            .map(|f| f.limit)
             .unwrap_err();
         assert_eq!(err.kind, ErrorKind::Unavailable, "{code}");
         assert!(err.attempts >= 2, "{code}: {err}");
@@ -322,8 +374,9 @@ async fn connection_refused_is_unavailable() {
         Duration::from_millis(300),
     );
     let err = c
-        .fetch(&t4("us-central1"), Capacity::Spot)
+        .fetch_limit(&t4("us-central1"))
         .await
+        .map(|f| f.limit)
         .unwrap_err();
     assert_eq!(err.kind, ErrorKind::Unavailable, "{err}");
     assert!(err.attempts >= 2, "{err}");
@@ -345,7 +398,7 @@ async fn two_429_then_200_succeeds_on_the_third_attempt() {
         .await;
     mount_ok(&server, T4_PATH, t4_body()).await;
     let fetched = client(&server)
-        .fetch_limit(&t4("us-central1"), Capacity::Spot)
+        .fetch_limit(&t4("us-central1"))
         .await
         .unwrap();
     assert_eq!(fetched.limit, Limit::Finite(16));
@@ -374,7 +427,7 @@ async fn retry_after_is_honoured() {
     mount_ok(&server, T4_PATH, t4_body()).await;
     let started = Instant::now();
     let fetched = client(&server)
-        .fetch_limit(&t4("us-central1"), Capacity::Spot)
+        .fetch_limit(&t4("us-central1"))
         .await
         .unwrap();
     let waited = started.elapsed();
@@ -423,8 +476,9 @@ async fn an_answer_that_never_comes_ends_at_the_deadline() {
     let c = client_with(&server.uri(), TokenSource::demo(), Duration::from_secs(1));
     let started = Instant::now();
     let err = c
-        .fetch(&t4("us-central1"), Capacity::Spot)
+        .fetch_limit(&t4("us-central1"))
         .await
+        .map(|f| f.limit)
         .unwrap_err();
     let took = started.elapsed();
     assert_eq!(err.kind, ErrorKind::Timeout);
@@ -491,10 +545,7 @@ async fn a_401_fetches_one_new_token_and_succeeds() {
         TokenSource::from_credentials(tokens.clone()),
         Duration::from_secs(5),
     );
-    let fetched = c
-        .fetch_limit(&t4("us-central1"), Capacity::Spot)
-        .await
-        .unwrap();
+    let fetched = c.fetch_limit(&t4("us-central1")).await.unwrap();
     assert_eq!((fetched.limit, fetched.attempts), (Limit::Finite(16), 2));
     assert_eq!(tokens.fresh.load(Ordering::SeqCst), 1);
 }
@@ -510,8 +561,9 @@ async fn a_second_401_is_an_auth_error_after_one_renewal() {
         Duration::from_secs(5),
     );
     let err = c
-        .fetch(&t4("us-central1"), Capacity::Spot)
+        .fetch_limit(&t4("us-central1"))
         .await
+        .map(|f| f.limit)
         .unwrap_err();
     assert_eq!((err.kind, err.attempts), (ErrorKind::Auth, 2));
     assert_eq!(
@@ -561,8 +613,9 @@ async fn a_retryable_error_then_silence_reports_the_error_not_a_timeout() {
         .await;
     let c = client_with(&server.uri(), TokenSource::demo(), Duration::from_secs(1));
     let err = c
-        .fetch(&t4("us-central1"), Capacity::Spot)
+        .fetch_limit(&t4("us-central1"))
         .await
+        .map(|f| f.limit)
         .unwrap_err();
     assert_eq!((err.kind, err.attempts), (ErrorKind::RateLimited, 2));
     let shown = err.to_string();
@@ -573,13 +626,24 @@ async fn a_retryable_error_then_silence_reports_the_error_not_a_timeout() {
     assert!(shown.contains("1s deadline"), "{shown}");
 }
 
-/// Collects everything a tracing subscriber writes, for the no-token-in-logs test.
+thread_local! {
+    /// Where this thread's tracing events go (the no-token-in-logs test).
+    static LOG_SINK: std::cell::RefCell<Option<LogBuffer>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Collects everything a thread's tracing events write, for the no-token-in-logs test.
 #[derive(Clone, Default)]
 struct LogBuffer(Arc<std::sync::Mutex<Vec<u8>>>);
 
-impl std::io::Write for LogBuffer {
+struct ThreadSink;
+
+impl std::io::Write for ThreadSink {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
+        LOG_SINK.with(|s| {
+            if let Some(b) = s.borrow().as_ref() {
+                b.0.lock().unwrap().extend_from_slice(buf);
+            }
+        });
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -587,16 +651,29 @@ impl std::io::Write for LogBuffer {
     }
 }
 
+/// Capture this thread's debug events. A process-global subscriber with a per-thread sink,
+/// not a thread-default dispatcher: tracing-core caches each callsite's interest from the
+/// dispatchers present when it is first hit, and another test hitting the client's callsites
+/// first without one would make this test miss its events under load.
+fn capture_debug_logs() -> LogBuffer {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_ansi(false)
+            .with_writer(|| ThreadSink)
+            .finish();
+        let _ = tracing::subscriber::set_global_default(subscriber);
+        tracing::callsite::rebuild_interest_cache();
+    });
+    let logs = LogBuffer::default();
+    LOG_SINK.with(|s| *s.borrow_mut() = Some(logs.clone()));
+    logs
+}
+
 #[tokio::test]
 async fn debug_logs_show_the_request_but_never_the_token() {
-    let logs = LogBuffer::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let logs = capture_debug_logs();
     let server = MockServer::start().await;
     mount_error(&server, 401, unauthenticated()).await;
     let c = client_with(
@@ -605,8 +682,9 @@ async fn debug_logs_show_the_request_but_never_the_token() {
         Duration::from_secs(5),
     );
     let err = c
-        .fetch(&t4("us-central1"), Capacity::Spot)
+        .fetch_limit(&t4("us-central1"))
         .await
+        .map(|f| f.limit)
         .unwrap_err();
     let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
     assert!(

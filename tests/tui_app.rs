@@ -11,14 +11,14 @@ use async_trait::async_trait;
 use crossterm::event::{
     Event as TermEvent, KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind,
 };
-use quota_tui::cache::{CacheCounters, DEFAULT_TTL, QuotaCache};
-use quota_tui::catalog::{Capacity, Catalog, Check, GpuType, Limit};
+use quota_tui::catalog::{Capacity, Catalog, Check, GpuType, Limit, MetricRequest};
 use quota_tui::gcp::{ApiError, ErrorKind, QuotaSource};
+use quota_tui::store::{CacheCounters, DEFAULT_TTL, MemoryStore, QuotaStore, TokioClock};
 use quota_tui::tui::app::Action;
 use quota_tui::tui::event::Event;
 use quota_tui::tui::theme::Theme;
 use quota_tui::tui::toast::TOAST_TTL;
-use quota_tui::warmer::{CheckOutcome, Warmer, WarmerConfig, WarmerEvent};
+use quota_tui::warmer::{Warmer, WarmerConfig, WarmerEvent};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use tokio_util::sync::CancellationToken;
@@ -44,7 +44,7 @@ async fn keys_switch_screens_and_status_counts() {
 
     app.handle_event(cycle_started());
     app.handle_event(landed(
-        Check::gpu(GpuType::T4, "us-central1"),
+        Check::gpu(GpuType::T4, Capacity::Spot, "us-central1"),
         Limit::Finite(16),
         1,
     ));
@@ -128,13 +128,13 @@ async fn screens_count_reads_on_open_and_r_only() {
     );
 
     // Live updates and ticks redraw from uncounted peeks.
-    cache.put_ok(
-        &Check::gpu(GpuType::H200, "us-east1"),
-        Limit::Finite(7),
+    cache.record(
+        &Check::gpu(GpuType::H200, Capacity::Spot, "us-east1"),
+        Ok(Limit::Finite(7)),
         Duration::ZERO,
     );
     app.handle_event(landed(
-        Check::gpu(GpuType::H200, "us-east1"),
+        Check::gpu(GpuType::H200, Capacity::Spot, "us-east1"),
         Limit::Finite(7),
         3,
     ));
@@ -210,16 +210,18 @@ async fn toasts_expire_after_six_seconds_and_failures_make_one_toast() {
     assert!(!screen_text(&app).contains("Cache warm"));
 
     // A batch with two failed checks: one toast naming both.
-    let failure = |check: Check| CheckOutcome {
-        check,
-        result: Err(ApiError::new(ErrorKind::Unavailable, "503")),
-        latency: Duration::from_millis(700),
+    let failure = |check: Check| {
+        outcome(
+            &check,
+            Err(ApiError::new(ErrorKind::Unavailable, "503")),
+            700,
+        )
     };
     app.handle_event(batch_done(
         4,
         700,
         vec![
-            failure(Check::gpu(GpuType::L4, "us-east1")),
+            failure(Check::gpu(GpuType::L4, Capacity::Spot, "us-east1")),
             failure(Check::c3("us-east5")),
         ],
     ));
@@ -341,21 +343,31 @@ struct FixedSource;
 
 #[async_trait]
 impl QuotaSource for FixedSource {
-    async fn fetch(&self, check: &Check, _capacity: Capacity) -> Result<Limit, ApiError> {
-        let ms = if check.gpu_type().is_some() { 900 } else { 400 };
-        tokio::time::sleep(Duration::from_millis(ms)).await;
-        Ok(Limit::Finite(if check.region == "us-central1" {
-            8
+    async fn fetch_metric(
+        &self,
+        request: &MetricRequest,
+    ) -> Result<Vec<Result<Limit, ApiError>>, ApiError> {
+        let ms = if request.metric.gpu_type().is_some() {
+            900
         } else {
-            0
-        }))
+            400
+        };
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+        Ok(request
+            .regions
+            .iter()
+            .map(|r| Ok(Limit::Finite(if r == "us-central1" { 8 } else { 0 })))
+            .collect())
     }
 }
 
 #[tokio::test(start_paused = true)]
 async fn the_real_warmer_warms_the_app() {
     let logs = tempfile::tempdir().unwrap();
-    let cache = Arc::new(QuotaCache::new(DEFAULT_TTL));
+    let cache = Arc::new(MemoryStore::with_clock(
+        DEFAULT_TTL,
+        Arc::new(TokioClock::new()),
+    ));
     let catalog = Catalog::default();
     let warmer = Warmer::new(
         WarmerConfig::default(),
@@ -372,10 +384,11 @@ async fn the_real_warmer_warms_the_app() {
     loop {
         let ev = rx.recv().await.unwrap();
         let done = matches!(ev, WarmerEvent::CycleComplete { .. });
-        if matches!(ev, WarmerEvent::CheckLanded { .. }) {
+        if matches!(ev, WarmerEvent::MetricLanded { .. }) {
             landed += 1;
             if landed == 2 {
-                assert_eq!(app.status_text(), "🔥 Warming... 1/38");
+                // The C3 metric (400 ms) landed first: its 18 regions at once.
+                assert_eq!(app.status_text(), "🔥 Warming... 18/38");
             }
         }
         app.handle_event(Event::Warmer(ev));
@@ -383,13 +396,13 @@ async fn the_real_warmer_warms_the_app() {
             break;
         }
     }
-    assert_eq!(landed, 38);
+    assert_eq!(landed, 6, "one landing per metric");
     let s = screen_text(&app);
     assert!(s.contains("✅ Cache HOT! 38/38"), "{s}");
     assert!(s.contains("T4    8            0"), "{s}");
     app.handle_event(ch('4'));
     let s = screen_text(&app);
-    assert!(s.contains("batches 20"), "{s}");
+    assert!(s.contains("batches 5"), "{s}");
     assert!(s.contains("max 900"), "{s}");
     assert!(s.contains("next re-warm in 23m"), "{s}");
     cancel.cancel();

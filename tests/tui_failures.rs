@@ -7,13 +7,13 @@ mod tui_support;
 
 use std::time::Duration;
 
-use quota_tui::cache::{DEFAULT_TTL, QuotaCache};
 use quota_tui::catalog::Catalog;
 use quota_tui::gcp::{ApiError, ErrorKind};
+use quota_tui::store::{DEFAULT_TTL, MemoryStore, QuotaStore};
 use quota_tui::tui::app::App;
 use quota_tui::tui::event::Event;
 use quota_tui::tui::theme::Theme;
-use quota_tui::warmer::{ListPos, WarmerEvent};
+use quota_tui::warmer::{CycleCause, ListPos, WarmerEvent};
 use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
 use tui_support::*;
@@ -31,21 +31,22 @@ fn complete(cycle: u64, failed: usize) -> Event {
 fn rewarm(cycle: u64) -> Event {
     Event::Warmer(WarmerEvent::CycleStarted {
         cycle,
-        rewarm: true,
-        reason: "24m since last cycle began, re-warming (cache kept)".into(),
+        cause: CycleCause::Refresh {
+            since: Duration::from_secs(24 * 60),
+        },
         total: 38,
     })
 }
 
 /// Every check's last refresh failed with 403 (the good values, if any, kept).
-fn fail_everything(cache: &QuotaCache) {
+fn fail_everything(cache: &MemoryStore) {
     for check in Catalog::default().all_checks() {
-        cache.put_err(
+        cache.record(
             &check,
-            ApiError::new(
+            Err(ApiError::new(
                 ErrorKind::Permission,
                 "Permission denied on resource project",
-            ),
+            )),
             Duration::from_millis(90),
         );
     }
@@ -62,7 +63,7 @@ fn status(buf: &Buffer) -> (String, Color) {
     (status, buf[(x, 0)].fg)
 }
 
-fn hot_app(logs: &std::path::Path) -> (App, std::sync::Arc<QuotaCache>) {
+fn hot_app(logs: &std::path::Path) -> (App, std::sync::Arc<MemoryStore>) {
     let (handle, cache) = warmer(DEFAULT_TTL);
     let mut app = app(handle, Theme::colored(), logs);
     app.handle_event(cycle_started());

@@ -6,9 +6,9 @@ mod tui_support;
 
 use std::time::Duration;
 
-use quota_tui::cache::DEFAULT_TTL;
-use quota_tui::catalog::{Check, GpuType};
+use quota_tui::catalog::{Capacity, Check, GpuType};
 use quota_tui::gcp::{ApiError, ErrorKind};
+use quota_tui::store::{DEFAULT_TTL, QuotaStore};
 use quota_tui::tui::theme::Theme;
 use tui_support::*;
 
@@ -33,9 +33,9 @@ async fn the_cache_screen_shows_a_hostile_message_escaped() {
     let (handle, cache) = warmer(DEFAULT_TTL);
     let mut error = ApiError::new(ErrorKind::Permission, HOSTILE);
     error.http_status = Some(403);
-    cache.put_err(
-        &Check::gpu(GpuType::T4, "us-central1"),
-        error,
+    cache.record(
+        &Check::gpu(GpuType::T4, Capacity::Spot, "us-central1"),
+        Err(error),
         Duration::from_millis(5),
     );
     let mut app = app(handle, Theme::colored(), logs.path());

@@ -11,8 +11,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
-use quota_tui::cache::DEFAULT_TTL;
-use quota_tui::catalog::{Capacity, Check, GpuType, Limit};
+use quota_tui::catalog::{Capacity, Check, GpuType, Limit, MetricRequest, QuotaMetric};
 use quota_tui::fake_gcp::{DEMO_PROJECT, FakeGcp, FakeGcpConfig};
 use quota_tui::gcp::auth::TokenSource;
 use quota_tui::gcp::serviceusage::ServiceUsageClient;
@@ -21,6 +20,7 @@ use quota_tui::gcp::{ApiError, ErrorKind, QuotaSource};
 use quota_tui::launch::{
     Created, FreshCheck, LaunchPlan, Refusal, RegionResult, Submission, SubmitFailure,
 };
+use quota_tui::store::{DEFAULT_TTL, QuotaStore};
 use quota_tui::tui::app::{Action, App};
 use quota_tui::tui::event::Event;
 use quota_tui::tui::screens::launch::{LaunchClients, LaunchEvent};
@@ -227,18 +227,22 @@ async fn launch_screen_states() {
     assert!(s.contains(r#""machineType":"g2-standard-48""#), "{s}");
 }
 
-/// Counts the checks asked of it; answers each GPU check with 4 after 2 s (tokio clock).
+/// Records the metric requests asked of it; answers every region with 4 after 2 s (tokio
+/// clock).
 #[derive(Default)]
 struct CountingSource {
-    asked: Mutex<Vec<(Check, Capacity)>>,
+    asked: Mutex<Vec<MetricRequest>>,
 }
 
 #[async_trait]
 impl QuotaSource for CountingSource {
-    async fn fetch(&self, check: &Check, capacity: Capacity) -> Result<Limit, ApiError> {
-        self.asked.lock().unwrap().push((check.clone(), capacity));
+    async fn fetch_metric(
+        &self,
+        request: &MetricRequest,
+    ) -> Result<Vec<Result<Limit, ApiError>>, ApiError> {
+        self.asked.lock().unwrap().push(request.clone());
         tokio::time::sleep(Duration::from_secs(2)).await;
-        Ok(Limit::Finite(4))
+        Ok(vec![Ok(Limit::Finite(4)); request.len()])
     }
 }
 
@@ -305,21 +309,25 @@ async fn text_fields_take_digits_and_q_and_c_checks_fresh() {
     app.handle_event(key(KeyCode::Enter));
     assert!(screen(&app).contains("Image      gcr.io/x/y:1"));
 
-    // `c`: four fresh requests for T4 spot, through the source, not the cache.
+    // `c`: one fresh request for T4 spot in the four regions, through the source, not the
+    // cache.
     let before = cache.counters();
     assert_eq!(app.handle_event(ch('c')), Action::Redraw);
     let ev = next_launch_event(&mut rx).await;
     assert_eq!(app.handle_event(ev), Action::Redraw);
     let asked = source.asked.lock().unwrap().clone();
-    let want: Vec<(Check, Capacity)> = ["us-central1", "us-east1", "us-west1", "europe-west4"]
-        .into_iter()
-        .map(|r| (Check::gpu(GpuType::T4, r), Capacity::Spot))
-        .collect();
-    assert_eq!(asked, want);
+    let want = MetricRequest::new(
+        QuotaMetric::Gpu {
+            gpu: GpuType::T4,
+            capacity: Capacity::Spot,
+        },
+        ["us-central1", "us-east1", "us-west1", "europe-west4"],
+    );
+    assert_eq!(asked, [want]);
     assert_eq!(cache.counters(), before, "the cache was not read");
     // Same capacity as the warmer: the fresh values went into the cache (T4 us-central1
     // was 16 in the warm fixture).
-    let peeked = cache.peek(&[Check::gpu(GpuType::T4, "us-central1")]);
+    let peeked = cache.peek(&[Check::gpu(GpuType::T4, Capacity::Spot, "us-central1")]);
     assert_eq!(peeked[0].limit(), Some(Limit::Finite(4)));
 
     let s = screen(&app);
@@ -346,7 +354,7 @@ async fn text_fields_take_digits_and_q_and_c_checks_fresh() {
     assert!(screen(&app).contains("already checking T4"));
     let ev = next_launch_event(&mut rx).await;
     app.handle_event(ev);
-    assert_eq!(source.asked.lock().unwrap().len(), 8);
+    assert_eq!(source.asked.lock().unwrap().len(), 2);
 }
 
 #[tokio::test(start_paused = true)]
@@ -474,7 +482,11 @@ async fn check_and_submit_against_the_embedded_fake_gcp() {
     let ev = next_launch_event(&mut rx).await;
     app.handle_event(ev);
     let stats = fake.stats();
-    assert_eq!(stats.requests.len(), 4, "one fresh request per region");
+    assert_eq!(
+        stats.requests.len(),
+        1,
+        "one fresh request answers the four regions"
+    );
     assert!(
         stats
             .requests
@@ -558,13 +570,16 @@ async fn no_color_launch_screen_has_no_colour_and_keeps_its_marks() {
     assert!(s.contains("the job may have been created"), "{s}");
 }
 
-/// Answers every GPU check with 8 at once.
+/// Answers every region with 8 at once.
 struct EightEverywhere;
 
 #[async_trait]
 impl QuotaSource for EightEverywhere {
-    async fn fetch(&self, _check: &Check, _capacity: Capacity) -> Result<Limit, ApiError> {
-        Ok(Limit::Finite(8))
+    async fn fetch_metric(
+        &self,
+        request: &MetricRequest,
+    ) -> Result<Vec<Result<Limit, ApiError>>, ApiError> {
+        Ok(vec![Ok(Limit::Finite(8)); request.len()])
     }
 }
 

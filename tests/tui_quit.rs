@@ -9,12 +9,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
-use quota_tui::cache::DEFAULT_TTL;
 use quota_tui::catalog::{Capacity, GpuType, Limit};
 use quota_tui::gcp::auth::TokenSource;
 use quota_tui::gcp::vertex::{VertexClient, console_jobs_url};
 use quota_tui::gcp::{ApiError, ErrorKind};
 use quota_tui::launch::{FreshCheck, RegionResult, Submission, SubmitFailure};
+use quota_tui::store::DEFAULT_TTL;
 use quota_tui::tui::app::{Action, App};
 use quota_tui::tui::event::Event;
 use quota_tui::tui::screens::launch::{LaunchClients, LaunchEvent};

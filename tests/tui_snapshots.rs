@@ -6,13 +6,12 @@ mod tui_support;
 
 use std::time::Duration;
 
-use quota_tui::cache::DEFAULT_TTL;
-use quota_tui::catalog::{Check, GpuType, Limit};
+use quota_tui::catalog::{Capacity, Check, GpuType, Limit};
 use quota_tui::gcp::{ApiError, ErrorKind};
+use quota_tui::store::DEFAULT_TTL;
 use quota_tui::tui::app::App;
 use quota_tui::tui::event::Event;
 use quota_tui::tui::theme::Theme;
-use quota_tui::warmer::CheckOutcome;
 use tui_support::*;
 
 const SCREENS: [&str; 5] = ["home", "infra", "launch", "cache", "logs"];
@@ -48,7 +47,7 @@ async fn cold_app(log_dir: &std::path::Path) -> App {
     let mut app = app(handle, Theme::colored(), log_dir);
     app.handle_event(cycle_started());
     app.handle_event(landed(
-        Check::gpu(GpuType::T4, "us-central1"),
+        Check::gpu(GpuType::T4, Capacity::Spot, "us-central1"),
         Limit::Finite(16),
         1,
     ));
@@ -90,16 +89,16 @@ fn slow_failed_batch() -> Event {
         2,
         3400,
         vec![
-            CheckOutcome {
-                check: Check::gpu(GpuType::T4, "us-east1"),
-                result: Ok(Limit::Finite(8)),
-                latency: Duration::from_millis(3400),
-            },
-            CheckOutcome {
-                check: Check::c3("us-east1"),
-                result: Err(ApiError::new(ErrorKind::Permission, "denied")),
-                latency: Duration::from_millis(95),
-            },
+            outcome(
+                &Check::gpu(GpuType::T4, Capacity::Spot, "us-east1"),
+                Ok(Limit::Finite(8)),
+                3400,
+            ),
+            outcome(
+                &Check::c3("us-east1"),
+                Err(ApiError::new(ErrorKind::Permission, "denied")),
+                95,
+            ),
         ],
     )
 }

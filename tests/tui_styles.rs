@@ -5,8 +5,8 @@ mod tui_support;
 
 use std::time::Duration;
 
-use quota_tui::cache::DEFAULT_TTL;
-use quota_tui::catalog::{Check, GpuType, Limit};
+use quota_tui::catalog::{Capacity, Check, GpuType, Limit};
+use quota_tui::store::{DEFAULT_TTL, QuotaStore};
 use quota_tui::tui::event::Event;
 use quota_tui::tui::theme::Theme;
 use ratatui::buffer::Buffer;
@@ -61,9 +61,9 @@ async fn stale_cells_are_dimmed_after_the_ttl() {
     let logs = tempfile::tempdir().unwrap();
     let ttl = Duration::from_secs(60);
     let (handle, cache) = warmer(ttl);
-    cache.put_ok(
-        &Check::gpu(GpuType::T4, "us-central1"),
-        Limit::Finite(16),
+    cache.record(
+        &Check::gpu(GpuType::T4, Capacity::Spot, "us-central1"),
+        Ok(Limit::Finite(16)),
         Duration::from_millis(5),
     );
     let mut app = app(handle, Theme::colored(), logs.path());
@@ -92,7 +92,7 @@ async fn no_color_leaves_every_cell_uncoloured() {
     let mut app = app(handle, Theme::no_color(), logs.path());
     app.handle_event(cycle_started());
     app.handle_event(landed(
-        Check::gpu(GpuType::T4, "us-central1"),
+        Check::gpu(GpuType::T4, Capacity::Spot, "us-central1"),
         Limit::Finite(16),
         1,
     ));

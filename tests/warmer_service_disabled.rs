@@ -8,13 +8,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use quota_tui::cache::{DEFAULT_TTL, QuotaCache};
-use quota_tui::catalog::{AIPLATFORM_SERVICE, Capacity, Catalog, Check, Limit};
+use quota_tui::catalog::{AIPLATFORM_SERVICE, Catalog, Check, Limit, MetricRequest};
 use quota_tui::gcp::{ApiError, ErrorKind, QuotaSource};
-use quota_tui::logs::WarmLineFormatter;
+use quota_tui::logs::warm_line;
+use quota_tui::store::{CachedState, DEFAULT_TTL, MemoryStore, QuotaStore, TokioClock};
 use quota_tui::tui::event::Event;
 use quota_tui::tui::theme::Theme;
-use quota_tui::warmer::{WarmNow, Warmer, WarmerConfig, WarmerEvent, WarmerHandle};
+use quota_tui::warmer::{CycleCause, WarmNow, Warmer, WarmerConfig, WarmerEvent, WarmerHandle};
 use tokio::sync::broadcast::Receiver;
 use tokio_util::sync::CancellationToken;
 
@@ -42,7 +42,8 @@ fn disabled(service: &str, title: &str, url: &str) -> ApiError {
 
 type Answer = dyn Fn(&Check) -> Result<Limit, ApiError> + Send + Sync;
 
-/// Answers every check with `answer(check)` after 300 ms, recording each request.
+/// Answers every metric request with `answer(its first check)` after 300 ms, recording each
+/// request.
 struct Source {
     answer: Box<Answer>,
     asked: Mutex<Vec<Check>>,
@@ -62,12 +63,19 @@ impl Source {
     }
 }
 
+/// One request per metric: `answer` of its first check decides the whole request (an error
+/// fails the request, a value goes to every region). `asked` records that first check.
 #[async_trait]
 impl QuotaSource for Source {
-    async fn fetch(&self, check: &Check, _capacity: Capacity) -> Result<Limit, ApiError> {
-        self.asked.lock().unwrap().push(check.clone());
+    async fn fetch_metric(
+        &self,
+        request: &MetricRequest,
+    ) -> Result<Vec<Result<Limit, ApiError>>, ApiError> {
+        let first = request.check(0);
+        self.asked.lock().unwrap().push(first.clone());
         tokio::time::sleep(Duration::from_millis(300)).await;
-        (self.answer)(check)
+        let limit = (self.answer)(&first)?;
+        Ok(vec![Ok(limit); request.len()])
     }
 }
 
@@ -77,10 +85,13 @@ fn start(
 ) -> (
     WarmerHandle,
     Receiver<WarmerEvent>,
-    Arc<QuotaCache>,
+    Arc<MemoryStore>,
     CancellationToken,
 ) {
-    let cache = Arc::new(QuotaCache::new(DEFAULT_TTL));
+    let cache = Arc::new(MemoryStore::with_clock(
+        DEFAULT_TTL,
+        Arc::new(TokioClock::new()),
+    ));
     let warmer = Warmer::new(cfg, &Catalog::default(), source, cache.clone());
     let rx = warmer.subscribe();
     let cancel = CancellationToken::new();
@@ -129,18 +140,23 @@ async fn service_usage_disabled_everywhere_costs_two_requests_one_line_and_one_t
         1
     );
     assert_eq!(
-        count(&events, |e| matches!(e, WarmerEvent::CheckFailed { .. })),
+        count(&events, |e| matches!(
+            e,
+            WarmerEvent::CheckFailed { .. } | WarmerEvent::MetricFailed { .. }
+        )),
         0
     );
     let landed: Vec<_> = events
         .iter()
         .filter_map(|e| match e {
-            WarmerEvent::CheckLanded { outcome, .. } => Some(outcome),
+            WarmerEvent::MetricLanded { outcome, .. } => Some(outcome),
             _ => None,
         })
         .collect();
-    assert_eq!(landed.len(), 38, "every check of the cycle is recorded");
-    assert!(landed.iter().all(|o| matches!(&o.result,
+    assert_eq!(landed.len(), 6, "every metric of the cycle is recorded");
+    let checks: Vec<_> = landed.iter().flat_map(|o| o.checks()).collect();
+    assert_eq!(checks.len(), 38, "covering every check");
+    assert!(checks.iter().all(|(_, r)| matches!(r,
         Err(e) if e.kind == ErrorKind::ServiceDisabled && e.message.starts_with("Service Usage API"))));
     let Some(WarmerEvent::CycleComplete {
         failed, gpu, c3, ..
@@ -152,22 +168,20 @@ async fn service_usage_disabled_everywhere_costs_two_requests_one_line_and_one_t
     assert_eq!(handle.stats().failed, 38);
     let all = Catalog::default().all_checks();
     assert!(
-        cache.peek(&all).iter().all(|r| r
-            .entry
-            .last_error
-            .as_ref()
-            .is_some_and(|f| f.error.kind == ErrorKind::ServiceDisabled)),
+        cache.peek(&all).iter().all(|r| matches!(
+            r.state(),
+            CachedState::Failed { error, .. } if error.error.kind == ErrorKind::ServiceDisabled
+        )),
         "38 entries written, each with the service's error"
     );
 
     // cache_warm.log: the URL once, never 38 times.
-    let f = WarmLineFormatter::new(20, 18);
-    let lines: Vec<String> = events.iter().filter_map(|e| f.line(e)).collect();
+    let lines: Vec<String> = events.iter().filter_map(warm_line).collect();
     let with_url: Vec<&String> = lines.iter().filter(|l| l.contains(SU_URL)).collect();
     assert_eq!(with_url.len(), 1, "{lines:#?}");
     assert!(
         with_url[0].starts_with(
-            "💥 CACHE_WARM_ERROR: T4 us-central1 - Service Usage API \
+            "💥 CACHE_WARM_ERROR: T4 - Service Usage API \
              (serviceusage.googleapis.com) is not enabled"
         ),
         "{}",
@@ -225,11 +239,13 @@ async fn a_refresh_ahead_cycle_asks_a_disabled_service_again() {
         t0.elapsed() >= Duration::from_secs(50),
         "the re-warm waited for refresh"
     );
-    assert!(
-        second
-            .iter()
-            .any(|e| matches!(e, WarmerEvent::CycleStarted { rewarm: true, .. }))
-    );
+    assert!(second.iter().any(|e| matches!(
+        e,
+        WarmerEvent::CycleStarted {
+            cause: CycleCause::Refresh { .. },
+            ..
+        }
+    )));
     assert_eq!(source.asked().len(), 4, "asked again in the new cycle");
     cancel.cancel();
 }
@@ -250,7 +266,11 @@ async fn only_vertex_disabled_leaves_cloud_build_asked_as_usual() {
         .iter()
         .filter(|c| c.service() == AIPLATFORM_SERVICE)
         .count();
-    assert_eq!((vertex, asked.len() - vertex), (1, 18));
+    assert_eq!(
+        (vertex, asked.len() - vertex),
+        (1, 1),
+        "one request per metric asked"
+    );
     assert_eq!(
         count(&events, |e| matches!(
             e,
@@ -258,10 +278,10 @@ async fn only_vertex_disabled_leaves_cloud_build_asked_as_usual() {
         )),
         1
     );
-    // 18 batches: the GPU list was settled with the first answer.
+    // One batch: the GPU list was settled with the first answer, C3 answered in it.
     assert_eq!(
         count(&events, |e| matches!(e, WarmerEvent::BatchDone(_))),
-        18
+        1
     );
     let c3 = cache.peek(&Catalog::default().c3_checks());
     assert!(c3.iter().all(|r| r.limit() == Some(Limit::Finite(176))));

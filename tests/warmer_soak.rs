@@ -10,9 +10,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::fake_source::{FakeSource, Plan};
-use quota_tui::cache::QuotaCache;
-use quota_tui::catalog::{Catalog, Check, CheckKind, Limit};
+use quota_tui::catalog::{Catalog, Check, Limit, QuotaMetric};
 use quota_tui::gcp::ErrorKind;
+use quota_tui::store::{MemoryStore, QuotaStore, TokioClock};
 use quota_tui::warmer::{Warmer, WarmerConfig, WarmerEvent};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -37,12 +37,11 @@ async fn a_day_of_warming_keeps_every_entry_fresh() {
         }
     });
     let catalog = Catalog::default();
-    let cache = Arc::new(QuotaCache::new(TTL));
+    let cache = Arc::new(MemoryStore::with_clock(TTL, Arc::new(TokioClock::new())));
     let cfg = WarmerConfig {
         interval: Duration::from_secs(2),
         ttl: TTL,
         refresh: WarmerConfig::refresh_for(TTL),
-        check_timeout: Duration::from_secs(10),
         once: false,
     };
     let warmer = Warmer::new(cfg, &catalog, source.clone(), cache.clone());
@@ -119,17 +118,18 @@ async fn a_day_of_warming_keeps_every_entry_fresh() {
     }
     let failures = events
         .iter()
-        .filter(|(_, e)| matches!(e, WarmerEvent::CheckFailed { .. }))
+        .filter(|(_, e)| matches!(e, WarmerEvent::MetricFailed { .. }))
         .count();
+    // About 370 requests (6 per cycle, 61 cycles, and repairs), 5 % of them failing.
     assert!(
-        failures > 50,
-        "the soak really failed some checks: {failures}"
+        failures > 10,
+        "the soak really failed some metrics: {failures}"
     );
     let timeouts = events
         .iter()
-        .filter(|(_, e)| matches!(e, WarmerEvent::CheckFailed { error, .. } if error.kind == ErrorKind::Timeout))
+        .filter(|(_, e)| matches!(e, WarmerEvent::MetricFailed { error, .. } if error.kind == ErrorKind::Timeout))
         .count();
-    assert!(timeouts > 5, "some answers never came: {timeouts}");
+    assert!(timeouts >= 2, "some answers never came: {timeouts}");
 
     // Never two batches at once: requests of one list never overlap each other (a request
     // that never answered ended at its 10 s deadline).
@@ -138,7 +138,7 @@ async fn a_day_of_warming_keeps_every_entry_fresh() {
     for r in &reqs {
         let end = r.end.unwrap_or(r.start + Duration::from_secs(10));
         by_list
-            .entry(matches!(r.check.kind, CheckKind::Gpu(_)))
+            .entry(matches!(r.metric(), QuotaMetric::Gpu { .. }))
             .or_default()
             .push((r.start, end));
     }
@@ -157,13 +157,14 @@ async fn a_day_of_warming_keeps_every_entry_fresh() {
     let mut last_ok: HashMap<Check, Instant> = HashMap::new();
     for r in reqs.iter().filter(|r| r.ok) {
         let end = r.end.unwrap();
-        if let Some(prev) = last_ok.insert(r.check.clone(), end) {
-            assert!(
-                end - prev < TTL,
-                "{} went {:?} without a refresh",
-                r.check,
-                end - prev
-            );
+        for check in r.request.checks() {
+            if let Some(prev) = last_ok.insert(check.clone(), end) {
+                assert!(
+                    end - prev < TTL,
+                    "{check} went {:?} without a refresh",
+                    end - prev
+                );
+            }
         }
     }
     assert_eq!(last_ok.len(), 38);

@@ -1,7 +1,8 @@
 //! `key_to_frame_ms_*`: the real UI loop ([`quota_tui::tui::ui_loop`]) on a 200×60
 //! `TestBackend`, fed screen-switch keys (`1`..`5`) through its event channel while a real
 //! [`Warmer`] checks against a source answering in 0.5–3 s with some failures (real clock,
-//! 100 ms interval, so checks are in flight all the time). A sample is the time from sending
+//! 100 ms interval and a 100 ms refresh, so a new cycle follows each one and requests are in
+//! flight all the time: a cycle is only 6 requests). A sample is the time from sending
 //! the key to the end (`flush`) of the first frame showing the screen the key asked for.
 //!
 //! The event channel is fed as the product's event pump feeds it (warmer events, the 1 s
@@ -10,9 +11,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use quota_tui::cache::QuotaCache;
 use quota_tui::catalog::{Catalog, Limit};
 use quota_tui::gcp::ErrorKind;
+use quota_tui::store::MemoryStore;
 use quota_tui::tui::app::{App, AppParts};
 use quota_tui::tui::event::{CLOCK_PERIOD, Event};
 use quota_tui::tui::theme::Theme;
@@ -145,9 +146,11 @@ pub fn measure(keys: usize) -> KeyToFrame {
 async fn run(keys: usize) -> KeyToFrame {
     let logs = tempfile::tempdir().expect("temp dir");
     let source = FakeSource::new(|_, n| plan(0x7, n));
-    let cache = Arc::new(QuotaCache::new(Duration::from_secs(1800)));
+    let cache = Arc::new(MemoryStore::new(Duration::from_secs(1800)));
     let cfg = WarmerConfig {
         interval: INTERVAL,
+        // A cycle is 6 requests: re-warm at once so checks stay in flight for every key.
+        refresh: INTERVAL,
         ..WarmerConfig::default()
     };
     let catalog = Catalog::default();

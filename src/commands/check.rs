@@ -1,25 +1,21 @@
-//! `quota-tui check`: one fresh pass over every check of the catalog (SPEC §9), with bounded
-//! concurrency, printed as a table for people or as the JSON object of SPEC §9 for scripts.
+//! `quota-tui check`: one fresh pass over every metric request of the catalog (SPEC §9: 6
+//! requests answer the 38 checks), with bounded concurrency, printed as a table for people or as the JSON object of SPEC §9 for scripts.
 //! Per-check errors are part of the output. The exit code follows [`exit::for_checks`]: 0
 //! when any check returned a value, 3 when every check failed authentication, 4 when every
 //! check failed otherwise. A service that answered `service_disabled` is not asked again in
 //! the pass, and the table says so in one line per disabled API, with its activation URL.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use futures::StreamExt;
 use serde::Serialize;
 use tokio::time::Instant;
 
-use crate::catalog::{Capacity, Catalog, Check, CheckKind, Limit, best_c3_machine};
+use crate::catalog::{Capacity, Catalog, Check, Limit, QuotaMetric, best_c3_machine};
 use crate::exit::{self, Failure};
-use crate::gcp::disabled::{DisabledServices, announce_key};
-use crate::gcp::{ApiError, ErrorKind, QuotaSource};
-
-/// Checks in flight at once during `check` (and launch's fresh checks).
-pub const CHECK_CONCURRENCY: usize = 8;
+use crate::gcp::disabled::announce_key;
+use crate::gcp::{ApiError, CHECK_CONCURRENCY, ErrorKind, QuotaSource, fetch_all};
 
 /// `error` of one check in the JSON output.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -54,13 +50,8 @@ pub struct CheckRow {
 }
 
 impl CheckRow {
-    /// The row for `check`'s result.
-    pub fn new(
-        check: &Check,
-        capacity: Capacity,
-        result: &Result<Limit, ApiError>,
-        latency: Duration,
-    ) -> Self {
+    /// The row for `check`'s result; `latency` is its metric request's.
+    pub fn new(check: &Check, result: &Result<Limit, ApiError>, latency: Duration) -> Self {
         let (limit, unlimited, error) = match result {
             Ok(Limit::Finite(v)) => (Some(*v), false, None),
             Ok(Limit::Unlimited) => (None, true, None),
@@ -75,13 +66,13 @@ impl CheckRow {
             ),
         };
         CheckRow {
-            kind: match check.kind {
-                CheckKind::Gpu(_) => "gpu",
-                CheckKind::C3 => "c3",
+            kind: match check.metric {
+                QuotaMetric::Gpu { .. } => "gpu",
+                QuotaMetric::C3 => "c3",
             },
             gpu: check.gpu_type().map(|g| g.name()),
             region: check.region.clone(),
-            metric: check.metric(capacity),
+            metric: check.metric.name().to_string(),
             limit,
             unlimited,
             error,
@@ -109,47 +100,6 @@ impl CheckRow {
             self.limit.map(Limit::Finite)
         }
     }
-}
-
-/// Fetch `checks` fresh from `source`, at most `concurrency` at once, returning one result and
-/// latency per check in the order given.
-///
-/// Once a service answered `service_disabled`, its checks not yet sent get that same error
-/// (latency 0) without a request (SPEC §4).
-pub async fn fetch_all(
-    checks: &[Check],
-    capacity: Capacity,
-    source: Arc<dyn QuotaSource>,
-    concurrency: usize,
-) -> Vec<(Result<Limit, ApiError>, Duration)> {
-    let disabled = Arc::new(Mutex::new(DisabledServices::default()));
-    futures::stream::iter(checks.iter().cloned())
-        .map(|check| {
-            let source = source.clone();
-            let disabled = disabled.clone();
-            async move {
-                let known = disabled
-                    .lock()
-                    .expect("disabled lock")
-                    .error_for(check.service())
-                    .cloned();
-                if let Some(e) = known {
-                    return (Err(e), Duration::ZERO);
-                }
-                let t0 = Instant::now();
-                let r = source.fetch(&check, capacity).await;
-                if let Err(e) = &r {
-                    disabled
-                        .lock()
-                        .expect("disabled lock")
-                        .note(check.service(), e);
-                }
-                (r, t0.elapsed())
-            }
-        })
-        .buffered(concurrency.max(1))
-        .collect()
-        .await
 }
 
 /// The JSON object of SPEC §9.
@@ -258,8 +208,9 @@ pub struct CheckRun {
     pub status: Result<(), Failure>,
 }
 
-/// Run `check`: fetch every check of `catalog` and return the text to print (JSON or table)
-/// and the exit status.
+/// Run `check`: fetch every metric request of `catalog` (each answering all the regions of
+/// its metric) and return the text to print (JSON or table, one row per check) and the exit
+/// status.
 pub async fn run(
     catalog: &Catalog,
     source: Arc<dyn QuotaSource>,
@@ -267,15 +218,17 @@ pub async fn run(
     demo: bool,
     json: bool,
 ) -> CheckRun {
-    let checks = catalog.all_checks();
     let t0 = Instant::now();
-    let results = fetch_all(&checks, catalog.capacity, source, CHECK_CONCURRENCY).await;
-    let rows: Vec<CheckRow> = checks
+    let outcomes = fetch_all(&catalog.requests(), source, CHECK_CONCURRENCY).await;
+    let results: Vec<(Check, Result<Limit, ApiError>, Duration)> = outcomes
         .iter()
-        .zip(&results)
-        .map(|(c, (r, lat))| CheckRow::new(c, catalog.capacity, r, *lat))
+        .flat_map(|o| o.checks().map(|(c, r)| (c, r, o.latency)))
         .collect();
-    let status = exit::for_checks(results.iter().map(|(r, _)| r));
+    let rows: Vec<CheckRow> = results
+        .iter()
+        .map(|(c, r, latency)| CheckRow::new(c, r, *latency))
+        .collect();
+    let status = exit::for_checks(results.iter().map(|(_, r, _)| r));
     let text = if json {
         crate::sanitize::to_json_pretty(&CheckReport {
             project,

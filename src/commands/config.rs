@@ -8,8 +8,8 @@ use std::fmt::Write as _;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::cli::fmt_duration;
 use crate::config::{Config, default_config_path};
+use crate::durations::fmt_duration;
 use crate::exit::Failure;
 use crate::gcp::auth::{
     ACCESS_TOKEN_ENV, CredentialInfo, Located, QuotaProject, SourceKind, check_token, locate,
@@ -102,11 +102,7 @@ fn settings(cfg: &Config, quota: Option<&QuotaProject>) -> Vec<Setting> {
         s("interval", dur(cfg.warmer.interval), &o.interval),
         s("ttl", dur(cfg.warmer.ttl), &o.ttl),
         s("refresh", dur(cfg.warmer.refresh), &o.refresh),
-        s(
-            "check_timeout",
-            dur(cfg.warmer.check_timeout),
-            &o.check_timeout,
-        ),
+        s("check_timeout", dur(cfg.check_timeout), &o.check_timeout),
         s("log_dir", json!(cfg.log_dir), &o.log_dir),
         s(
             "serviceusage_url",

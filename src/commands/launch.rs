@@ -23,11 +23,12 @@ use crate::gcp::project::validate_project_id;
 use crate::gcp::vertex::{CustomJob, VertexClient, validate_region};
 use crate::gcp::{ErrorKind, QuotaSource};
 use crate::launch::{
-    Created, FreshCheck, LaunchPlan, RankedRegion, Refusal, Submission, SubmitFailure, WarmCache,
+    Created, FreshCheck, LaunchPlan, RankedRegion, Refusal, Submission, SubmitFailure,
     choose_region, common_failure, create_order, default_job_name, fresh_check, nobody_answered,
     submit,
 };
 use crate::sanitize::{Sanitized, sanitize};
+use crate::store::QuotaStore;
 
 mod region;
 
@@ -104,7 +105,7 @@ fn display_name(opts: &LaunchOptions) -> String {
 ///
 /// `catalog.gpu_regions` is the preference order (a `--region` outside it is checked too);
 /// `source` answers the fresh checks (never the cache); `cache`, when given, receives the
-/// fresh values if it holds the same capacity. Writes a `QUOTA_TIMING (FRESH, launch <type>)`
+/// fresh values (keyed by the checks of the capacity asked for). Writes a `QUOTA_TIMING (FRESH, launch <type>)`
 /// entry. Errors: see the module docs.
 pub async fn run(
     opts: &LaunchOptions,
@@ -112,7 +113,7 @@ pub async fn run(
     source: Arc<dyn QuotaSource>,
     vertex: &VertexClient,
     project: &str,
-    cache: Option<WarmCache<'_>>,
+    cache: Option<&dyn QuotaStore>,
 ) -> Result<String, Failure> {
     // Everything that can be refused without the network is refused first (exit 2).
     validate(opts, catalog)?;

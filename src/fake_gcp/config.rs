@@ -3,8 +3,6 @@
 
 use std::time::Duration;
 
-use crate::cli::FakeKnobs;
-
 /// Seed used when none is given: the demo shows the same quotas on every run.
 pub const DEFAULT_SEED: u64 = 7;
 
@@ -70,17 +68,6 @@ impl FakeGcpConfig {
             service_disabled: false,
             monitoring_denied: false,
         }
-    }
-
-    /// [`Self::from_knobs`] with the `--demo-*` flags of the CLI.
-    pub fn from_fake_knobs(knobs: &FakeKnobs) -> Self {
-        FakeGcpConfig::from_knobs(
-            knobs.latency,
-            knobs.error_rate,
-            knobs.hang_rate,
-            knobs.malformed_rate,
-            knobs.seed,
-        )
     }
 
     /// A fast, fault-free configuration for tests: 1–5 ms, no errors, hangs or bad bodies.

@@ -237,8 +237,7 @@ mod tests {
 
     fn json_of(consumer: Consumer<'_>, g: GpuType) -> serde_json::Value {
         let metric = g.metric(Capacity::Spot);
-        serde_json::to_value(metric_body(7, consumer, AIPLATFORM_SERVICE, &metric).unwrap())
-            .unwrap()
+        serde_json::to_value(metric_body(7, consumer, AIPLATFORM_SERVICE, metric).unwrap()).unwrap()
     }
 
     /// Every bucket of every limit, as JSON objects.

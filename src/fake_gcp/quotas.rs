@@ -2,7 +2,7 @@
 //! common, C3 tiers varied). The bodies that carry them are built in `metric_body.rs`.
 
 use crate::catalog::{
-    C3_METRIC, Capacity, DEFAULT_C3_REGIONS, DEFAULT_GPU_REGIONS, GpuType, Limit,
+    C3_METRIC, Capacity, DEFAULT_C3_REGIONS, DEFAULT_GPU_REGIONS, GpuType, Limit, QuotaMetric,
 };
 
 /// Regions beyond the default catalog that the fake also knows (so custom catalogs work).
@@ -32,12 +32,7 @@ pub(super) enum Measured {
 
 /// Every metric the fake answers: spot and on-demand for every GPU type, and C3.
 pub fn known_metrics() -> Vec<String> {
-    let mut m: Vec<String> = GpuType::ALL
-        .iter()
-        .flat_map(|g| [g.metric(Capacity::Spot), g.metric(Capacity::OnDemand)])
-        .collect();
-    m.push(C3_METRIC.to_string());
-    m
+    QuotaMetric::all().map(|m| m.name().to_string()).collect()
 }
 
 pub(super) fn measured(metric: &str) -> Option<Measured> {
@@ -128,11 +123,15 @@ mod tests {
     fn every_catalog_check_reads_back_the_fakes_value() {
         for seed in [1, 7, 42, 1234] {
             for capacity in [Capacity::Spot, Capacity::OnDemand] {
-                for check in Catalog::default().all_checks() {
-                    let metric = check.metric(capacity);
-                    let body = metric_body(seed, Consumer::Project("p"), check.service(), &metric)
-                        .unwrap();
-                    let want = quota_limit(seed, &metric, &check.region).unwrap();
+                let catalog = Catalog {
+                    capacity,
+                    ..Catalog::default()
+                };
+                for check in catalog.all_checks() {
+                    let metric = check.metric.name();
+                    let body =
+                        metric_body(seed, Consumer::Project("p"), check.service(), metric).unwrap();
+                    let want = quota_limit(seed, metric, &check.region).unwrap();
                     assert_eq!(read_limit(&body, &check), Ok(want), "seed {seed} {check}");
                 }
             }
@@ -164,8 +163,8 @@ mod tests {
                 .count()
         };
         let n = 50 * regions.len();
-        assert!(count(&h200, &|v| v == 0) * 10 > n * 7, "H200 mostly 0");
-        assert!(count(&t4, &|v| v > 0) * 10 > n * 7, "T4 common");
+        assert!(count(h200, &|v| v == 0) * 10 > n * 7, "H200 mostly 0");
+        assert!(count(t4, &|v| v > 0) * 10 > n * 7, "T4 common");
         let mut tiers: Vec<i64> = regions
             .iter()
             .map(|r| quota_limit(7, C3_METRIC, r).unwrap().finite().unwrap())

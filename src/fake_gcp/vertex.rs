@@ -204,16 +204,16 @@ async fn create_custom_job(
         Err(violations) => return errors::invalid_argument(&violations),
     };
     let metric = shape.gpu.metric(shape.capacity);
-    let limit = quota_limit(state.cfg.seed, &metric, &region).unwrap_or(Limit::Finite(0));
+    let limit = quota_limit(state.cfg.seed, metric, &region).unwrap_or(Limit::Finite(0));
     let job = {
         let mut store = state.jobs.lock().expect("jobs lock");
         // What Monitoring shows in use there: the seeded usage and the fake's own jobs.
-        let seeded = seeded_usage(state.cfg.seed, &metric, &region).unwrap_or(0);
-        let held = seeded + i64::from(store.gpus_held(&metric, &region));
+        let seeded = seeded_usage(state.cfg.seed, metric, &region).unwrap_or(0);
+        let held = seeded + i64::from(store.gpus_held(metric, &region));
         if !limit.at_least(held + i64::from(shape.count)) {
             drop(store);
             tracing::info!(%metric, %region, held, "fake GCP: CustomJob refused for quota");
-            return quota_exceeded(&metric);
+            return quota_exceeded(metric);
         }
         let id = store.next_id;
         store.next_id += 1;

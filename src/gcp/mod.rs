@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod disabled;
 pub mod error;
+pub mod fetch;
 pub mod gcloud_config;
 pub mod google_error;
 pub mod http;
@@ -16,16 +17,29 @@ pub mod vertex;
 
 use async_trait::async_trait;
 
-use crate::catalog::{Capacity, Check, Limit};
+use crate::catalog::{Limit, MetricRequest};
 pub use error::{ApiError, ErrorKind};
+pub use fetch::{CHECK_CONCURRENCY, MetricOutcome, fetch_all, fetch_one};
 
-/// Anything that can answer one check with its quota limit: the Service Usage client,
-/// or a fake in tests.
+/// Anything that can answer a metric request with the limit of each of its regions: the
+/// Service Usage client, or a fake in tests.
 ///
-/// Implementations bound each call by their own per-check deadline (SPEC §4) and return
-/// `ErrorKind::Timeout` when it passes.
+/// One `consumerQuotaMetrics.get?view=FULL` answer holds the buckets of every region of the
+/// metric (Google's reference,
+/// <https://cloud.google.com/service-usage/docs/reference/rest/v1beta1/services.consumerQuotaMetrics/get>;
+/// SPEC §4), so one request answers all the checks of its metric.
 #[async_trait]
 pub trait QuotaSource: Send + Sync + 'static {
-    /// Fetch the current limit of `check` for `capacity` (GPUs or vCPUs).
-    async fn fetch(&self, check: &Check, capacity: Capacity) -> Result<Limit, ApiError>;
+    /// One request for `request.metric`; the limit (GPUs or vCPUs) of each of
+    /// `request.regions` read from the one answer, in the same order (a region whose value
+    /// cannot be read fails alone, kind `parse`). `Err`: the request failed, and every region
+    /// gets that error.
+    ///
+    /// Bounded by the source's own deadline (SPEC §4: the client owns the only deadline,
+    /// `RetryPolicy::deadline` = `--check-timeout`); past it, `ErrorKind::Timeout` or the last
+    /// retryable error.
+    async fn fetch_metric(
+        &self,
+        request: &MetricRequest,
+    ) -> Result<Vec<Result<Limit, ApiError>>, ApiError>;
 }

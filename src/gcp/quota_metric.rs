@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::error::{ApiError, ErrorKind};
-use crate::catalog::{Check, CheckKind, Limit};
+use crate::catalog::{Check, Limit, QuotaMetric};
 
 /// The `build_origin` dimension value the C3 checks read (SPEC §3).
 pub const DEFAULT_BUILD_ORIGIN: &str = "default";
@@ -164,7 +164,7 @@ pub fn int64_field(v: i64) -> Option<serde_json::Value> {
 /// The dimension values a check wants: `region = R`, and for C3 `build_origin = default`.
 pub fn wanted_dimensions(check: &Check) -> BTreeMap<&'static str, &str> {
     let mut wanted = BTreeMap::from([("region", check.region.as_str())]);
-    if check.kind == CheckKind::C3 {
+    if check.metric == QuotaMetric::C3 {
         wanted.insert("build_origin", DEFAULT_BUILD_ORIGIN);
     }
     wanted

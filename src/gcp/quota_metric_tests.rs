@@ -24,7 +24,7 @@ fn t4_body() -> ConsumerQuotaMetric {
 }
 
 fn gpu(region: &str) -> Check {
-    Check::gpu(GpuType::T4, region)
+    Check::gpu(GpuType::T4, crate::catalog::Capacity::Spot, region)
 }
 
 #[test]

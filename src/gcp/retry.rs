@@ -11,7 +11,7 @@ use tokio::time::Instant;
 
 use super::error::{ApiError, ErrorKind};
 use super::serviceusage::RetryPolicy;
-use crate::cli::fmt_duration;
+use crate::durations::fmt_duration;
 
 /// A failed attempt: the error (whose `details.retry_delay` is the body's RetryInfo), the
 /// server's `Retry-After`, and whether the server certainly made nothing (so even a

@@ -1,5 +1,5 @@
 //! The Service Usage v1beta1 quota client (SPEC §4): one `consumerQuotaMetrics.get` per
-//! check, with retries inside one per-check deadline.
+//! metric request, answering every region of the metric, with retries inside one deadline.
 //!
 //! `GET {base}/v1beta1/projects/{P}/services/{S}/consumerQuotaMetrics/{M}?view=FULL`
 //! (<https://cloud.google.com/service-usage/docs/reference/rest/v1beta1/services.consumerQuotaMetrics/get>).
@@ -20,7 +20,7 @@ use super::http::{
 use super::project::validate_project_id;
 use super::quota_metric::{ConsumerQuotaMetric, read_limit};
 use super::retry::{AttemptFailure, with_retries};
-use crate::catalog::{Capacity, Check, Limit};
+use crate::catalog::{Check, Limit, MetricRequest};
 
 /// Environment variable that overrides the Service Usage base URL (SPEC §4).
 pub const SERVICEUSAGE_URL_ENV: &str = "QUOTA_TUI_SERVICEUSAGE_URL";
@@ -30,14 +30,6 @@ pub const DEFAULT_SERVICEUSAGE_URL: &str = "https://serviceusage.googleapis.com"
 
 /// Default deadline of one check, retries included (SPEC §4, `--check-timeout`).
 pub const DEFAULT_CHECK_DEADLINE: Duration = Duration::from_secs(10);
-
-/// The base URL: `QUOTA_TUI_SERVICEUSAGE_URL` when set and not blank, else Google's.
-pub fn serviceusage_url_from_env() -> String {
-    std::env::var(SERVICEUSAGE_URL_ENV)
-        .ok()
-        .filter(|v| !v.trim().is_empty())
-        .unwrap_or_else(|| DEFAULT_SERVICEUSAGE_URL.to_string())
-}
 
 /// How one check retries: everything within `deadline`; backoff grows from `min_delay` by
 /// `factor` up to `max_delay`, with jitter (up to +100 %); a longer `Retry-After` wins.
@@ -93,7 +85,8 @@ pub struct ServiceUsageClient {
 }
 
 impl ServiceUsageClient {
-    /// A client for `project` at `base_url` (e.g. [`serviceusage_url_from_env`]), with the
+    /// A client for `project` at `base_url` (`QUOTA_TUI_SERVICEUSAGE_URL`, else
+    /// [`DEFAULT_SERVICEUSAGE_URL`]; resolved by `config`), with the
     /// default [`RetryPolicy`] and [`http_client`].
     ///
     /// Errors (kind `NotFound`, no request sent) when `project` breaks Google's project ID
@@ -121,13 +114,6 @@ impl ServiceUsageClient {
     /// The same client with another retry policy (deadline, backoff).
     pub fn with_policy(mut self, policy: RetryPolicy) -> Self {
         self.policy = policy;
-        self
-    }
-
-    /// The same client using `http` (e.g. one [`http_client`] shared with the Vertex AI
-    /// client, so connections are pooled together).
-    pub fn with_http_client(mut self, http: reqwest::Client) -> Self {
-        self.http = http;
         self
     }
 
@@ -159,16 +145,14 @@ impl ServiceUsageClient {
         )
     }
 
-    /// Read `check`'s limit for `capacity` (GPUs or vCPUs), retries included.
+    /// Read one check's limit (GPUs or vCPUs) with one request for its metric, retries
+    /// included.
     ///
     /// Errors: every [`ErrorKind`], as SPEC §4 classifies them; see [`Self::get_metric`].
-    pub async fn fetch_limit(
-        &self,
-        check: &Check,
-        capacity: Capacity,
-    ) -> Result<Fetched, ApiError> {
-        let metric = check.metric(capacity);
-        let (body, attempts) = self.get_metric(check.service(), &metric).await?;
+    pub async fn fetch_limit(&self, check: &Check) -> Result<Fetched, ApiError> {
+        let (body, attempts) = self
+            .get_metric(check.service(), check.metric.name())
+            .await?;
         let limit = read_limit(&body, check).map_err(|e| ApiError { attempts, ..e })?;
         Ok(Fetched { limit, attempts })
     }
@@ -256,23 +240,35 @@ impl ServiceUsageClient {
 
 #[async_trait]
 impl QuotaSource for ServiceUsageClient {
-    async fn fetch(&self, check: &Check, capacity: Capacity) -> Result<Limit, ApiError> {
-        self.fetch_limit(check, capacity).await.map(|f| f.limit)
+    /// One [`Self::get_metric`] of `request.metric`, then [`read_limit`] for each region of
+    /// the request from that one answer. A region's parse error carries the attempts the
+    /// request took.
+    async fn fetch_metric(
+        &self,
+        request: &MetricRequest,
+    ) -> Result<Vec<Result<Limit, ApiError>>, ApiError> {
+        let metric = request.metric;
+        let (body, attempts) = self.get_metric(metric.service(), metric.name()).await?;
+        Ok(request
+            .checks()
+            .iter()
+            .map(|check| read_limit(&body, check).map_err(|e| ApiError { attempts, ..e }))
+            .collect())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::GpuType;
+    use crate::catalog::{Capacity, GpuType};
 
     #[test]
     fn url_encodes_the_metric_and_asks_for_the_full_view() {
         let c = ServiceUsageClient::new("my-project", "http://127.0.0.1:9/", TokenSource::demo())
             .unwrap();
-        let check = Check::gpu(GpuType::T4, "us-central1");
+        let check = Check::gpu(GpuType::T4, Capacity::Spot, "us-central1");
         assert_eq!(
-            c.metric_url(check.service(), &check.metric(Capacity::Spot)),
+            c.metric_url(check.service(), check.metric.name()),
             "http://127.0.0.1:9/v1beta1/projects/my-project/services/aiplatform.googleapis.com/\
              consumerQuotaMetrics/aiplatform.googleapis.com%2Fcustom_model_training_preemptible_nvidia_t4_gpus?view=FULL"
         );

@@ -1,28 +1,15 @@
 //! The fresh check of a launch (SPEC §1, §10): one GPU type's quota in every region, straight
-//! from the API, never from the cache. It may write what it read into the warmer's cache,
+//! from the API (one metric request), never from the cache. It may write what it read into the warmer's cache,
 //! and it writes a `QUOTA_TIMING (FRESH, launch <type>)` entry (SPEC §8).
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::time::Instant;
-
 use super::rank::{RankedRegion, rank_regions};
-use crate::cache::QuotaCache;
-use crate::catalog::{Capacity, Check, GpuType, Limit};
-use crate::commands::check::{CHECK_CONCURRENCY, fetch_all};
-use crate::gcp::{ApiError, QuotaSource};
+use crate::catalog::{Capacity, GpuType, Limit, MetricRequest, QuotaMetric};
+use crate::gcp::{ApiError, QuotaSource, fetch_one};
 use crate::logs::{QuotaTiming, TimingPart, TimingSource, log_quota_timing};
-
-/// The warmer's cache and the capacity (spot or on-demand) its GPU entries hold.
-///
-/// The cache is keyed by check alone, so a fresh check writes into it only when it read the
-/// same capacity; an on-demand launch never overwrites spot values.
-#[derive(Debug, Clone, Copy)]
-pub struct WarmCache<'a> {
-    pub cache: &'a QuotaCache,
-    pub capacity: Capacity,
-}
+use crate::store::QuotaStore;
 
 /// One region's fresh result.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,7 +17,8 @@ pub struct RegionResult {
     pub region: String,
     /// The limit in GPUs, or the classified API error.
     pub result: Result<Limit, ApiError>,
-    /// How long the check took, retries included.
+    /// How long the check took, retries included (its metric request's time: the same for
+    /// every region).
     pub latency: Duration,
 }
 
@@ -41,7 +29,7 @@ pub struct FreshCheck {
     pub capacity: Capacity,
     /// One result per region, in the order asked for.
     pub results: Vec<RegionResult>,
-    /// Wall time of the whole check (the checks run concurrently).
+    /// Wall time of the whole check (one metric request).
     pub elapsed: Duration,
     /// Whether the values were written into the warmer's cache.
     pub wrote_cache: bool,
@@ -92,55 +80,49 @@ impl FreshCheck {
 }
 
 /// Check `gpu`'s quota for `capacity` in each of `regions` (preference order) through
-/// `source`: concurrently, at most [`CHECK_CONCURRENCY`] at once, each bounded by the
-/// source's per-check deadline. Never reads the cache.
+/// `source`: one metric request, whose answer holds every region (SPEC §4), bounded by the
+/// source's deadline. Never reads the cache.
 ///
-/// When `cache` is given and holds the same capacity, every result is written into it (a
-/// value with `put_ok`, an error with `put_err`) and that is logged at info level. Always
-/// writes one `QUOTA_TIMING` entry marked `FRESH, launch <type>`.
+/// When `cache` is given, every result is written into it (values and errors, all with the
+/// answer's time and latency: [`QuotaStore::record_outcome`]), keyed by the checks of this
+/// capacity, so spot and on-demand values never
+/// overwrite each other; that is logged at info level. Always writes one `QUOTA_TIMING` entry
+/// marked `FRESH, launch <type>`.
 pub async fn fresh_check(
     gpu: GpuType,
     capacity: Capacity,
     regions: &[String],
     source: Arc<dyn QuotaSource>,
-    cache: Option<WarmCache<'_>>,
+    cache: Option<&dyn QuotaStore>,
 ) -> FreshCheck {
-    let checks: Vec<Check> = regions.iter().map(|r| Check::gpu(gpu, r.clone())).collect();
-    let started = Instant::now();
-    let fetched = fetch_all(&checks, capacity, source, CHECK_CONCURRENCY).await;
-    let elapsed = started.elapsed();
-    let results: Vec<RegionResult> = checks
-        .iter()
-        .zip(fetched)
-        .map(|(check, (result, latency))| RegionResult {
-            region: check.region.clone(),
+    let request = MetricRequest::new(QuotaMetric::Gpu { gpu, capacity }, regions.iter().cloned());
+    let outcome = fetch_one(source.as_ref(), request).await;
+    let results: Vec<RegionResult> = outcome
+        .checks()
+        .map(|(check, result)| RegionResult {
+            region: check.region,
             result,
-            latency,
+            latency: outcome.latency,
         })
         .collect();
     let wrote_cache = match cache {
-        Some(w) if w.capacity == capacity => {
-            for (check, r) in checks.iter().zip(&results) {
-                match &r.result {
-                    Ok(limit) => w.cache.put_ok(check, *limit, r.latency),
-                    Err(e) => w.cache.put_err(check, e.clone(), r.latency),
-                }
-            }
+        Some(cache) => {
+            cache.record_outcome(&outcome);
             tracing::info!(
                 gpu = %gpu,
-                checks = checks.len(),
+                checks = results.len(),
                 "launch: wrote the fresh {gpu} quota of {} regions into the cache",
-                checks.len()
+                results.len()
             );
             true
         }
-        _ => false,
+        None => false,
     };
     let check = FreshCheck {
         gpu,
         capacity,
         results,
-        elapsed,
+        elapsed: outcome.latency,
         wrote_cache,
     };
     log_quota_timing(&check.timing());
@@ -150,27 +132,40 @@ pub async fn fresh_check(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cache::Freshness;
+    use crate::catalog::Check;
     use crate::gcp::ErrorKind;
+    use crate::store::{CachedState, MemoryStore};
     use async_trait::async_trait;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
-    /// Answers L4 us-central1=1, us-east1=0, us-west1=12, europe-west4=denied, after 2 s.
+    /// Answers L4 us-central1=1, us-east1=0, us-west1=12, europe-west4=denied, after 2 s
+    /// (12 more for on-demand).
     struct Fixed {
         calls: AtomicUsize,
     }
 
     #[async_trait]
     impl QuotaSource for Fixed {
-        async fn fetch(&self, check: &Check, _c: Capacity) -> Result<Limit, ApiError> {
+        async fn fetch_metric(
+            &self,
+            request: &MetricRequest,
+        ) -> Result<Vec<Result<Limit, ApiError>>, ApiError> {
             self.calls.fetch_add(1, Ordering::SeqCst);
             tokio::time::sleep(Duration::from_secs(2)).await;
-            match check.region.as_str() {
-                "us-central1" => Ok(Limit::Finite(1)),
-                "us-east1" => Ok(Limit::Finite(0)),
-                "us-west1" => Ok(Limit::Finite(12)),
-                _ => Err(ApiError::new(ErrorKind::Permission, "denied")),
-            }
+            let extra = match request.metric.capacity() {
+                Some(Capacity::OnDemand) => 12,
+                _ => 0,
+            };
+            Ok(request
+                .regions
+                .iter()
+                .map(|region| match region.as_str() {
+                    "us-central1" => Ok(Limit::Finite(1 + extra)),
+                    "us-east1" => Ok(Limit::Finite(0)),
+                    "us-west1" => Ok(Limit::Finite(12 + extra)),
+                    _ => Err(ApiError::new(ErrorKind::Permission, "denied")),
+                })
+                .collect())
         }
     }
 
@@ -180,11 +175,15 @@ mod tests {
             .to_vec()
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn checks_concurrently_counts_and_ranks() {
-        let source = Arc::new(Fixed {
+    fn source() -> Arc<Fixed> {
+        Arc::new(Fixed {
             calls: AtomicUsize::new(0),
-        });
+        })
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn one_request_answers_every_region_counts_and_ranks() {
+        let source = source();
         let f = fresh_check(
             GpuType::L4,
             Capacity::Spot,
@@ -193,8 +192,9 @@ mod tests {
             None,
         )
         .await;
-        assert_eq!(source.calls.load(Ordering::SeqCst), 4);
-        assert_eq!(f.elapsed, Duration::from_secs(2), "concurrent, not 8 s");
+        assert_eq!(source.calls.load(Ordering::SeqCst), 1, "one metric request");
+        assert_eq!(f.elapsed, Duration::from_secs(2));
+        assert!(f.results.iter().all(|r| r.latency == f.elapsed));
         assert_eq!((f.fails(), f.found()), (1, 2));
         assert!(!f.wrote_cache);
         assert_eq!(
@@ -207,99 +207,75 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn writes_the_cache_only_for_its_capacity_and_never_reads_it() {
-        let cache = QuotaCache::new(Duration::from_secs(1800));
-        let west = Check::gpu(GpuType::L4, "us-west1");
-        cache.put_ok(&west, Limit::Finite(99), Duration::ZERO);
-        let source = Arc::new(Fixed {
-            calls: AtomicUsize::new(0),
-        });
-        let spot_cache = WarmCache {
-            cache: &cache,
-            capacity: Capacity::Spot,
-        };
+    async fn writes_its_own_capacitys_entries_and_never_reads_the_cache() {
+        let cache = MemoryStore::new(Duration::from_secs(1800));
+        let spot_west = Check::gpu(GpuType::L4, Capacity::Spot, "us-west1");
+        let on_demand_west = Check::gpu(GpuType::L4, Capacity::OnDemand, "us-west1");
+        cache.record(&spot_west, Ok(Limit::Finite(99)), Duration::ZERO);
+        let source = source();
 
         let f = fresh_check(
             GpuType::L4,
             Capacity::OnDemand,
             &regions(),
             source.clone(),
-            Some(spot_cache),
+            Some(&cache),
         )
         .await;
-        assert!(!f.wrote_cache);
-        assert_eq!(
-            cache.peek(std::slice::from_ref(&west))[0].limit(),
-            Some(Limit::Finite(99))
-        );
+        assert!(f.wrote_cache);
         assert_eq!(
             f.results[2].result,
-            Ok(Limit::Finite(12)),
+            Ok(Limit::Finite(24)),
             "the API, not the cache"
         );
+        let read = cache.peek(&[spot_west.clone(), on_demand_west]);
+        assert_eq!(read[0].limit(), Some(Limit::Finite(99)), "spot kept");
+        assert_eq!(
+            read[1].limit(),
+            Some(Limit::Finite(24)),
+            "on-demand beside it"
+        );
 
-        let f = fresh_check(
+        fresh_check(
             GpuType::L4,
             Capacity::Spot,
             &regions(),
             source.clone(),
-            Some(spot_cache),
+            Some(&cache),
         )
         .await;
-        assert!(f.wrote_cache);
-        let all: Vec<Check> = regions()
+        let spot: Vec<Check> = regions()
             .into_iter()
-            .map(|r| Check::gpu(GpuType::L4, r))
+            .map(|r| Check::gpu(GpuType::L4, Capacity::Spot, r))
             .collect();
-        let read = cache.peek(&all);
+        let read = cache.peek(&spot);
         assert_eq!(read[2].limit(), Some(Limit::Finite(12)));
         assert_eq!(read[1].limit(), Some(Limit::Finite(0)));
-        assert_eq!(read[3].freshness, Freshness::Missing);
-        assert_eq!(
-            read[3].entry.last_error.as_ref().map(|e| e.error.kind),
-            Some(ErrorKind::Permission)
-        );
+        assert!(matches!(
+            read[3].state(),
+            CachedState::Failed { last_good: None, error, .. } if error.error.kind == ErrorKind::Permission
+        ));
         assert_eq!(
             cache.counters().hits + cache.counters().misses,
             0,
             "never read"
         );
-        assert_eq!(source.calls.load(Ordering::SeqCst), 8);
-    }
-
-    /// Captures formatted tracing events for one test.
-    #[derive(Clone, Default)]
-    struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
-
-    impl std::io::Write for Captured {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
+        assert_eq!(source.calls.load(Ordering::SeqCst), 2);
     }
 
     #[tokio::test(start_paused = true)]
     async fn logs_the_fresh_timing_entry_and_the_cache_write() {
-        let captured = Captured::default();
-        let sink = captured.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_ansi(false)
-            .with_writer(move || sink.clone())
-            .finish();
-        let _guard = tracing::subscriber::set_default(subscriber);
-        let cache = QuotaCache::new(Duration::from_secs(1800));
-        let source = Arc::new(Fixed {
-            calls: AtomicUsize::new(0),
-        });
-        let warm = WarmCache {
-            cache: &cache,
-            capacity: Capacity::Spot,
-        };
-        fresh_check(GpuType::L4, Capacity::Spot, &regions(), source, Some(warm)).await;
-        let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        let (captured, _guard) = crate::test_tracing::capture_tracing();
+        let cache = MemoryStore::new(Duration::from_secs(1800));
+        fresh_check(
+            GpuType::L4,
+            Capacity::Spot,
+            &regions(),
+            source(),
+            Some(&cache),
+        )
+        .await;
+        let text = captured.text();
         assert!(text.contains(crate::logs::TIMING_TARGET), "{text}");
         assert!(
             text.contains("GPU: 2.00s (FRESH, launch L4) checks=4 fails=1 found=2"),

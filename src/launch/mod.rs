@@ -11,7 +11,7 @@ pub mod plan;
 pub mod rank;
 pub mod submit;
 
-pub use fresh::{FreshCheck, RegionResult, WarmCache, fresh_check};
+pub use fresh::{FreshCheck, RegionResult, fresh_check};
 pub use plan::{LaunchPlan, PlanError, default_job_name, validate_display_name};
 pub use rank::{
     RankedRegion, Shortfall, choose_region, common_failure, nobody_answered, rank_regions,

@@ -100,6 +100,7 @@ impl App {
             log_dir: parts.log_dir,
             theme: parts.theme,
             now: Instant::now(),
+            wall_now: chrono::DateTime::default(),
             snapshot: Vec::new(),
             checks,
             status,
@@ -217,6 +218,7 @@ impl App {
     /// Handle one event: the single place UI state changes.
     pub fn handle_event(&mut self, event: Event) -> Action {
         self.ctx.now = Instant::now();
+        self.ctx.wall_now = self.ctx.warmer.store().now();
         match event {
             // A signal or a cancelled session: at once, without asking (SIGTERM must end the
             // process promptly); a submission in flight leaves its notice for stderr.
@@ -278,7 +280,7 @@ impl App {
             self.ctx.status.write_text(&mut self.status_text);
         }
         match &ev {
-            WarmerEvent::CheckLanded { .. } | WarmerEvent::CycleStarted { .. } => {
+            WarmerEvent::MetricLanded { .. } | WarmerEvent::CycleStarted { .. } => {
                 self.ctx.refresh();
                 changed = true;
             }
@@ -293,9 +295,9 @@ impl App {
                     changed = true;
                 }
             }
-            WarmerEvent::ServiceDisabled { check, error } => {
+            WarmerEvent::ServiceDisabled { metric, error } => {
                 self.ctx
-                    .toast(service_disabled_toast(check, error), ToastLevel::Error);
+                    .toast(service_disabled_toast(*metric, error), ToastLevel::Error);
                 changed = true;
             }
             WarmerEvent::CycleComplete {

@@ -1,5 +1,8 @@
 //! A scripted `QuotaSource` for paused-clock warmer tests: per-request latency and outcome
-//! from a seeded RNG or a closure, with a record of every request's start and end.
+//! from a seeded RNG or a closure, with a record of every metric request's start and end.
+//!
+//! Like the real client it owns its deadline (SPEC §4): a request planned to hang ends with
+//! `ErrorKind::Timeout` after [`DEADLINE`].
 
 #![allow(dead_code)]
 
@@ -9,28 +12,41 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use quota_tui::catalog::{Capacity, Check, Limit};
+use quota_tui::catalog::{Limit, MetricRequest, QuotaMetric};
 use quota_tui::gcp::{ApiError, ErrorKind, QuotaSource};
 use tokio::time::Instant;
+
+/// The source's own deadline for one request, as `--check-timeout`'s default.
+pub const DEADLINE: Duration = Duration::from_secs(10);
 
 /// What one request does.
 #[derive(Debug, Clone)]
 pub enum Plan {
+    /// Every region of the request gets `Limit` after the latency.
     Answer(Duration, Limit),
+    /// The request fails after the latency.
     Fail(Duration, ErrorKind),
+    /// No answer: a `Timeout` at the deadline.
     Hang,
 }
 
 /// One request as seen by the source.
 #[derive(Debug, Clone)]
 pub struct Request {
-    pub check: Check,
+    pub request: MetricRequest,
     pub start: Instant,
     pub end: Option<Instant>,
     pub ok: bool,
 }
 
-type Planner = dyn Fn(&Check, usize) -> Plan + Send + Sync;
+impl Request {
+    /// The metric asked for.
+    pub fn metric(&self) -> QuotaMetric {
+        self.request.metric
+    }
+}
+
+type Planner = dyn Fn(&MetricRequest, usize) -> Plan + Send + Sync;
 
 pub struct FakeSource {
     planner: Box<Planner>,
@@ -40,8 +56,10 @@ pub struct FakeSource {
 }
 
 impl FakeSource {
-    /// A source whose request number `n` (0-based) for `check` does `planner(check, n)`.
-    pub fn new(planner: impl Fn(&Check, usize) -> Plan + Send + Sync + 'static) -> Arc<Self> {
+    /// A source whose request number `n` (0-based) for `request` does `planner(request, n)`.
+    pub fn new(
+        planner: impl Fn(&MetricRequest, usize) -> Plan + Send + Sync + 'static,
+    ) -> Arc<Self> {
         Arc::new(FakeSource {
             planner: Box::new(planner),
             in_flight: AtomicUsize::new(0),
@@ -50,7 +68,7 @@ impl FakeSource {
         })
     }
 
-    /// Every check answers `limit` after `latency`.
+    /// Every region of every metric answers `limit` after `latency`.
     pub fn fixed(latency: Duration, limit: i64) -> Arc<Self> {
         Self::new(move |_, _| Plan::Answer(latency, Limit::Finite(limit)))
     }
@@ -73,11 +91,14 @@ impl Drop for InFlight<'_> {
 
 #[async_trait]
 impl QuotaSource for FakeSource {
-    async fn fetch(&self, check: &Check, _capacity: Capacity) -> Result<Limit, ApiError> {
+    async fn fetch_metric(
+        &self,
+        request: &MetricRequest,
+    ) -> Result<Vec<Result<Limit, ApiError>>, ApiError> {
         let idx = {
             let mut reqs = self.requests.lock().unwrap();
             reqs.push(Request {
-                check: check.clone(),
+                request: request.clone(),
                 start: Instant::now(),
                 end: None,
                 ok: false,
@@ -87,17 +108,20 @@ impl QuotaSource for FakeSource {
         let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         self.max_in_flight.fetch_max(now, Ordering::SeqCst);
         let _guard = InFlight(self);
-        let plan = (self.planner)(check, idx);
+        let plan = (self.planner)(request, idx);
         let result = match plan {
-            Plan::Answer(d, limit) => {
+            Plan::Answer(d, limit) if d < DEADLINE => {
                 tokio::time::sleep(d).await;
-                Ok(limit)
+                Ok(vec![Ok(limit); request.len()])
             }
-            Plan::Fail(d, kind) => {
+            Plan::Fail(d, kind) if d < DEADLINE => {
                 tokio::time::sleep(d).await;
                 Err(ApiError::new(kind, "scripted failure"))
             }
-            Plan::Hang => std::future::pending().await,
+            _ => {
+                tokio::time::sleep(DEADLINE).await;
+                Err(ApiError::new(ErrorKind::Timeout, "no answer within 10s"))
+            }
         };
         let mut reqs = self.requests.lock().unwrap();
         reqs[idx].end = Some(Instant::now());

@@ -8,15 +8,15 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
-use quota_tui::cache::QuotaCache;
-use quota_tui::catalog::{Capacity, Catalog, Check, GpuType, Limit};
-use quota_tui::gcp::{ApiError, ErrorKind, QuotaSource};
+use quota_tui::catalog::{Capacity, Catalog, Check, GpuType, Limit, MetricRequest};
+use quota_tui::gcp::{ApiError, ErrorKind, MetricOutcome, QuotaSource};
+use quota_tui::store::{MemoryStore, QuotaStore, TokioClock};
 use quota_tui::tui::app::{App, AppParts};
 use quota_tui::tui::event::Event;
 use quota_tui::tui::screens::launch::LaunchClients;
 use quota_tui::tui::theme::Theme;
 use quota_tui::warmer::{
-    BatchLevel, BatchReport, CheckOutcome, ListPos, Warmer, WarmerConfig, WarmerEvent, WarmerHandle,
+    BatchLevel, BatchReport, CycleCause, ListPos, Warmer, WarmerConfig, WarmerEvent, WarmerHandle,
 };
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -27,7 +27,10 @@ pub struct UnusedSource;
 
 #[async_trait]
 impl QuotaSource for UnusedSource {
-    async fn fetch(&self, _check: &Check, _capacity: Capacity) -> Result<Limit, ApiError> {
+    async fn fetch_metric(
+        &self,
+        _request: &MetricRequest,
+    ) -> Result<Vec<Result<Limit, ApiError>>, ApiError> {
         Err(ApiError::new(ErrorKind::Unavailable, "not in this test"))
     }
 }
@@ -47,9 +50,9 @@ pub const C3_LIMITS: [i64; 18] = [
 ];
 
 /// A warmer handle (never started) on a fresh cache with `ttl`.
-pub fn warmer(ttl: Duration) -> (WarmerHandle, Arc<QuotaCache>) {
+pub fn warmer(ttl: Duration) -> (WarmerHandle, Arc<MemoryStore>) {
     install_global_subscriber();
-    let cache = Arc::new(QuotaCache::new(ttl));
+    let cache = Arc::new(MemoryStore::with_clock(ttl, Arc::new(TokioClock::new())));
     let cfg = WarmerConfig {
         ttl,
         refresh: WarmerConfig::refresh_for(ttl),
@@ -66,20 +69,20 @@ pub fn warmer(ttl: Duration) -> (WarmerHandle, Arc<QuotaCache>) {
 
 /// Every check cached: values from `GPU_LIMITS` / `C3_LIMITS`; `C3 southamerica-east1`
 /// failed with no good value; `A100 us-central1` failed after a good value.
-pub fn fill_warm(cache: &QuotaCache) {
+pub fn fill_warm(cache: &MemoryStore) {
     let catalog = Catalog::default();
     for (i, check) in catalog.gpu_checks().iter().enumerate() {
         let limit = Limit::Finite(GPU_LIMITS[i / 4][i % 4]);
-        cache.put_ok(check, limit, Duration::from_millis(300 + 37 * i as u64));
+        cache.record(check, Ok(limit), Duration::from_millis(300 + 37 * i as u64));
     }
     for (i, check) in catalog.c3_checks().iter().enumerate() {
         if check.region == "southamerica-east1" {
-            cache.put_err(
+            cache.record(
                 check,
-                ApiError::new(
+                Err(ApiError::new(
                     ErrorKind::Permission,
                     "Permission denied on resource project",
-                ),
+                )),
                 Duration::from_millis(120),
             );
             continue;
@@ -88,34 +91,37 @@ pub fn fill_warm(cache: &QuotaCache) {
             -1 => Limit::Unlimited,
             v => Limit::Finite(v),
         };
-        cache.put_ok(check, limit, Duration::from_millis(410 + 53 * i as u64));
+        cache.record(check, Ok(limit), Duration::from_millis(410 + 53 * i as u64));
     }
-    cache.put_err(
-        &Check::gpu(GpuType::A100, "us-central1"),
-        ApiError::new(ErrorKind::RateLimited, "Quota exceeded for reads"),
+    cache.record(
+        &Check::gpu(GpuType::A100, Capacity::Spot, "us-central1"),
+        Err(ApiError::new(
+            ErrorKind::RateLimited,
+            "Quota exceeded for reads",
+        )),
         Duration::from_millis(2710),
     );
 }
 
 /// A cold cache: the first batch landed (T4 us-central1 = 16, C3 us-central1 = 176) and the
 /// second batch's C3 check failed.
-pub fn fill_cold(cache: &QuotaCache) {
-    cache.put_ok(
-        &Check::gpu(GpuType::T4, "us-central1"),
-        Limit::Finite(16),
+pub fn fill_cold(cache: &MemoryStore) {
+    cache.record(
+        &Check::gpu(GpuType::T4, Capacity::Spot, "us-central1"),
+        Ok(Limit::Finite(16)),
         Duration::from_millis(812),
     );
-    cache.put_ok(
+    cache.record(
         &Check::c3("us-central1"),
-        Limit::Finite(176),
+        Ok(Limit::Finite(176)),
         Duration::from_millis(1234),
     );
-    cache.put_err(
+    cache.record(
         &Check::c3("us-east1"),
-        ApiError::new(
+        Err(ApiError::new(
             ErrorKind::Permission,
             "Permission denied on resource project demo",
-        ),
+        )),
         Duration::from_millis(95),
     );
 }
@@ -174,20 +180,24 @@ pub fn ch(c: char) -> Event {
 pub fn cycle_started() -> Event {
     Event::Warmer(WarmerEvent::CycleStarted {
         cycle: 1,
-        rewarm: false,
-        reason: "Timers initialized (2s batch, 30m TTL, re-warm every 24m)".into(),
+        cause: CycleCause::First {
+            interval: Duration::from_secs(2),
+            ttl: Duration::from_secs(30 * 60),
+            refresh: Duration::from_secs(24 * 60),
+        },
         total: 38,
     })
 }
 
+/// The outcome of a request for `check` alone (one region) with `result` after `ms`.
+pub fn outcome(check: &Check, result: Result<Limit, ApiError>, ms: u64) -> MetricOutcome {
+    MetricOutcome::for_check(check, result, Duration::from_millis(ms))
+}
+
 /// A check landing with `limit` as the `done`-th of 38.
 pub fn landed(check: Check, limit: Limit, done: usize) -> Event {
-    Event::Warmer(WarmerEvent::CheckLanded {
-        outcome: CheckOutcome {
-            check,
-            result: Ok(limit),
-            latency: Duration::from_millis(800),
-        },
+    Event::Warmer(WarmerEvent::MetricLanded {
+        outcome: outcome(&check, Ok(limit), 800),
         done,
         total: 38,
     })
@@ -206,20 +216,20 @@ pub fn cycle_complete() -> Event {
 
 /// A finished batch of cycle 1 (positions `batch`/20 and `batch`/18) taking `elapsed_ms`.
 /// The one place the integration tests build a `BatchReport`.
-pub fn batch_done(batch: usize, elapsed_ms: u64, outcomes: Vec<CheckOutcome>) -> Event {
+pub fn batch_done(batch: usize, elapsed_ms: u64, outcomes: Vec<MetricOutcome>) -> Event {
     let elapsed = Duration::from_millis(elapsed_ms);
     Event::Warmer(WarmerEvent::BatchDone(BatchReport {
         cycle: 1,
         batch,
         repair: false,
-        gpu: Some(ListPos {
+        gpu: ListPos {
             n: batch,
             total: 20,
-        }),
-        c3: Some(ListPos {
+        },
+        c3: ListPos {
             n: batch,
             total: 18,
-        }),
+        },
         elapsed,
         level: BatchLevel::of(elapsed),
         outcomes,

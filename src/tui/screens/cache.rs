@@ -13,7 +13,8 @@ use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
 
 use super::infra::quota_cell;
 use super::{Reply, Screen, ScreenCtx, fmt_age};
-use crate::cli::fmt_duration;
+use crate::durations::fmt_duration;
+use crate::store::{Cached, CachedState};
 use crate::tui::keys::{KeyHint, SCROLL_KEYS, Scroll};
 
 /// The Cache screen's state: the check table's scroll position.
@@ -168,18 +169,15 @@ impl Screen for CacheScreen {
                 .and_then(|c| ctx.age(c))
                 .map(fmt_age)
                 .unwrap_or_else(|| "—".to_string());
-            let entry = cached.map(|c| &c.entry);
-            let latency = entry
-                .and_then(|e| {
-                    e.last_error
-                        .as_ref()
-                        .map(|f| f.latency)
-                        .or(e.good.as_ref().map(|g| g.latency))
-                })
+            let (latency, failure) = match cached.map(Cached::state) {
+                Some(CachedState::Fresh(g) | CachedState::Stale(g)) => (Some(g.latency), None),
+                Some(CachedState::Failed { error, .. }) => (Some(error.latency), Some(error)),
+                Some(CachedState::Pending) | None => (None, None),
+            };
+            let latency = latency
                 .map(|d| format!("{}ms", d.as_millis()))
                 .unwrap_or_else(|| "—".to_string());
-            let error = entry
-                .and_then(|e| e.last_error.as_ref())
+            let error = failure
                 .map(|f| Span::styled(f.error.to_string(), theme.failed))
                 .unwrap_or_else(|| Span::raw(""));
             Row::new([

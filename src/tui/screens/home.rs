@@ -12,8 +12,8 @@ use ratatui::widgets::{Block, Paragraph};
 
 use super::infra::{value_marks, value_style};
 use super::{Reply, Screen, ScreenCtx};
-use crate::cache::{Cached, Freshness};
 use crate::catalog::{Limit, best_c3_machine};
+use crate::store::{Cached, CachedState};
 use crate::tui::keys::KeyHint;
 use crate::tui::theme::Theme;
 
@@ -89,11 +89,19 @@ fn gpu_line<'a>(name: &'a str, regions: &[String], cells: &[&Cached], theme: &Th
         None => {
             let unchecked = cells
                 .iter()
-                .filter(|c| c.entry.good.is_none() && c.entry.last_error.is_none())
+                .filter(|c| matches!(c.state(), CachedState::Pending))
                 .count();
             let failed = cells
                 .iter()
-                .filter(|c| c.freshness == Freshness::Missing && c.entry.last_error.is_some())
+                .filter(|c| {
+                    matches!(
+                        c.state(),
+                        CachedState::Failed {
+                            last_good: None,
+                            ..
+                        }
+                    )
+                })
                 .count();
             if unchecked > 0 {
                 spans.push(Span::styled(
@@ -128,22 +136,27 @@ fn c3_line<'a>(ctx: &ScreenCtx) -> Line<'a> {
     let mut best: Option<(usize, Limit, &'static str)> = None; // (region index, vCPUs, machine)
     let (mut can_build, mut pending, mut failed) = (0, 0, 0);
     for (i, c) in c3.iter().enumerate() {
-        if c.last_fetch_failed() {
-            failed += 1;
-        }
-        match (c.limit(), &c.entry.last_error) {
-            (None, None) => pending += 1,
-            (None, Some(_)) => {}
-            (Some(limit), _) => {
-                let Some(machine) = best_c3_machine(limit) else {
-                    continue;
-                };
-                can_build += 1;
-                let tier = |l: Limit| l.finite().map_or(176, |v| v.min(176)) / 44;
-                if best.is_none_or(|(_, b, _)| tier(limit) > tier(b)) {
-                    best = Some((i, limit, machine));
+        let limit = match c.state() {
+            CachedState::Pending => {
+                pending += 1;
+                continue;
+            }
+            CachedState::Failed { last_good, .. } => {
+                failed += 1;
+                match last_good {
+                    Some(g) => g.limit,
+                    None => continue,
                 }
             }
+            CachedState::Fresh(g) | CachedState::Stale(g) => g.limit,
+        };
+        let Some(machine) = best_c3_machine(limit) else {
+            continue;
+        };
+        can_build += 1;
+        let tier = |l: Limit| l.finite().map_or(176, |v| v.min(176)) / 44;
+        if best.is_none_or(|(_, b, _)| tier(limit) > tier(b)) {
+            best = Some((i, limit, machine));
         }
     }
     match best {
@@ -188,7 +201,7 @@ impl Screen for Home {
 
     /// Opening Home is a load of its summaries: a counted cache read (SPEC §6 hits/misses).
     fn on_enter(&mut self, ctx: &mut ScreenCtx) {
-        ctx.warmer.cache().read(&ctx.checks);
+        ctx.warmer.store().read(&ctx.checks);
         ctx.refresh();
     }
 

@@ -5,7 +5,7 @@
 //! zero, `…` not yet checked, `!` failed with no good value, `∞` unlimited; a value whose
 //! last refresh failed is dimmed with a `!` after it (`16!`: the last good value, kept), one
 //! that is stale (older than the TTL) dimmed with a `~`. Opening the screen, and `r`, do a
-//! counted [`QuotaCache::read`](crate::cache::QuotaCache::read) and write a `⏱️ QUOTA_TIMING`
+//! counted [`QuotaStore::read`](crate::store::QuotaStore::read) and write a `⏱️ QUOTA_TIMING`
 //! entry;
 //! redraws in between use the uncounted peek in the [`ScreenCtx`], so cells fill in live as the
 //! warmer lands checks without touching the hit rate.
@@ -21,9 +21,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
 
 use super::{Reply, Screen, ScreenCtx, fmt_age};
-use crate::cache::{Cached, Freshness};
 use crate::catalog::{Limit, best_c3_machine};
 use crate::logs::{QuotaTiming, TimingPart, TimingSource, log_quota_timing};
+use crate::store::{Cached, CachedState};
 use crate::tui::keys::{KeyHint, Scroll};
 use crate::tui::theme::Theme;
 
@@ -48,14 +48,11 @@ pub struct Infra {
 /// The marks after a shown value: `!` when the last refresh failed (the value is the last
 /// good one), `~` when it is stale (older than the TTL); `""` for a fresh, good value.
 pub fn value_marks(cached: &Cached) -> &'static str {
-    match (
-        cached.last_fetch_failed(),
-        cached.freshness == Freshness::Stale,
-    ) {
-        (false, false) => "",
-        (true, false) => "!",
-        (false, true) => "~",
-        (true, true) => "!~",
+    match cached.state() {
+        CachedState::Pending | CachedState::Fresh(_) => "",
+        CachedState::Stale(_) => "~",
+        CachedState::Failed { stale: false, .. } => "!",
+        CachedState::Failed { stale: true, .. } => "!~",
     }
 }
 
@@ -79,21 +76,27 @@ pub fn quota_cell(cached: Option<&Cached>, theme: &Theme) -> (String, Style) {
     let Some(cached) = cached else {
         return ("…".to_string(), theme.pending);
     };
-    match (cached.limit(), &cached.entry.last_error) {
-        (None, Some(_)) => ("!".to_string(), theme.failed),
-        (None, None) => ("…".to_string(), theme.pending),
-        (Some(limit), _) => {
-            let style = if limit.is_positive() {
-                theme.positive
-            } else {
-                theme.zero
-            };
-            (
-                format!("{limit}{}", value_marks(cached)),
-                value_style(cached, style, theme),
-            )
-        }
-    }
+    let limit = match cached.state() {
+        CachedState::Pending => return ("…".to_string(), theme.pending),
+        CachedState::Failed {
+            last_good: None, ..
+        } => return ("!".to_string(), theme.failed),
+        CachedState::Fresh(good)
+        | CachedState::Stale(good)
+        | CachedState::Failed {
+            last_good: Some(good),
+            ..
+        } => good.limit,
+    };
+    let style = if limit.is_positive() {
+        theme.positive
+    } else {
+        theme.zero
+    };
+    (
+        format!("{limit}{}", value_marks(cached)),
+        value_style(cached, style, theme),
+    )
 }
 
 fn timing_part(read: &[Cached], elapsed: Duration) -> TimingPart {
@@ -105,7 +108,10 @@ fn timing_part(read: &[Cached], elapsed: Duration) -> TimingPart {
             misses: read.len() - hits,
         },
         checks: read.len(),
-        fails: read.iter().filter(|c| c.entry.last_error.is_some()).count(),
+        fails: read
+            .iter()
+            .filter(|c| matches!(c.state(), CachedState::Failed { .. }))
+            .count(),
         found: read
             .iter()
             .filter(|c| c.limit().is_some_and(Limit::is_positive))
@@ -118,7 +124,7 @@ impl Infra {
     /// the `QUOTA_TIMING` entry (elapsed = each read's own time), then refresh the ctx.
     fn load(&mut self, ctx: &mut ScreenCtx) {
         let n = ctx.gpu_len().min(ctx.checks.len());
-        let cache = ctx.warmer.cache().clone();
+        let cache = ctx.warmer.store().clone();
         let t0 = StdInstant::now();
         let gpu = cache.read(&ctx.checks[..n]);
         let gpu_elapsed = t0.elapsed();
@@ -140,14 +146,18 @@ impl Infra {
         let mut oldest: Option<Duration> = None;
         let (mut checked, mut stale, mut failed) = (0, 0, 0);
         for c in &ctx.snapshot {
-            if c.entry.good.is_some() || c.entry.last_error.is_some() {
-                checked += 1;
-            }
-            if c.freshness == Freshness::Stale {
-                stale += 1;
-            }
-            if c.entry.last_error.is_some() {
-                failed += 1;
+            match c.state() {
+                CachedState::Pending => {}
+                CachedState::Fresh(_) => checked += 1,
+                CachedState::Stale(_) => {
+                    checked += 1;
+                    stale += 1;
+                }
+                CachedState::Failed { stale: s, .. } => {
+                    checked += 1;
+                    failed += 1;
+                    stale += usize::from(s);
+                }
             }
             if let Some(age) = ctx.age(c) {
                 newest = Some(newest.map_or(age, |n| n.min(age)));
@@ -170,7 +180,7 @@ impl Infra {
         spans.push(Span::styled(
             format!(
                 " · TTL {}",
-                crate::cli::fmt_duration(ctx.warmer.cache().ttl())
+                crate::durations::fmt_duration(ctx.warmer.store().ttl())
             ),
             theme.muted,
         ));
@@ -349,65 +359,75 @@ impl Screen for Infra {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cache::{Entry, Failure, GoodValue};
     use crate::gcp::{ApiError, ErrorKind};
+    use crate::store::{Entry, Failure, GoodValue};
+    use chrono::{DateTime, Utc};
     use ratatui::style::Modifier;
 
-    fn good(limit: Limit, freshness: Freshness) -> Cached {
-        Cached {
-            freshness,
-            entry: Entry {
-                good: Some(GoodValue {
-                    limit,
-                    fetched_at: chrono::Local::now(),
-                    fetched: tokio::time::Instant::now(),
-                    latency: Duration::ZERO,
-                }),
-                last_error: None,
-            },
-        }
+    const TTL: Duration = Duration::from_secs(60);
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-21T02:45:22Z")
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    /// An entry holding `limit` fetched `age` ago (stale from the 60 s TTL on), and the
+    /// failure `error` after it when given.
+    fn cached(limit: Option<Limit>, age: Duration, error: Option<ErrorKind>) -> Cached {
+        let entry = Entry {
+            good: limit.map(|limit| GoodValue {
+                limit,
+                fetched_at: now() - age,
+                latency: Duration::ZERO,
+            }),
+            last_error: error.map(|kind| Failure {
+                error: ApiError::new(kind, "no"),
+                at: now(),
+                latency: Duration::ZERO,
+            }),
+        };
+        Cached::new(Some(&entry), TTL, now())
+    }
+
+    fn good(limit: Limit, age: Duration) -> Cached {
+        cached(Some(limit), age, None)
     }
 
     #[test]
     fn cells_carry_meaning_by_symbol_and_style() {
         let t = Theme::colored();
+        let (fresh, stale) = (Duration::from_secs(1), Duration::from_secs(61));
         assert_eq!(quota_cell(None, &t), ("…".into(), t.pending));
         assert_eq!(
-            quota_cell(Some(&good(Limit::Finite(16), Freshness::Fresh)), &t),
+            quota_cell(Some(&cached(None, fresh, None)), &t),
+            ("…".into(), t.pending)
+        );
+        assert_eq!(
+            quota_cell(Some(&good(Limit::Finite(16), fresh)), &t),
             ("16".into(), t.positive)
         );
         assert_eq!(
-            quota_cell(Some(&good(Limit::Finite(0), Freshness::Fresh)), &t),
+            quota_cell(Some(&good(Limit::Finite(0), fresh)), &t),
             ("0".into(), t.zero)
         );
         assert_eq!(
-            quota_cell(Some(&good(Limit::Unlimited, Freshness::Fresh)), &t),
+            quota_cell(Some(&good(Limit::Unlimited, fresh)), &t),
             ("∞".into(), t.positive)
         );
-        let (text, style) = quota_cell(Some(&good(Limit::Finite(8), Freshness::Stale)), &t);
+        let (text, style) = quota_cell(Some(&good(Limit::Finite(8), stale)), &t);
         assert_eq!(text, "8~");
         assert!(style.add_modifier.contains(Modifier::DIM));
-        let failed = Cached {
-            freshness: Freshness::Missing,
-            entry: Entry {
-                good: None,
-                last_error: Some(Failure {
-                    error: ApiError::new(ErrorKind::Permission, "no"),
-                    at: chrono::Local::now(),
-                    latency: Duration::ZERO,
-                }),
-            },
-        };
+        let failed = cached(None, fresh, Some(ErrorKind::Permission));
         assert_eq!(quota_cell(Some(&failed), &t), ("!".into(), t.failed));
 
         // A good value whose last refresh failed: kept, marked, dimmed; stale too: both marks.
-        let mut kept = good(Limit::Finite(16), Freshness::Fresh);
-        kept.entry.last_error = failed.entry.last_error.clone();
+        let kept = cached(Some(Limit::Finite(16)), fresh, Some(ErrorKind::Permission));
         let (text, style) = quota_cell(Some(&kept), &t);
         assert_eq!(text, "16!");
         assert!(style.add_modifier.contains(Modifier::DIM));
         assert_eq!(style.fg, t.positive.fg);
-        kept.freshness = Freshness::Stale;
-        assert_eq!(quota_cell(Some(&kept), &t).0, "16!~");
+        let kept_stale = cached(Some(Limit::Finite(16)), stale, Some(ErrorKind::Permission));
+        assert_eq!(quota_cell(Some(&kept_stale), &t).0, "16!~");
     }
 }

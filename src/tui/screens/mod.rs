@@ -16,6 +16,7 @@ pub mod logs;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -27,8 +28,8 @@ use super::keys::KeyHint;
 use super::status::WarmStatus;
 use super::theme::Theme;
 use super::toast::{ToastLevel, Toasts};
-use crate::cache::Cached;
 use crate::catalog::{Catalog, Check};
+use crate::store::Cached;
 use crate::warmer::{StatsSnapshot, WarmNow, WarmerEvent, WarmerHandle};
 use launch::{LaunchClients, LaunchEvent};
 
@@ -128,8 +129,11 @@ pub struct ScreenCtx {
     /// Folder of `cache_warm.log` (the Logs screen).
     pub log_dir: PathBuf,
     pub theme: Theme,
-    /// The time of the event being handled (tokio clock): ages are measured against it.
+    /// The time of the event being handled (tokio clock): toasts and tasks are timed on it.
     pub now: Instant,
+    /// The same moment on the store's wall clock: the ages of cached values are measured
+    /// against it.
+    pub wall_now: DateTime<Utc>,
     /// Every check in catalog order: GPU (type-major), then C3.
     pub checks: Vec<Check>,
     /// `checks` as last peeked from the cache (not counted as hits or misses).
@@ -153,7 +157,8 @@ impl ScreenCtx {
     /// when the cache snapshot changed (a value landed, or one turned stale).
     pub fn refresh(&mut self) -> bool {
         self.now = Instant::now();
-        let snapshot = self.warmer.cache().peek(&self.checks);
+        self.wall_now = self.warmer.store().now();
+        let snapshot = self.warmer.store().peek(&self.checks);
         let changed = snapshot != self.snapshot;
         self.snapshot = snapshot;
         self.stats = self.warmer.stats();
@@ -177,13 +182,9 @@ impl ScreenCtx {
         self.snapshot.get(self.gpu_len()..).unwrap_or(&[])
     }
 
-    /// Age of a cached good value at `now`.
+    /// Age of a cached good value at `wall_now`.
     pub fn age(&self, cached: &Cached) -> Option<Duration> {
-        cached
-            .entry
-            .good
-            .as_ref()
-            .map(|g| self.now.saturating_duration_since(g.fetched))
+        cached.age(self.wall_now)
     }
 
     /// Show a toast from now.
@@ -208,27 +209,11 @@ impl ScreenCtx {
     }
 }
 
-/// A compact age: `0s`, `41s`, `3m12s`, `1h02m`.
-pub fn fmt_age(d: Duration) -> String {
-    let s = d.as_secs();
-    match s {
-        0..60 => format!("{s}s"),
-        60..3600 => format!("{}m{:02}s", s / 60, s % 60),
-        _ => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
-    }
-}
+pub use crate::durations::fmt_age;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ages_are_compact() {
-        assert_eq!(fmt_age(Duration::from_millis(999)), "0s");
-        assert_eq!(fmt_age(Duration::from_secs(41)), "41s");
-        assert_eq!(fmt_age(Duration::from_secs(192)), "3m12s");
-        assert_eq!(fmt_age(Duration::from_secs(3720)), "1h02m");
-    }
 
     #[test]
     fn table_has_the_five_screens_in_digit_order() {

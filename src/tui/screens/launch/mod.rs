@@ -32,7 +32,7 @@ use crate::launch::{
 };
 use crate::tui::keys::KeyHint;
 pub use form::{Field, Form, TextField};
-pub use tasks::{CacheTarget, LaunchClients, LaunchEvent, spawn_check, spawn_submit};
+pub use tasks::{LaunchClients, LaunchEvent, spawn_check, spawn_submit};
 
 /// How long a fresh check is trusted for a submission; after that `s` asks for a new `c`
 /// (a launch must not act on stale numbers, SPEC §1).
@@ -167,7 +167,7 @@ impl Launch {
             self.form.capacity,
             regions.clone(),
             ctx.launch.quota.clone(),
-            Some((ctx.warmer.cache().clone(), ctx.catalog.capacity)),
+            Some(ctx.warmer.store().clone()),
             ctx.events.clone(),
         );
         self.check = CheckState::Checking {

@@ -11,11 +11,11 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::cache::QuotaCache;
 use crate::catalog::{Capacity, GpuType};
 use crate::gcp::QuotaSource;
 use crate::gcp::vertex::VertexClient;
-use crate::launch::{FreshCheck, LaunchPlan, Submission, WarmCache, fresh_check, submit};
+use crate::launch::{FreshCheck, LaunchPlan, Submission, fresh_check, submit};
+use crate::store::QuotaStore;
 use crate::tui::event::Event;
 use crate::tui::toast::ToastLevel;
 
@@ -73,29 +73,19 @@ impl LaunchEvent {
     }
 }
 
-/// The warmer's cache and the capacity its GPU entries hold: where a fresh check may write
-/// what it read ([`WarmCache`]).
-pub type CacheTarget = (Arc<QuotaCache>, Capacity);
-
 /// Spawn the fresh check of `gpu` for `capacity` in `regions` (preference order) through
-/// `quota`; it writes its `QUOTA_TIMING (FRESH, launch <type>)` entry, and writes into the
-/// cache when `cache` holds the same capacity. Sends `LaunchEvent::Checked` on `events`.
+/// `quota`; it writes its `QUOTA_TIMING (FRESH, launch <type>)` entry, and writes what it
+/// read into `cache` (keyed by the checks of `capacity`) when given. Sends `LaunchEvent::Checked` on `events`.
 pub fn spawn_check(
     gpu: GpuType,
     capacity: Capacity,
     regions: Vec<String>,
     quota: Arc<dyn QuotaSource>,
-    cache: Option<CacheTarget>,
+    cache: Option<Arc<dyn QuotaStore>>,
     events: mpsc::Sender<Event>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let check = async {
-            let warm = cache.as_ref().map(|(cache, capacity)| WarmCache {
-                cache,
-                capacity: *capacity,
-            });
-            fresh_check(gpu, capacity, &regions, quota, warm).await
-        };
+        let check = fresh_check(gpu, capacity, &regions, quota, cache.as_deref());
         tokio::select! {
             _ = events.closed() => tracing::debug!("launch: fresh check dropped, the UI is gone"),
             fresh = check => {
