@@ -20,6 +20,8 @@ pub use vertex::{ShapeError, TRAINING_OFFER_AS_OF, training_regions};
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 /// Default GPU regions (SPEC §3), in preference order.
 pub const DEFAULT_GPU_REGIONS: [&str; 4] = ["us-central1", "us-east1", "us-west1", "europe-west4"];
 
@@ -60,8 +62,10 @@ pub const C3_METRIC: &str = "cloudbuild.googleapis.com/concurrent_private_pool_c
 
 /// A quota limit read from `effectiveLimit` (SPEC §4): a count, or unlimited (`"-1"`).
 ///
-/// Units: GPUs for GPU checks, vCPUs for C3 checks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Units: GPUs for GPU checks, vCPUs for C3 checks. Saved and shared (SPEC §11) as
+/// `{"finite": 16}` or `"unlimited"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Limit {
     Finite(i64),
     Unlimited,
@@ -86,6 +90,15 @@ impl Limit {
         match self {
             Limit::Finite(v) => Some(v),
             Limit::Unlimited => None,
+        }
+    }
+
+    /// What is free with `in_use` units in use (SPEC §4 Usage): limit − in use, never below
+    /// 0 (usage can pass a limit lowered under it); unlimited stays unlimited.
+    pub fn free(self, in_use: i64) -> Limit {
+        match self {
+            Limit::Finite(v) => Limit::Finite(v.saturating_sub(in_use.max(0)).max(0)),
+            Limit::Unlimited => Limit::Unlimited,
         }
     }
 }

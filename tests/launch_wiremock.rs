@@ -94,6 +94,7 @@ fn opts(count: u32) -> LaunchOptions {
         region: None,
         dry_run: false,
         json: false,
+        wait: false,
     }
 }
 
@@ -116,7 +117,16 @@ async fn launch(server: &MockServer, o: &LaunchOptions) -> Result<String, exit::
     let vertex = VertexClient::new(Some(&server.uri()), TokenSource::demo())
         .unwrap()
         .with_policy(quick_policy());
-    run(o, &Catalog::default(), source, &vertex, PROJECT, None).await
+    run(
+        o,
+        &Catalog::default(),
+        source,
+        &vertex,
+        PROJECT,
+        None,
+        &mut |_| {},
+    )
+    .await
 }
 
 fn exact_body(machine: &str, count: u32, strategy: &str) -> Value {

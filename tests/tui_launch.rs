@@ -90,6 +90,7 @@ fn l4_check() -> FreshCheck {
     let r = |region: &str, result, ms| RegionResult {
         region: region.to_string(),
         result,
+        usage: None,
         latency: Duration::from_millis(ms),
     };
     FreshCheck {

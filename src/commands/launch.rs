@@ -1,14 +1,17 @@
-//! `quota-tui launch` (SPEC §9, §10 Launch): check a GPU type's quota fresh in every region,
-//! rank the regions, choose one and the machine type, and submit a Vertex AI CustomJob (or,
-//! with `--dry-run`, print the request and submit nothing). A create refused with
-//! `quota_exceeded` goes on to the next ranked region, up to 3 (`launch::submit`, shared
-//! with the Launch screen).
+//! `quota-tui launch` (SPEC §9, §10 Launch): check a GPU type's quota fresh in every region
+//! (limit and usage), rank the regions by their free GPUs, choose one and the machine type,
+//! and submit a Vertex AI CustomJob (or, with `--dry-run`, print the request and submit
+//! nothing); with `--wait`, follow the job until it runs or ends (`launch::follow`, one
+//! progress line per state change on stderr). A create refused with `quota_exceeded` goes on
+//! to the next ranked region, up to 3 (`launch::submit`, shared with the Launch screen).
 //!
 //! Exit codes (SPEC §9): 2 for an impossible shape (H200 × 3, on-demand H100 × 1/2/4) or a
 //! bad name/image/region, nothing sent; 3 / 4 when no region could be asked (every region
 //! that offers the type failed: all with auth → 3, else 4) or when the submission failed
 //! (auth / other API errors); 5 only when regions answered and none fits, or every region
-//! asked refused the create for quota.
+//! asked refused the create for quota. With `--wait`: 0 once the job is `JOB_STATE_RUNNING`
+//! or `JOB_STATE_SUCCEEDED`, 4 when it ended otherwise (`FAILED`, `CANCELLED`, ..., Google's
+//! error shown) or could not be read any more.
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -19,6 +22,7 @@ use serde_json::{Value, json};
 use crate::catalog::{Capacity, Catalog, GpuType, Limit};
 use crate::cli::LaunchArgs;
 use crate::exit::Failure;
+use crate::gcp::console::quota_increase_url;
 use crate::gcp::project::validate_project_id;
 use crate::gcp::vertex::{CustomJob, VertexClient, validate_region};
 use crate::gcp::{ErrorKind, QuotaSource};
@@ -31,6 +35,7 @@ use crate::sanitize::{Sanitized, sanitize};
 use crate::store::QuotaStore;
 
 mod region;
+mod wait;
 
 /// The options of `launch`, as the command line gives them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +54,8 @@ pub struct LaunchOptions {
     pub dry_run: bool,
     /// Print one JSON object.
     pub json: bool,
+    /// After the submission, follow the job until it runs or ends.
+    pub wait: bool,
 }
 
 impl LaunchOptions {
@@ -67,6 +74,7 @@ impl LaunchOptions {
             region: args.region.clone(),
             dry_run: args.dry_run,
             json: args.json,
+            wait: args.wait,
         }
     }
 }
@@ -104,9 +112,11 @@ fn display_name(opts: &LaunchOptions) -> String {
 /// Run `launch` and return what to print on stdout.
 ///
 /// `catalog.gpu_regions` is the preference order (a `--region` outside it is checked too);
-/// `source` answers the fresh checks (never the cache); `cache`, when given, receives the
-/// fresh values (keyed by the checks of the capacity asked for). Writes a `QUOTA_TIMING (FRESH, launch <type>)`
-/// entry. Errors: see the module docs.
+/// `source` answers the fresh checks, limits and usage (never the cache); `cache`, when
+/// given, receives the fresh values (keyed by the checks of the capacity asked for). Writes a
+/// `QUOTA_TIMING (FRESH, launch <type>)` entry. With `opts.wait`, each progress line of the
+/// follow (a state change, a failed read) goes to `progress` as it happens (for stderr).
+/// Errors: see the module docs.
 pub async fn run(
     opts: &LaunchOptions,
     catalog: &Catalog,
@@ -114,6 +124,7 @@ pub async fn run(
     vertex: &VertexClient,
     project: &str,
     cache: Option<&dyn QuotaStore>,
+    progress: &mut (dyn FnMut(&str) + Send),
 ) -> Result<String, Failure> {
     // Everything that can be refused without the network is refused first (exit 2).
     validate(opts, catalog)?;
@@ -127,7 +138,7 @@ pub async fn run(
     let fresh = fresh_check(opts.gpu, opts.capacity, &regions, source, cache).await;
     let ranking = fresh.rank(opts.count);
     let Some(chosen) = choose_region(&ranking, opts.region.as_deref()) else {
-        return Err(no_region_failure(opts, &fresh, &ranking));
+        return Err(no_region_failure(opts, &fresh, &ranking, project));
     };
     let plan = LaunchPlan::new(
         opts.gpu,
@@ -138,7 +149,7 @@ pub async fn run(
         &display_name,
     )
     .map_err(|e| Failure::usage(e.to_string()))?;
-    let mut text = ranking_text(opts, &fresh, &ranking);
+    let mut text = ranking_text(opts, &fresh, &ranking, project);
     let _ = writeln!(text, "Machine: {}", machine_line(&plan));
     if opts.dry_run {
         return dry_run(opts, project, vertex, &plan, &ranking, text);
@@ -149,10 +160,26 @@ pub async fn run(
     for r in &refusals {
         let _ = writeln!(text, "Create:  {r}");
     }
-    match outcome {
-        Ok(created) => Ok(submitted(opts, project, &ranking, &refusals, created, text)),
-        Err(failure) => Err(submit_failure(opts, &refusals, failure, text)),
+    let created = match outcome {
+        Ok(created) => created,
+        Err(failure) => return Err(submit_failure(opts, &refusals, failure, text)),
+    };
+    if !opts.wait {
+        return Ok(submitted(
+            opts, project, &ranking, &refusals, created, text, None,
+        ));
     }
+    let followed = wait::follow_job(vertex, &created.job, progress).await;
+    let report = submitted(
+        opts,
+        project,
+        &ranking,
+        &refusals,
+        created,
+        text,
+        Some(&followed),
+    );
+    followed.status(report)
 }
 
 fn machine_line(plan: &LaunchPlan) -> String {
@@ -194,7 +221,7 @@ fn dry_run(
     Ok(text)
 }
 
-/// The report of a created job.
+/// The report of a created job, with how the follow went when it was followed.
 fn submitted(
     opts: &LaunchOptions,
     project: &str,
@@ -202,6 +229,7 @@ fn submitted(
     refusals: &[Refusal],
     created: Created,
     mut text: String,
+    followed: Option<&wait::Followed>,
 ) -> String {
     let Created {
         plan,
@@ -212,7 +240,10 @@ fn submitted(
     let read_back_error = read_back_error.map(|e| e.to_string());
     if opts.json {
         let job = job_json(&job, &link, read_back_error.as_deref());
-        let extra = json!({"dry_run": false, "job": job});
+        let mut extra = json!({"dry_run": false, "job": job});
+        if let Some(f) = followed {
+            extra["wait"] = f.json();
+        }
         return report_json(project, &plan, ranking, refusals, extra);
     }
     // The job's fields came from the server: sanitised (SPEC §4) before they are printed.
@@ -229,6 +260,9 @@ fn submitted(
     let _ = writeln!(text, "Console: {}", Sanitized::new(&link));
     if let Some(e) = read_back_error {
         let _ = writeln!(text, "(reading the job back failed: {e})");
+    }
+    if let Some(f) = followed {
+        let _ = writeln!(text, "Waited:  {}", f.summary());
     }
     text
 }
@@ -268,16 +302,29 @@ fn what(opts: &LaunchOptions) -> String {
     format!("{} × {} ({})", opts.count, opts.gpu, opts.capacity.word())
 }
 
-fn limit_text(limit: Option<Limit>) -> String {
-    limit.map_or_else(|| "!".to_string(), |l| l.to_string())
+/// A region's `free/limit`: `2/16`, `?/16` (usage unknown), `∞`, `!` (failed).
+fn quota_text(r: &RankedRegion) -> String {
+    match (r.limit, r.free) {
+        (None, _) => "!".to_string(),
+        (Some(Limit::Unlimited), _) => "∞".to_string(),
+        (Some(limit), Some(free)) => format!("{free}/{limit}"),
+        (Some(limit), None) => format!("?/{limit}"),
+    }
 }
 
-/// The ranking as people read it: one line per region, fitting regions first.
-fn ranking_text(opts: &LaunchOptions, fresh: &FreshCheck, ranking: &[RankedRegion]) -> String {
+/// The ranking as people read it: one line per region, fitting regions first, each with its
+/// `free/limit` and verdict (`12 free of 16`, `2 free, need 4`, `quota 0`, ...); where a
+/// region lacks quota, the console page to ask for more; why the usage is unknown, once.
+fn ranking_text(
+    opts: &LaunchOptions,
+    fresh: &FreshCheck,
+    ranking: &[RankedRegion],
+    project: &str,
+) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "Fresh {} quota ({}, GPUs) in {} regions, {:.2}s, for {} × {}:",
+        "Fresh {} quota ({}, free/limit GPUs) in {} regions, {:.2}s, for {} × {}:",
         opts.gpu,
         opts.capacity.word(),
         ranking.len(),
@@ -286,16 +333,30 @@ fn ranking_text(opts: &LaunchOptions, fresh: &FreshCheck, ranking: &[RankedRegio
         opts.gpu
     );
     for r in ranking {
-        let verdict = match &r.reason {
-            None => "fits".to_string(),
-            Some(why) => why.to_string(),
-        };
         let mark = if r.fits { "ok" } else { "--" };
         let _ = writeln!(
             out,
-            "  {mark} {:<24} {:>6}  {verdict}",
+            "  {mark} {:<24} {:>7}  {}",
             r.region,
-            limit_text(r.limit)
+            quota_text(r),
+            r.verdict()
+        );
+    }
+    if let Some(e) = ranking.iter().find_map(|r| r.usage_error.as_ref()) {
+        let _ = writeln!(out, "  Usage unknown ({e}): ranked by limit");
+    }
+    if ranking
+        .iter()
+        .any(|r| r.reason.as_ref().is_some_and(|s| s.wants_more_quota()))
+    {
+        let metric = crate::catalog::QuotaMetric::Gpu {
+            gpu: opts.gpu,
+            capacity: opts.capacity,
+        };
+        let _ = writeln!(
+            out,
+            "  Short of quota? Ask for an increase: {}",
+            quota_increase_url(project, metric)
         );
     }
     out
@@ -307,6 +368,7 @@ fn no_region_failure(
     opts: &LaunchOptions,
     fresh: &FreshCheck,
     ranking: &[RankedRegion],
+    project: &str,
 ) -> Failure {
     let what = what(opts);
     let mut msg = match (&opts.region, common_failure(ranking)) {
@@ -332,7 +394,7 @@ fn no_region_failure(
         }
         (None, None) => format!("no region can take {what}\n"),
     };
-    msg.push_str(&ranking_text(opts, fresh, ranking));
+    msg.push_str(&ranking_text(opts, fresh, ranking, project));
     let msg = msg.trim_end().to_string();
     match nobody_answered(ranking) {
         Some(ErrorKind::Auth) => Failure::auth(msg),
@@ -348,11 +410,18 @@ struct RankedJson<'a> {
     /// GPUs; null when unlimited or failed.
     limit: Option<i64>,
     unlimited: bool,
+    /// GPUs in use; null when the usage is unknown.
+    usage: Option<i64>,
+    /// Free GPUs (limit − usage, never below 0); null when unlimited or unknown.
+    free: Option<i64>,
     fits: bool,
-    /// Why it does not fit (`quota 0`, `quota 2 < 4`, `permission denied ...`); null if it fits.
+    /// Why it does not fit (`quota 0`, `2 free, need 4`, `permission denied ...`); null if it
+    /// fits.
     reason: Option<String>,
     /// The error kind (`permission`, `rate_limited`, ...) when the check failed.
     error_kind: Option<&'static str>,
+    /// The error kind when the usage could not be read (the region is then ranked by limit).
+    usage_error_kind: Option<&'static str>,
 }
 
 fn ranked_json(r: &RankedRegion) -> RankedJson<'_> {
@@ -360,12 +429,15 @@ fn ranked_json(r: &RankedRegion) -> RankedJson<'_> {
         region: &r.region,
         limit: r.limit.and_then(Limit::finite),
         unlimited: r.limit == Some(Limit::Unlimited),
+        usage: r.in_use,
+        free: r.free.and_then(Limit::finite),
         fits: r.fits,
         reason: r.reason.as_ref().map(|s| s.to_string()),
         error_kind: match &r.reason {
             Some(crate::launch::Shortfall::Failed(e)) => Some(e.kind.as_str()),
             _ => None,
         },
+        usage_error_kind: r.usage_error.as_ref().map(|e| e.kind.as_str()),
     }
 }
 
@@ -381,9 +453,10 @@ fn job_json(job: &CustomJob, link: &str, read_back_error: Option<&str>) -> Value
 }
 
 /// `{"project", "gpu", "count", "capacity", "ranking": [...], "refusals": [...], "region",
-/// "machine_type", "accelerator_type", "display_name", ...extra}` as pretty JSON. `refusals`
-/// lists the regions whose create was refused for quota (`{"region", "reason",
-/// "error_kind"}`), in the order asked; `region` is where the job was made (or would be).
+/// "machine_type", "accelerator_type", "display_name", "quota_increase_url", ...extra}` as
+/// pretty JSON. `refusals` lists the regions whose create was refused for quota (`{"region",
+/// "reason", "error_kind"}`), in the order asked; `region` is where the job was made (or would
+/// be); `quota_increase_url` is the console page of the GPU metric, to ask for more.
 fn report_json(
     project: &str,
     plan: &LaunchPlan,
@@ -407,6 +480,13 @@ fn report_json(
         "machine_type": plan.machine_type,
         "accelerator_type": plan.gpu.accelerator_type(),
         "display_name": plan.display_name,
+        "quota_increase_url": quota_increase_url(
+            project,
+            crate::catalog::QuotaMetric::Gpu {
+                gpu: plan.gpu,
+                capacity: plan.capacity
+            }
+        ),
     });
     if let (Some(obj), Value::Object(more)) = (v.as_object_mut(), extra) {
         obj.extend(more);

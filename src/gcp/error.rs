@@ -104,7 +104,8 @@ impl fmt::Display for ErrorKind {
 /// <https://github.com/google-gemini/gemini-cli/issues/1343>); `retryDelay` is
 /// `google.rpc.RetryInfo` of
 /// <https://github.com/googleapis/googleapis/blob/master/google/rpc/error_details.proto>.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ErrorDetails {
     /// The `google.rpc.ErrorInfo` reason (`SERVICE_DISABLED`, ...), else the first legacy
     /// `errors[].reason` (`accessNotConfigured`, `rateLimitExceeded`, ...).
@@ -142,8 +143,8 @@ impl ErrorDetails {
 /// A failed call to a Google API (or the embedded fake), with Google's message kept.
 ///
 /// `Display` gives e.g. `rate limited after 3 tries (429 RESOURCE_EXHAUSTED): Quota exceeded`.
-/// Never carries a token.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Never carries a token. Saved and shared with the store's entries (SPEC §11).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 pub struct ApiError {
     pub kind: ErrorKind,
     /// Google's `error.message`, or what went wrong locally.
@@ -156,6 +157,7 @@ pub struct ApiError {
     pub attempts: u32,
     /// What Google's `error.details` said (reason, metadata, activation URL, retry delay);
     /// empty for local failures. Boxed so a `Result<_, ApiError>` stays small.
+    #[serde(default)]
     pub details: Box<ErrorDetails>,
 }
 

@@ -1,10 +1,13 @@
 //! Metric requests fetched fresh, for the front-ends that do not go through the cache:
-//! `check` (every metric of the catalog) and a launch's fresh check (one GPU metric).
+//! `check` (every metric of the catalog) and a launch's fresh check (one GPU metric); the
+//! warmer's batches use [`fetch_gated`] too.
 //!
-//! One [`MetricRequest`] is one `consumerQuotaMetrics.get` (SPEC §4); its answer holds every
-//! region of the metric, so a [`MetricOutcome`] carries one result per region of the request.
-//! A service that answered `service_disabled` is not asked again in the same pass (SPEC §4,
-//! [`DisabledServices`]).
+//! One [`MetricRequest`] is one `consumerQuotaMetrics.get` (SPEC §4) for the limits and, from
+//! a source that reads usage, one `timeSeries.list` (SPEC §4 Usage) for the usage, sent
+//! concurrently; each answer holds every region of the metric, so a [`MetricOutcome`] carries
+//! one limit and one usage per region of the request. A service that answered
+//! `service_disabled` is not asked again in the same pass (SPEC §4, [`DisabledServices`]);
+//! nor is Cloud Monitoring once it refused for the whole project ([`UsageGate`]).
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -15,14 +18,15 @@ use tokio::time::Instant;
 use super::QuotaSource;
 use super::disabled::DisabledServices;
 use super::error::{ApiError, ErrorKind};
+use super::usage_gate::UsageGate;
 use crate::catalog::{Check, Limit, MetricRequest};
 
 /// Metric requests in flight at once during `check` (6 for the default catalog, so all of
 /// them at once).
 pub const CHECK_CONCURRENCY: usize = 8;
 
-/// What one metric request brought back: the limit of each of its regions, and how long the
-/// request took (retries included; 0 when it was answered without a request).
+/// What one metric request brought back: the limit of each of its regions, their usage, and
+/// how long each request took (retries included; 0 when it was answered without a request).
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricOutcome {
     pub request: MetricRequest,
@@ -30,12 +34,20 @@ pub struct MetricOutcome {
     /// region of the request, in its order (a region the answer has no value for is a
     /// `parse` error of that region only, SPEC §4).
     pub result: Result<Vec<Result<Limit, ApiError>>, ApiError>,
+    /// How long the limit request took.
     pub latency: Duration,
+    /// The usage: `None` when it was not asked (a source that reads no usage, or a metric
+    /// whose limits were not asked); `Some(Err)` when it could not be read (every region's
+    /// usage is then unknown); `Some(Ok)`: in use per region of the request, in its order.
+    pub usage: Option<Result<Vec<i64>, ApiError>>,
+    /// How long the usage request took (0 when not asked or answered without a request).
+    pub usage_latency: Duration,
 }
 
 impl MetricOutcome {
-    /// The outcome of `request`. A source that returned fewer results than regions leaves
-    /// the missing ones as `parse` errors; extra results are dropped.
+    /// The outcome of `request`'s limits, its usage not asked. A source that returned fewer
+    /// results than regions leaves the missing ones as `parse` errors; extra results are
+    /// dropped.
     pub fn new(
         request: MetricRequest,
         result: Result<Vec<Result<Limit, ApiError>>, ApiError>,
@@ -55,7 +67,37 @@ impl MetricOutcome {
             request,
             result,
             latency,
+            usage: None,
+            usage_latency: Duration::ZERO,
         }
+    }
+
+    /// The same outcome with its usage, read in `latency`. An answer that does not give one
+    /// usage per region is a `parse` error of the usage (never a zero).
+    pub fn with_usage(
+        mut self,
+        usage: Option<Result<Vec<i64>, ApiError>>,
+        latency: Duration,
+    ) -> Self {
+        let n = self.request.len();
+        self.usage = usage.map(|u| {
+            u.and_then(|v| {
+                if v.len() == n {
+                    Ok(v)
+                } else {
+                    Err(ApiError::new(
+                        ErrorKind::Parse,
+                        format!(
+                            "usage of {}: {} values for {n} regions",
+                            self.request.metric,
+                            v.len()
+                        ),
+                    ))
+                }
+            })
+        });
+        self.usage_latency = latency;
+        self
     }
 
     /// The outcome of a request for one check only (e.g. a launch's named region, or tests).
@@ -73,6 +115,23 @@ impl MetricOutcome {
         }
     }
 
+    /// The usage of region number `i`: `None` when not asked, the usage request's error when
+    /// it failed.
+    pub fn region_usage(&self, i: usize) -> Option<Result<i64, ApiError>> {
+        self.usage.as_ref().map(|u| match u {
+            Ok(v) => Ok(v[i]),
+            Err(e) => Err(e.clone()),
+        })
+    }
+
+    /// What is free in region number `i` ([`Limit::free`]): `None` unless both its limit and
+    /// its usage were read.
+    pub fn region_free(&self, i: usize) -> Option<Limit> {
+        let limit = self.region_result(i).ok()?;
+        let in_use = self.region_usage(i)?.ok()?;
+        Some(limit.free(in_use))
+    }
+
     /// Each check of the request with its result, in region order.
     pub fn checks(&self) -> impl Iterator<Item = (Check, Result<Limit, ApiError>)> + '_ {
         (0..self.request.len()).map(|i| (self.request.check(i), self.region_result(i)))
@@ -81,6 +140,16 @@ impl MetricOutcome {
     /// The request's own error, when it failed as a whole.
     pub fn request_error(&self) -> Option<&ApiError> {
         self.result.as_ref().err()
+    }
+
+    /// The usage request's error, when it was asked and failed.
+    pub fn usage_error(&self) -> Option<&ApiError> {
+        self.usage.as_ref().and_then(|u| u.as_ref().err())
+    }
+
+    /// Wall time of the metric: its two requests ran concurrently, so the longer one.
+    pub fn elapsed(&self) -> Duration {
+        self.latency.max(self.usage_latency)
     }
 
     /// Regions that got a value.
@@ -97,41 +166,88 @@ impl MetricOutcome {
     }
 }
 
-/// Send `request` to `source` and time it.
-pub async fn fetch_one(source: &dyn QuotaSource, request: MetricRequest) -> MetricOutcome {
-    let started = Instant::now();
-    let result = source.fetch_metric(&request).await;
-    MetricOutcome::new(request, result, started.elapsed())
+/// Errors to answer a metric with, without a request: its service was found disabled
+/// (`limits`: then its usage is not asked either), or Cloud Monitoring refused for the whole
+/// project (`usage`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Gates {
+    pub limits: Option<ApiError>,
+    pub usage: Option<ApiError>,
 }
 
-/// Fetch `requests` fresh from `source`, at most `concurrency` at once, returning one
-/// outcome per request in the order given. Each is bounded by the source's own deadline.
+/// Send `request` to `source` (its limits and its usage, concurrently) and time each.
+pub async fn fetch_one(source: &dyn QuotaSource, request: MetricRequest) -> MetricOutcome {
+    fetch_gated(source, request, Gates::default()).await
+}
+
+/// [`fetch_one`], answering a gated part with its gate's error (latency 0) instead of asking:
+/// with `gates.limits`, nothing is asked and the usage is left unasked; with `gates.usage`,
+/// only the limits are asked.
+pub async fn fetch_gated(
+    source: &dyn QuotaSource,
+    request: MetricRequest,
+    gates: Gates,
+) -> MetricOutcome {
+    if let Some(e) = gates.limits {
+        return MetricOutcome::new(request, Err(e), Duration::ZERO);
+    }
+    let limits = async {
+        let started = Instant::now();
+        let r = source.fetch_metric(&request).await;
+        (r, started.elapsed())
+    };
+    let usage = async {
+        if let Some(e) = gates.usage {
+            return (Some(Err(e)), Duration::ZERO);
+        }
+        let started = Instant::now();
+        let u = source.fetch_usage(&request).await;
+        (u, started.elapsed())
+    };
+    let ((result, latency), (usage, usage_latency)) = tokio::join!(limits, usage);
+    MetricOutcome::new(request, result, latency).with_usage(usage, usage_latency)
+}
+
+/// The gates of one pass of [`fetch_all`].
+#[derive(Default)]
+struct PassGates {
+    disabled: DisabledServices,
+    usage: UsageGate,
+}
+
+/// Fetch `requests` fresh from `source` (limits and usage), at most `concurrency` at once,
+/// returning one outcome per request in the order given. Each is bounded by the source's own
+/// deadline.
 ///
 /// Once a service answered `service_disabled`, its requests not yet sent get that same
-/// error (latency 0) without a request (SPEC §4).
+/// error (latency 0) without a request (SPEC §4); once Cloud Monitoring refused for the
+/// project (`permission`, `service_disabled`), the usage not yet asked gets that error.
 pub async fn fetch_all(
     requests: &[MetricRequest],
     source: Arc<dyn QuotaSource>,
     concurrency: usize,
 ) -> Vec<MetricOutcome> {
-    let disabled = Arc::new(Mutex::new(DisabledServices::default()));
+    let pass = Arc::new(Mutex::new(PassGates::default()));
     futures::stream::iter(requests.iter().cloned())
         .map(|request| {
             let source = source.clone();
-            let disabled = disabled.clone();
+            let pass = pass.clone();
             async move {
                 let service = request.metric.service();
-                let known = disabled
-                    .lock()
-                    .expect("disabled lock")
-                    .error_for(service)
-                    .cloned();
-                if let Some(e) = known {
-                    return MetricOutcome::new(request, Err(e), Duration::ZERO);
-                }
-                let outcome = fetch_one(source.as_ref(), request).await;
+                let gates = {
+                    let p = pass.lock().expect("gates lock");
+                    Gates {
+                        limits: p.disabled.error_for(service).cloned(),
+                        usage: p.usage.error().cloned(),
+                    }
+                };
+                let outcome = fetch_gated(source.as_ref(), request, gates).await;
+                let mut p = pass.lock().expect("gates lock");
                 if let Some(e) = outcome.request_error() {
-                    disabled.lock().expect("disabled lock").note(service, e);
+                    p.disabled.note(service, e);
+                }
+                if let Some(e) = outcome.usage_error() {
+                    p.usage.note(e);
                 }
                 outcome
             }
@@ -228,5 +344,118 @@ mod tests {
         }));
         assert_eq!(out[1].latency, Duration::ZERO, "answered without a request");
         assert_eq!(out[5].failed(), 1);
+    }
+
+    /// Limits 16 everywhere after 1 s; usage after 2 s: 14 in the first region, 0 elsewhere,
+    /// or `usage_error` for every request; counts usage requests.
+    struct WithUsage {
+        usage_error: Option<ErrorKind>,
+        short: bool,
+        usage_asked: Mutex<usize>,
+    }
+
+    #[async_trait]
+    impl QuotaSource for WithUsage {
+        async fn fetch_metric(
+            &self,
+            request: &MetricRequest,
+        ) -> Result<Vec<Result<Limit, ApiError>>, ApiError> {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            Ok(vec![Ok(Limit::Finite(16)); request.len()])
+        }
+
+        async fn fetch_usage(&self, request: &MetricRequest) -> Option<Result<Vec<i64>, ApiError>> {
+            *self.usage_asked.lock().unwrap() += 1;
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            if let Some(kind) = self.usage_error {
+                return Some(Err(ApiError::new(kind, "no usage")));
+            }
+            let n = request.len() - usize::from(self.short);
+            Some(Ok((0..n).map(|i| if i == 0 { 14 } else { 0 }).collect()))
+        }
+    }
+
+    fn with_usage(usage_error: Option<ErrorKind>, short: bool) -> Arc<WithUsage> {
+        Arc::new(WithUsage {
+            usage_error,
+            short,
+            usage_asked: Mutex::new(0),
+        })
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn limits_and_usage_are_asked_together_and_free_is_read_per_region() {
+        let source = with_usage(None, false);
+        let t4 = Catalog::default().gpu_requests().remove(0);
+        let started = Instant::now();
+        let o = fetch_one(source.as_ref(), t4).await;
+        assert_eq!(
+            started.elapsed(),
+            Duration::from_secs(2),
+            "concurrently, not 3 s"
+        );
+        assert_eq!(
+            (o.latency, o.usage_latency),
+            (Duration::from_secs(1), Duration::from_secs(2))
+        );
+        assert_eq!(o.elapsed(), Duration::from_secs(2));
+        assert_eq!(o.region_usage(0), Some(Ok(14)));
+        assert_eq!(o.region_free(0), Some(Limit::Finite(2)));
+        assert_eq!(
+            o.region_free(1),
+            Some(Limit::Finite(16)),
+            "no series: 0 in use"
+        );
+        assert!(o.usage_error().is_none());
+
+        let short = fetch_one(with_usage(None, true).as_ref(), o.request.clone()).await;
+        assert_eq!(
+            short.usage_error().map(|e| e.kind),
+            Some(ErrorKind::Parse),
+            "a missing region's usage is never a zero"
+        );
+        assert_eq!(short.region_free(0), None);
+        assert_eq!(
+            short.region_result(0),
+            Ok(Limit::Finite(16)),
+            "the limit stays"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_project_wide_usage_refusal_is_asked_once_in_a_pass_and_hides_no_limit() {
+        let source = with_usage(Some(ErrorKind::Permission), false);
+        let out = fetch_all(&Catalog::default().requests(), source.clone(), 1).await;
+        assert_eq!(*source.usage_asked.lock().unwrap(), 1, "the gate closed");
+        assert!(
+            out.iter().all(|o| o.filled() == o.request.len()),
+            "every limit read"
+        );
+        assert!(
+            out.iter()
+                .all(|o| o.usage_error().map(|e| e.kind) == Some(ErrorKind::Permission))
+        );
+        assert_eq!(
+            out[1].usage_latency,
+            Duration::ZERO,
+            "answered without a request"
+        );
+        assert_eq!(out[0].region_free(0), None, "usage unknown: free unknown");
+
+        // A timeout is the metric's own: every metric is asked.
+        let source = with_usage(Some(ErrorKind::Timeout), false);
+        fetch_all(&Catalog::default().requests(), source.clone(), 1).await;
+        assert_eq!(*source.usage_asked.lock().unwrap(), 6);
+
+        // A limit-only source: usage not asked, nothing about it in the outcome.
+        let limit_only = Arc::new(Indexed {
+            disabled: "none",
+            asked: Mutex::new(Vec::new()),
+        });
+        let out = fetch_all(&Catalog::default().requests(), limit_only, 8).await;
+        assert!(
+            out.iter()
+                .all(|o| o.usage.is_none() && o.usage_latency.is_zero())
+        );
     }
 }

@@ -202,10 +202,8 @@ mod tests {
 
     fn ranked(region: &str, fits: bool) -> RankedRegion {
         RankedRegion {
-            region: region.to_string(),
-            limit: Some(Limit::Finite(if fits { 8 } else { 0 })),
             fits,
-            reason: None,
+            ..RankedRegion::fitting(region, Limit::Finite(if fits { 8 } else { 0 }))
         }
     }
 

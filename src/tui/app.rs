@@ -22,7 +22,9 @@ use super::screens::launch::{LaunchClients, LaunchEvent};
 use super::screens::{Reply, Screen, ScreenCtx, screen_table};
 use super::status::WarmStatus;
 use super::theme::Theme;
-use super::toast::{ToastLevel, failed_checks_toast, service_disabled_toast, slow_batch_toast};
+use super::toast::{
+    ToastLevel, failed_checks_toast, service_disabled_toast, slow_batch_toast, usage_failed_toast,
+};
 use crate::catalog::Catalog;
 use crate::warmer::{WarmerEvent, WarmerHandle};
 
@@ -298,6 +300,11 @@ impl App {
             WarmerEvent::ServiceDisabled { metric, error } => {
                 self.ctx
                     .toast(service_disabled_toast(*metric, error), ToastLevel::Error);
+                changed = true;
+            }
+            WarmerEvent::UsageFailed { metric, error } => {
+                self.ctx
+                    .toast(usage_failed_toast(*metric, error), ToastLevel::Warn);
                 changed = true;
             }
             WarmerEvent::CycleComplete {
