@@ -65,7 +65,8 @@ impl Home {
             .env("NO_GCE_CHECK", "True")
             .env("RUST_LOG", "debug")
             .env("QUOTA_TUI_SERVICEUSAGE_URL", proxy_url)
-            .env("QUOTA_TUI_AIPLATFORM_URL", proxy_url);
+            .env("QUOTA_TUI_AIPLATFORM_URL", proxy_url)
+            .env("QUOTA_TUI_MONITORING_URL", proxy_url);
         c
     }
 

@@ -510,7 +510,7 @@ async fn check_and_submit_against_the_embedded_fake_gcp() {
     let s = wide(&app);
     assert!(
         s.contains(&format!(
-            "Job submitted in {} · JOB_STATE_PENDING",
+            "Job submitted in {} · JOB_STATE_QUEUED",
             "us-central1"
         )),
         "{s}"

@@ -33,7 +33,7 @@ pub async fn follow_job(
     let mut changes = Vec::new();
     let mut report = |event: WaitEvent| {
         let line = match &event {
-            WaitEvent::Changed(c) => changed_line(c),
+            WaitEvent::Changed(c) => changed_line(c, changes.is_empty()),
             WaitEvent::PollFailed {
                 error, retry_in, ..
             } => format!(
@@ -55,12 +55,12 @@ pub async fn follow_job(
     }
 }
 
-/// `2026-11-21T02:47:14 JOB_STATE_PENDING (11s after the submission)`; the first line, the
+/// `2026-11-21T02:47:14 JOB_STATE_PENDING (11s after the submission)`; the `first` line, the
 /// submission's own state, says what follows.
-fn changed_line(c: &StateChange) -> String {
+fn changed_line(c: &StateChange, first: bool) -> String {
     // The state came from the server: sanitised (SPEC §4).
     let state = sanitize(&c.state);
-    if c.after.is_zero() {
+    if first {
         format!(
             "{} {state} (submitted; following it every 10s until it runs or ends)",
             timestamp()
