@@ -175,10 +175,14 @@ async fn a_failed_job_ends_the_wait_with_exit_4_and_googles_error_sanitised() {
         failure.message.contains(&format!("Job:     {JOB}")),
         "the report follows"
     );
-    // The submission read the job back already failed: one line, no 10 s poll.
-    assert_eq!(lines.len(), 1, "{lines:?}");
+    // Created queued, read back already failed: two lines, no 10 s poll.
+    assert_eq!(lines.len(), 2, "{lines:?}");
     assert!(
-        lines[0].contains(" JOB_STATE_FAILED (submitted; "),
+        lines[0].contains(" JOB_STATE_QUEUED (submitted; "),
+        "{lines:?}"
+    );
+    assert!(
+        lines[1].ends_with(" JOB_STATE_FAILED (read back)"),
         "{lines:?}"
     );
 }

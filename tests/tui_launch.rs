@@ -134,6 +134,7 @@ fn submitted() -> Submission {
             console_url: console_url(DEMO_PROJECT, "us-west1", job.id()),
             job,
             read_back_error: None,
+            created_state: "JOB_STATE_QUEUED".into(),
         }),
     }
 }

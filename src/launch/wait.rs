@@ -196,25 +196,30 @@ impl JobSource for VertexClient {
     }
 }
 
-/// Follow `first` (the job as submitted and read back) through `source` until it runs or
-/// ends: `first` is the first answer, then one `customJobs.get` every `policy.interval`
-/// (backing off after failures, giving up as [`WaitPolicy::gives_up`] says). Each state
-/// change and failed ask goes to `report` as it happens. Runs on tokio's clock; drop the
-/// future to stop following (the user left the screen, or quit).
+/// Follow a submitted job through `source` until it runs or ends. `known` are the answers
+/// already in hand, in order (the create's and the read-back's: their changes are reported at
+/// 0 s); then one `customJobs.get` of the last one's name every `policy.interval` (backing off
+/// after failures, giving up as [`WaitPolicy::gives_up`] says). Each state change and failed
+/// ask goes to `report` as it happens. Runs on tokio's clock; drop the future to stop
+/// following (the user left the screen, or quit).
+///
+/// # Panics
+/// When `known` is empty (there is no job to follow).
 pub async fn follow(
     source: &dyn JobSource,
-    first: &CustomJob,
+    known: &[CustomJob],
     policy: WaitPolicy,
     report: &mut (dyn FnMut(WaitEvent) + Send),
 ) -> WaitEnd {
     let started = Instant::now();
     let mut tracker = JobTracker::default();
-    let mut answer = first.clone();
-    let mut failures = 0u32;
-    loop {
-        if let Some(change) = tracker.observe(&answer, started.elapsed()) {
+    let name = known.last().expect("a job to follow").name.clone();
+    for job in known {
+        if let Some(change) = tracker.observe(job, Duration::ZERO) {
             report(WaitEvent::Changed(change));
         }
+    }
+    loop {
         let after = started.elapsed();
         match tracker.phase() {
             Phase::Arrived => {
@@ -232,28 +237,43 @@ pub async fn follow(
             }
             Phase::Waiting => {}
         }
-        tokio::time::sleep(policy.delay(failures)).await;
-        loop {
-            match source.get_job(&first.name).await {
-                Ok(job) => {
-                    failures = 0;
-                    answer = job;
-                    break;
+        let job = match next_answer(source, &name, policy, &started, report).await {
+            Ok(job) => job,
+            Err(lost) => return lost,
+        };
+        if let Some(change) = tracker.observe(&job, started.elapsed()) {
+            report(WaitEvent::Changed(change));
+        }
+    }
+}
+
+/// Wait the interval, then ask for the job until an answer comes (backing off, reporting
+/// each failed ask) or the policy gives up (`Err`: how the follow ends).
+async fn next_answer(
+    source: &dyn JobSource,
+    name: &str,
+    policy: WaitPolicy,
+    started: &Instant,
+    report: &mut (dyn FnMut(WaitEvent) + Send),
+) -> Result<CustomJob, WaitEnd> {
+    let mut failures = 0u32;
+    tokio::time::sleep(policy.delay(0)).await;
+    loop {
+        match source.get_job(name).await {
+            Ok(job) => return Ok(job),
+            Err(error) => {
+                failures += 1;
+                if policy.gives_up(&error, failures) {
+                    let after = started.elapsed();
+                    return Err(WaitEnd::Lost { error, after });
                 }
-                Err(error) => {
-                    failures += 1;
-                    if policy.gives_up(&error, failures) {
-                        let after = started.elapsed();
-                        return WaitEnd::Lost { error, after };
-                    }
-                    let retry_in = policy.delay(failures);
-                    report(WaitEvent::PollFailed {
-                        error,
-                        failures,
-                        retry_in,
-                    });
-                    tokio::time::sleep(retry_in).await;
-                }
+                let retry_in = policy.delay(failures);
+                report(WaitEvent::PollFailed {
+                    error,
+                    failures,
+                    retry_in,
+                });
+                tokio::time::sleep(retry_in).await;
             }
         }
     }

@@ -101,7 +101,8 @@ impl JobSource for Script {
 
 async fn run(script: &Script, first: &CustomJob) -> (WaitEnd, Vec<WaitEvent>) {
     let mut events = Vec::new();
-    let end = follow(script, first, WaitPolicy::default(), &mut |e| {
+    let known = std::slice::from_ref(first);
+    let end = follow(script, known, WaitPolicy::default(), &mut |e| {
         events.push(e)
     })
     .await;
@@ -197,4 +198,32 @@ async fn failed_asks_back_off_then_recover_or_give_up() {
     let (end, _) = run(&script, &job("JOB_STATE_QUEUED")).await;
     assert!(matches!(end, WaitEnd::Lost { after, .. } if after == s(10)));
     assert_eq!(script.asked.lock().unwrap().len(), 1, "not found: at once");
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_answers_in_hand_come_first() {
+    let script = Script::new(vec![Ok(job("JOB_STATE_RUNNING"))]);
+    let mut events = Vec::new();
+    let known = [job("JOB_STATE_QUEUED"), job("JOB_STATE_PENDING")];
+    let end = follow(&script, &known, WaitPolicy::default(), &mut |e| {
+        events.push(e)
+    })
+    .await;
+    let states: Vec<(String, Duration)> = events
+        .into_iter()
+        .map(|e| match e {
+            WaitEvent::Changed(c) => (c.state, c.after),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    let s = Duration::from_secs;
+    assert_eq!(
+        states,
+        [
+            ("JOB_STATE_QUEUED".to_string(), s(0)),
+            ("JOB_STATE_PENDING".to_string(), s(0)),
+            ("JOB_STATE_RUNNING".to_string(), s(10)),
+        ]
+    );
+    assert!(matches!(end, WaitEnd::Arrived { after, .. } if after == s(10)));
 }

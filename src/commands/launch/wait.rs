@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::durations::fmt_duration;
 use crate::exit::Failure;
 use crate::gcp::vertex::{CustomJob, VertexClient, console_jobs_url};
-use crate::launch::{StateChange, WaitEnd, WaitEvent, WaitPolicy, follow};
+use crate::launch::{Created, StateChange, WaitEnd, WaitEvent, WaitPolicy, follow};
 use crate::logs::timestamp;
 use crate::sanitize::{Sanitized, sanitize};
 
@@ -23,17 +23,23 @@ pub struct Followed {
     pub name: String,
 }
 
-/// Follow `job` (as created and read back) through `vertex` every 10 s, sending each
-/// progress line to `progress` as it happens.
+/// Follow the `created` job (its state as created, then as read back) through `vertex` every
+/// 10 s, sending each progress line to `progress` as it happens.
 pub async fn follow_job(
     vertex: &VertexClient,
-    job: &CustomJob,
+    created: &Created,
     progress: &mut (dyn FnMut(&str) + Send),
 ) -> Followed {
+    let job = &created.job;
+    let as_created = CustomJob {
+        state: created.created_state.clone(),
+        error: None,
+        ..job.clone()
+    };
     let mut changes = Vec::new();
     let mut report = |event: WaitEvent| {
         let line = match &event {
-            WaitEvent::Changed(c) => changed_line(c, changes.is_empty()),
+            WaitEvent::Changed(c) => changed_line(c, changes.len()),
             WaitEvent::PollFailed {
                 error, retry_in, ..
             } => format!(
@@ -47,7 +53,13 @@ pub async fn follow_job(
             changes.push(c);
         }
     };
-    let end = follow(vertex, job, WaitPolicy::default(), &mut report).await;
+    let end = follow(
+        vertex,
+        &[as_created, job.clone()],
+        WaitPolicy::default(),
+        &mut report,
+    )
+    .await;
     Followed {
         end,
         changes,
@@ -55,16 +67,19 @@ pub async fn follow_job(
     }
 }
 
-/// `2026-11-21T02:47:14 JOB_STATE_PENDING (11s after the submission)`; the `first` line, the
-/// submission's own state, says what follows.
-fn changed_line(c: &StateChange, first: bool) -> String {
+/// `2026-11-21T02:47:14 JOB_STATE_PENDING (11s after the submission)`; the first line (`seen`
+/// changes before it: 0), the state the create answered, says what follows; one at 0 s after
+/// it is the read-back's.
+fn changed_line(c: &StateChange, seen: usize) -> String {
     // The state came from the server: sanitised (SPEC §4).
     let state = sanitize(&c.state);
-    if first {
+    if seen == 0 {
         format!(
             "{} {state} (submitted; following it every 10s until it runs or ends)",
             timestamp()
         )
+    } else if c.after.is_zero() {
+        format!("{} {state} (read back)", timestamp())
     } else {
         format!(
             "{} {state} ({} after the submission)",
