@@ -146,7 +146,7 @@ fn write_usage_errors(out: &mut String, rows: &[CheckRow]) {
     if order.is_empty() {
         return;
     }
-    let _ = writeln!(out, "\nUsage unknown (?), limits shown:");
+    let _ = writeln!(out, "\nUsage unknown (?):");
     for line in order {
         let n = counts[&line];
         let line = Sanitized::new(&line).max_chars(600);
