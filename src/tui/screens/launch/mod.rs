@@ -27,8 +27,8 @@ use tokio::time::Instant;
 use super::{Reply, Screen, ScreenCtx, fmt_age};
 use crate::catalog::{Capacity, GpuType};
 use crate::launch::{
-    FreshCheck, LaunchPlan, RankedRegion, Submission, common_failure, create_order,
-    default_job_name, validate_display_name,
+    FreshCheck, LaunchPlan, LaunchRequest, PlanError, RankedRegion, Submission, common_failure,
+    create_order,
 };
 use crate::tui::keys::KeyHint;
 pub use form::{Field, Form, TextField};
@@ -179,13 +179,29 @@ impl Launch {
         self.notice = None;
     }
 
-    /// The plan `s` and `d` act on, or why there is none yet.
+    /// The plan `s` and `d` act on, or why there is none yet: what the form asks, checked as
+    /// `quota-tui launch` checks it ([`LaunchPlan::from_request`]; a blank job name takes the
+    /// default), then a fresh check of the form's GPU type and capacity, recent enough, and a
+    /// region that fits.
     fn plan(&self, ctx: &ScreenCtx) -> Result<LaunchPlan, String> {
         let f = &self.form;
-        f.machine_type().map_err(|e| e.to_string())?;
-        if f.image.text().trim().is_empty() {
-            return Err("the image is empty: select Image, press Enter and type a URI".into());
-        }
+        let request = LaunchRequest {
+            gpu: f.gpu,
+            count: f.count,
+            capacity: f.capacity,
+            image: f.image.text().to_string(),
+            name: Some(f.name.text().trim())
+                .filter(|n| !n.is_empty())
+                .map(str::to_string),
+            region: None,
+        };
+        let plan =
+            LaunchPlan::from_request(&request, &ctx.catalog.gpu_regions).map_err(|e| match e {
+                PlanError::EmptyImage => {
+                    "the image is empty: select Image, press Enter and type a URI".to_string()
+                }
+                e => e.to_string(),
+            })?;
         let want = format!("{} ({})", f.gpu, capacity_word(f.capacity));
         let at = match &self.check {
             CheckState::Idle => return Err(format!("press c first: a launch checks {want} fresh")),
@@ -213,13 +229,7 @@ impl Launch {
             let why = common_failure(&ranking).unwrap_or_else(|| "see the ranking".into());
             return Err(format!("no region can take {} × {want}: {why}", f.count));
         };
-        let name = match f.name.text().trim() {
-            "" => default_job_name(f.gpu, &chrono::Local::now()),
-            n => n.to_string(),
-        };
-        validate_display_name(&name).map_err(|e| e.to_string())?;
-        LaunchPlan::new(f.gpu, f.count, f.capacity, region, f.image.text(), &name)
-            .map_err(|e| e.to_string())
+        Ok(plan.in_region(region))
     }
 
     fn ask_submit(&mut self, ctx: &mut ScreenCtx) {
