@@ -19,6 +19,7 @@ use quota_tui::fake_gcp;
 use quota_tui::gcp::vertex::VertexClient;
 use quota_tui::logs::{self, DirOrigin, LogStart, spawn_warm_log_writer};
 use quota_tui::sanitize::Sanitized;
+use quota_tui::signals;
 use quota_tui::store::MemoryStore;
 use quota_tui::tui::{self, TuiContext};
 use quota_tui::warmer::Warmer;
@@ -90,9 +91,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             result
         }
         Some(Command::Warm(args)) => {
-            // A fresh process has an empty cache and always starts its first cycle at once:
-            // `--force` changes nothing, and is accepted for scripts that say it.
-            let (once, json) = (args.once, args.json);
+            // `--force`: a cycle at once even when the cache is fresh (the warmer's warm-now).
+            let (once, json, force) = (args.once, args.json, args.force);
             cfg.warmer.once = once;
             // The log folder's lock first: a second daemon is refused before any request.
             let _guards = init_logs(&cfg, log_flag, LogStart::Truncate)?;
@@ -102,12 +102,14 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             }
             let backend = backend::connect(&cfg).await?;
             let cancel = CancellationToken::new();
-            warm::cancel_on_signals(cancel.clone());
+            signals::cancel_on_signals(cancel.clone())
+                .map_err(|e| Failure::api(format!("cannot install the signal handlers: {e}")))?;
             let run = warm::run(
                 cfg.warmer.clone(),
                 &cfg.catalog,
                 backend.quota.clone(),
                 cancel,
+                force,
             )
             .await;
             if !once {
