@@ -3,8 +3,9 @@
 //!
 //! [`spawn_event_pump`] `select!`s over crossterm's `EventStream`, the warmer's broadcast
 //! receiver, a 1 s clock (ages and the re-warm countdown only) and cancellation, and forwards
-//! everything on one tokio mpsc channel (the Launch screen's tasks send on it too). It ends when the receiver is dropped
-//! (`sender.closed()`). Only the UI loop changes UI state.
+//! everything on one tokio mpsc channel (screens' tasks send on it too, as [`Event::Task`]).
+//! It ends when the receiver is dropped (`sender.closed()`). Only the UI loop changes UI
+//! state.
 
 use std::time::Duration;
 
@@ -15,7 +16,7 @@ use tokio::task::JoinHandle;
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
-use super::screens::launch::LaunchEvent;
+use super::task::TaskDone;
 use crate::signals::Shutdown;
 use crate::warmer::WarmerEvent;
 
@@ -23,7 +24,7 @@ use crate::warmer::WarmerEvent;
 pub const CLOCK_PERIOD: Duration = Duration::from_secs(1);
 
 /// Everything the UI loop reacts to.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub enum Event {
     /// The 1 s age clock.
     Tick,
@@ -35,8 +36,9 @@ pub enum Event {
     WarmerLagged(u64),
     /// A toast's display time ran out (the deadline it was scheduled for).
     ToastExpiry(Instant),
-    /// A Launch screen task (fresh check, submission) ended.
-    Launch(LaunchEvent),
+    /// A screen's background task ended: its output, for the screen that spawned it
+    /// ([`super::task`]).
+    Task(TaskDone),
     /// Quit at once: a signal (SIGTERM, SIGHUP, SIGINT, SIGQUIT) or someone cancelled the
     /// session (no confirmation, even during a submission).
     Quit,
