@@ -27,7 +27,7 @@ pub struct WarmRun {
 }
 
 /// Run the warmer until `cancel` fires (or, with `cfg.once`, until one cycle completes);
-/// with `force`, start a cycle at once even when the cache is fresh (see [`force_cycle`]).
+/// with `force`, start a cycle at once even when the cache is fresh (the warmer's warm-now).
 /// Returns the final statistics, after the log writer has written `📊 FINAL_STATS`, and the
 /// exit status of each check's last result.
 pub async fn run(

@@ -5,10 +5,10 @@
 //! on to the next fitting regions (3 in all) when Vertex AI answers `quota_exceeded`
 //! (`launch::submit`, shared with `quota-tui launch`); `d` shows the request instead.
 //!
-//! The network work runs in spawned tasks ([`tasks`], through
+//! The network work runs in spawned tasks (`tasks`, through
 //! [`ScreenCtx::spawn`](crate::tui::screens::ScreenCtx::spawn)) whose answers come back
 //! through the app's one event queue as this screen's task payload; until then the screen
-//! shows "checking…" or "submitting…" and stays responsive. [`actions`] holds what the keys
+//! shows "checking…" or "submitting…" and stays responsive. `actions` holds what the keys
 //! do, on the one launch flow `quota-tui launch` uses. The screen wants every key first
 //! ([`Screen::captures_input`]): Tab moves between fields here, and while a text field is
 //! edited every printable key types (digits and `q` included); keys it does not use fall
