@@ -154,16 +154,9 @@ impl App {
         (self.screens[idx].as_mut(), &mut self.ctx)
     }
 
-    /// The project of a submission in flight on any screen (its CustomJob may be created
-    /// whatever happens to the app).
-    fn pending_submission(&self) -> Option<&str> {
-        self.screens.iter().find_map(|s| s.submission_pending())
-    }
-
     /// `q` or Ctrl-C: quit, or ask first while a submission is in flight.
     fn request_quit(&mut self) -> Action {
-        let pending = self.screens.iter().find_map(|s| s.submission_pending());
-        self.quit.request(pending)
+        self.quit.request(pending(&self.screens))
     }
 
     fn switch_to(&mut self, idx: usize) {
@@ -197,10 +190,7 @@ impl App {
         match event {
             // A signal or a cancelled session: at once, without asking (SIGTERM must end the
             // process promptly); a submission in flight leaves its notice for stderr.
-            Event::Quit => {
-                let pending = self.screens.iter().find_map(|s| s.submission_pending());
-                self.quit.now(pending)
-            }
+            Event::Quit => self.quit.now(pending(&self.screens)),
             Event::Tick => {
                 let cache_changed = self.ctx.refresh();
                 let expired = self.ctx.expire_toasts();
@@ -292,7 +282,7 @@ impl App {
         let shown = idx == self.current;
         let (screen, ctx) = self.call(idx);
         screen.on_task(done.into_payload(), shown, ctx);
-        if self.pending_submission().is_none() && self.quit.answered() {
+        if pending(&self.screens).is_none() && self.quit.answered() {
             // The answer came while the user was asked: nothing is in doubt any more.
             self.ctx.toast(
                 "The submission was answered: press q again to quit",
@@ -304,8 +294,7 @@ impl App {
 
     fn on_key(&mut self, key: &KeyEvent) -> Action {
         if self.quit.is_open() {
-            let pending = self.screens.iter().find_map(|s| s.submission_pending());
-            return self.quit.on_key(key, pending);
+            return self.quit.on_key(key, pending(&self.screens));
         }
         if is_ctrl_c(key) {
             return self.request_quit();
@@ -393,6 +382,12 @@ impl App {
             QuitGuard::draw(frame, body, theme);
         }
     }
+}
+
+/// The project of a submission in flight on any screen (its CustomJob may be created
+/// whatever happens to the app).
+fn pending(screens: &[Box<dyn Screen>]) -> Option<&str> {
+    screens.iter().find_map(|s| s.submission_pending())
 }
 
 fn redraw_if(changed: bool) -> Action {
