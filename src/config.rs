@@ -23,6 +23,7 @@
 //! from is kept in [`Origins`] for `quota-tui config`.
 
 mod sources;
+pub mod store;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -38,7 +38,7 @@ impl RedisTarget {
             .as_ref()
             .map(without_credentials)
             .unwrap_or_else(|| "(not a URL)".into());
-        let bad = |why: &str| TargetError(format!("--store {shown_input}: {why}; {EXPECTED}"));
+        let bad = |why: &str| TargetError(format!("{shown_input}: {why}; {EXPECTED}"));
         let Some(parsed) = parsed else {
             return Err(bad("not a URL"));
         };
