@@ -147,17 +147,23 @@ fn measure_key_to_frame(put: &mut impl FnMut(&str, Value)) {
 fn measure_pacing(put: &mut impl FnMut(&str, Value)) {
     let pacing = pacing::measure();
     println!(
-        "cycle_time_ratio          {:.3}  ({:.1} s for an ideal {:.1} s: 3 s checks, 2 s interval)",
+        "cycle_time_ratio          {:.3}  ({:.1} s for an ideal {:.1} s: {} batches, 3 s requests, 2 s interval)",
         pacing.cycle_time_ratio,
         pacing.cycle.as_secs_f64(),
         pacing.ideal.as_secs_f64(),
+        pacing.batches,
     );
     println!(
         "baseline_skip_tick_ratio  {:.3}  ({:.1} s: the original's skip-a-tick pacing)",
         pacing.baseline_skip_tick_ratio,
         pacing.baseline_cycle.as_secs_f64(),
     );
+    println!(
+        "requests_per_cycle        {}  (one per metric, each answering every region: 38 checks)",
+        pacing.requests_per_cycle
+    );
     put("cycle_time_ratio", json!(round3(pacing.cycle_time_ratio)));
+    put("requests_per_cycle", json!(pacing.requests_per_cycle));
     put(
         "baseline_skip_tick_ratio",
         json!(round3(pacing.baseline_skip_tick_ratio)),

@@ -14,7 +14,7 @@ use async_trait::async_trait;
 use quota_tui::catalog::{Catalog, Check, GpuType, Limit, MetricRequest, QuotaMetric};
 use quota_tui::durations::{parse_duration, parse_latency_range};
 use quota_tui::gcp::{ApiError, ErrorKind, QuotaSource};
-use quota_tui::logs::{self, WarmLineFormatter};
+use quota_tui::logs;
 use quota_tui::store::{DEFAULT_TTL, MemoryStore};
 use quota_tui::tui::{self, TuiContext};
 use quota_tui::warmer::{Warmer, WarmerConfig};
@@ -101,10 +101,7 @@ async fn main() -> anyhow::Result<()> {
     };
     let source: Arc<dyn QuotaSource> = Arc::new(source);
     let warmer = Warmer::new(cfg, &catalog, source.clone(), cache);
-    let writer = logs::spawn_warm_log_writer(
-        warmer.subscribe(),
-        WarmLineFormatter::new(catalog.gpu_checks().len(), catalog.c3_checks().len()),
-    );
+    let writer = logs::spawn_warm_log_writer(warmer.subscribe());
     let cancel = CancellationToken::new();
     let (handle, task) = warmer.start(cancel.clone());
     let result = tui::run(TuiContext {

@@ -88,7 +88,7 @@ pub async fn connect(cfg: &Config) -> Result<Backend, Failure> {
     };
     let quota = ServiceUsageClient::new(&project, &su_url, tokens.clone())
         .map_err(|e| Failure::usage(e.message))?
-        .with_deadline(cfg.warmer.check_timeout);
+        .with_deadline(cfg.check_timeout);
     tracing::info!(
         project = %project,
         demo,

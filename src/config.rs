@@ -37,8 +37,9 @@ use crate::durations::parse_duration;
 use crate::exit::Failure;
 use crate::fake_gcp::FakeGcpConfig;
 use crate::gcp::auth::QuotaProject;
+use crate::gcp::serviceusage::DEFAULT_CHECK_DEADLINE;
 use crate::origin::Origin;
-use crate::warmer::{DEFAULT_CHECK_TIMEOUT, DEFAULT_INTERVAL, WarmerConfig};
+use crate::warmer::{DEFAULT_INTERVAL, WarmerConfig};
 pub use sources::{Origins, first_duplicate, resolve_billing_project, resolve_project};
 
 /// The config file as written; every key optional, unknown keys refused.
@@ -69,6 +70,9 @@ pub struct Config {
     pub billing_project: Option<QuotaProject>,
     pub catalog: Catalog,
     pub warmer: WarmerConfig,
+    /// The deadline of one Google request, retries included (`--check-timeout`, SPEC §4):
+    /// the clients' own, the only one.
+    pub check_timeout: Duration,
     pub log_dir: PathBuf,
     /// Service Usage base URL override (`QUOTA_TUI_SERVICEUSAGE_URL`).
     pub serviceusage_url: Option<String>,
@@ -266,7 +270,7 @@ pub fn resolve(args: &GlobalArgs, env: &dyn Fn(&str) -> Option<String>) -> Resul
         &file.check_timeout,
         &mut origins.check_timeout,
     )?
-    .unwrap_or(DEFAULT_CHECK_TIMEOUT);
+    .unwrap_or(DEFAULT_CHECK_DEADLINE);
     if refresh > ttl {
         return Err(Failure::usage(format!(
             "refresh ({}) is longer than the TTL ({}): entries would expire before being re-warmed; \
@@ -329,9 +333,9 @@ pub fn resolve(args: &GlobalArgs, env: &dyn Fn(&str) -> Option<String>) -> Resul
             interval,
             ttl,
             refresh,
-            check_timeout,
             once: false,
         },
+        check_timeout,
         log_dir,
         serviceusage_url,
         aiplatform_url,

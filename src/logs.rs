@@ -9,10 +9,7 @@
 //! printed on the terminal.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use tokio::sync::broadcast;
-use tokio::task::JoinHandle;
 use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
 use tracing_appender::non_blocking::{NonBlocking, WorkerGuard};
@@ -25,13 +22,16 @@ use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer, filter::Targets};
 
 use crate::sanitize::Sanitized;
-use crate::warmer::{BatchReport, ListPos, WarmerEvent};
 
 pub mod files;
 pub mod lock;
+mod timing;
+mod warm;
 
 pub use files::{DirOrigin, LogFileError, OpenMode};
 use lock::DirLock;
+pub use timing::{QuotaTiming, TimingPart, TimingSource, log_quota_timing};
+pub use warm::{batch_tag, final_stats_details, spawn_warm_log_writer, warm_line};
 
 /// tracing target of `cache_warm.log` lines.
 pub const WARM_TARGET: &str = "cache_warm";
@@ -226,221 +226,6 @@ fn sanitized_fields() -> impl for<'w> FormatFields<'w> + Send + Sync + 'static {
     .delimited(" ")
 }
 
-fn pos(label: &str, p: Option<ListPos>, done_total: usize) -> String {
-    match p {
-        Some(p) => format!("{label} {}/{}", p.n, p.total),
-        None => format!("{label} {done_total}/{done_total}"),
-    }
-}
-
-fn batch_line(b: &BatchReport, gpu_total: usize, c3_total: usize) -> String {
-    let (emoji, name) = b.level.log_tag();
-    let values: Vec<String> = b
-        .outcomes
-        .iter()
-        .map(|o| match &o.result {
-            Ok(limit) => format!("{}={limit}", o.check),
-            Err(e) => format!("{}=!{}", o.check, e.kind),
-        })
-        .collect();
-    if b.repair {
-        return format!(
-            "{emoji} {name}: retry of failed checks - {}ms ({})",
-            b.elapsed.as_millis(),
-            values.join(", ")
-        );
-    }
-    format!(
-        "{emoji} {name}: {}, {} - {}ms ({})",
-        pos("GPU", b.gpu, gpu_total),
-        pos("C3", b.c3, c3_total),
-        b.elapsed.as_millis(),
-        values.join(", ")
-    )
-}
-
-/// Formats warmer events as `cache_warm.log` lines (without the time stamp). Keeps the list
-/// sizes so batch lines of an exhausted list still read `GPU 20/20`.
-#[derive(Debug, Default)]
-pub struct WarmLineFormatter {
-    gpu_total: usize,
-    c3_total: usize,
-}
-
-impl WarmLineFormatter {
-    /// A formatter for lists of `gpu_total` GPU and `c3_total` C3 checks.
-    pub fn new(gpu_total: usize, c3_total: usize) -> Self {
-        WarmLineFormatter {
-            gpu_total,
-            c3_total,
-        }
-    }
-
-    /// The log line for `event`, or `None` for events that are not logged (`CheckLanded`).
-    pub fn line(&self, event: &WarmerEvent) -> Option<String> {
-        Some(match event {
-            WarmerEvent::CycleStarted {
-                rewarm: false,
-                reason,
-                ..
-            } => format!("🚀 CACHE_WARM_START: {reason}"),
-            WarmerEvent::CycleStarted {
-                rewarm: true,
-                reason,
-                ..
-            } => format!("🔄 CACHE_REWARM: {reason}"),
-            WarmerEvent::CheckLanded { .. } => return None,
-            // ApiError's Display sanitises and caps Google's message (SPEC §4).
-            WarmerEvent::CheckFailed { check, error } => {
-                format!("💥 CACHE_WARM_ERROR: {check} - {error} [{}]", error.kind)
-            }
-            WarmerEvent::ServiceDisabled { check, error } => format!(
-                "💥 CACHE_WARM_ERROR: {check} - {}; its checks are not sent again until the next cycle [{}]",
-                // The line names Google's metadata and message: sanitised too.
-                Sanitized::new(
-                    &error
-                        .service_disabled_line(check.service())
-                        .unwrap_or_else(|| error.to_string())
-                )
-                .max_chars(600),
-                error.kind
-            ),
-            WarmerEvent::BatchDone(b) => batch_line(b, self.gpu_total, self.c3_total),
-            WarmerEvent::Skipped => "⏭️ CACHE_WARM_SKIP: batch still in flight".to_string(),
-            WarmerEvent::CycleComplete {
-                elapsed,
-                gpu,
-                c3,
-                failed,
-                ..
-            } => {
-                let failed = if *failed > 0 {
-                    format!(" ({failed} failed)")
-                } else {
-                    String::new()
-                };
-                format!(
-                    "✅ CACHE_WARM_COMPLETE: GPU {}/{}, C3 {}/{} - {:.1}s - Cache is HOT!{failed}",
-                    gpu.n,
-                    gpu.total,
-                    c3.n,
-                    c3.total,
-                    elapsed.as_secs_f64()
-                )
-            }
-            WarmerEvent::Cancelled { gpu, c3 } => {
-                let what = match (gpu, c3) {
-                    (Some(g), Some(c)) => {
-                        format!("GPU {}/{}, C3 {}/{}", g.n, g.total, c.n, c.total)
-                    }
-                    (Some(g), None) => format!("GPU {}/{}", g.n, g.total),
-                    (None, Some(c)) => format!("C3 {}/{}", c.n, c.total),
-                    (None, None) => "(empty)".to_string(),
-                };
-                format!("🛑 CACHE_WARM_CANCELLED: batch {what} cut short by shutdown")
-            }
-            WarmerEvent::FinalStats(s) => format!("📊 FINAL_STATS: {}", s.log_details()),
-        })
-    }
-}
-
-/// Spawn the `cache_warm.log` writer: a subscriber that turns each event into a line on the
-/// `cache_warm` target. Ends when the warmer's channel closes (after `FINAL_STATS`).
-pub fn spawn_warm_log_writer(
-    mut rx: broadcast::Receiver<WarmerEvent>,
-    formatter: WarmLineFormatter,
-) -> JoinHandle<()> {
-    tokio::spawn(async move {
-        loop {
-            match rx.recv().await {
-                Ok(ev) => {
-                    let last = matches!(ev, WarmerEvent::FinalStats(_));
-                    if let Some(line) = formatter.line(&ev) {
-                        tracing::info!(target: WARM_TARGET, "{line}");
-                    }
-                    if last {
-                        break;
-                    }
-                }
-                Err(broadcast::error::RecvError::Lagged(n)) => {
-                    tracing::warn!("cache_warm.log writer fell behind; {n} events not logged");
-                }
-                Err(broadcast::error::RecvError::Closed) => break,
-            }
-        }
-    })
-}
-
-/// Where one side of a `QUOTA_TIMING` entry got its numbers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TimingSource {
-    /// Cache reads: `CACHE HIT` when every read hit, else `PARTIAL`.
-    Cache { hits: usize, misses: usize },
-    /// Fresh API calls, with what asked for them (e.g. `launch L4`).
-    Fresh { purpose: String },
-}
-
-/// One side (GPU or C3) of a `QUOTA_TIMING` entry (SPEC §8).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TimingPart {
-    pub elapsed: Duration,
-    pub source: TimingSource,
-    /// Checks read.
-    pub checks: usize,
-    /// Checks whose last fetch failed.
-    pub fails: usize,
-    /// Checks whose value is above zero.
-    pub found: usize,
-}
-
-/// A `⏱️ QUOTA_TIMING` entry: written when the infra screen loads or refreshes, and when a
-/// launch checks fresh.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct QuotaTiming {
-    pub gpu: Option<TimingPart>,
-    pub c3: Option<TimingPart>,
-}
-
-fn timing_part(label: &str, p: &TimingPart) -> String {
-    let secs = format!("{:.2}s", p.elapsed.as_secs_f64());
-    match &p.source {
-        TimingSource::Cache { hits, misses } => format!(
-            "  {label} {secs} ({}) checks={} hits={hits} misses={misses} fails={} found={}",
-            if *misses == 0 { "CACHE HIT" } else { "PARTIAL" },
-            p.checks,
-            p.fails,
-            p.found
-        ),
-        TimingSource::Fresh { purpose } => format!(
-            "  {label} {secs} (FRESH, {purpose}) checks={} fails={} found={}",
-            p.checks, p.fails, p.found
-        ),
-    }
-}
-
-impl QuotaTiming {
-    /// The entry's text after the time stamp: `⏱️ QUOTA_TIMING:` and its indented lines.
-    pub fn render(&self) -> String {
-        let mut lines = vec!["⏱️ QUOTA_TIMING:".to_string()];
-        let mut total = Duration::ZERO;
-        if let Some(g) = &self.gpu {
-            lines.push(timing_part("GPU:", g));
-            total += g.elapsed;
-        }
-        if let Some(c) = &self.c3 {
-            lines.push(timing_part("C3: ", c));
-            total += c.elapsed;
-        }
-        lines.push(format!("  TOTAL: {:.2}s", total.as_secs_f64()));
-        lines.join("\n")
-    }
-}
-
-/// Write a `QUOTA_TIMING` entry to `infra_verify_timing.log`.
-pub fn log_quota_timing(entry: &QuotaTiming) {
-    tracing::info!(target: TIMING_TARGET, "{}", entry.render());
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -511,51 +296,5 @@ mod tests {
         assert_eq!(out.lines().count(), 1, "{out}");
         assert!(out.contains("launch: x\\u{9b}2J job=no\\u{1b}[2J"), "{out}");
         assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
-    }
-
-    #[test]
-    fn timing_entry_matches_spec_shape() {
-        let t = QuotaTiming {
-            gpu: Some(TimingPart {
-                elapsed: Duration::ZERO,
-                source: TimingSource::Cache {
-                    hits: 20,
-                    misses: 0,
-                },
-                checks: 20,
-                fails: 0,
-                found: 7,
-            }),
-            c3: Some(TimingPart {
-                elapsed: Duration::ZERO,
-                source: TimingSource::Cache {
-                    hits: 17,
-                    misses: 1,
-                },
-                checks: 18,
-                fails: 0,
-                found: 16,
-            }),
-        };
-        assert_eq!(
-            t.render(),
-            "⏱️ QUOTA_TIMING:\n  GPU: 0.00s (CACHE HIT) checks=20 hits=20 misses=0 fails=0 found=7\n  C3:  0.00s (PARTIAL) checks=18 hits=17 misses=1 fails=0 found=16\n  TOTAL: 0.00s"
-        );
-        let fresh = QuotaTiming {
-            gpu: Some(TimingPart {
-                elapsed: Duration::from_millis(2410),
-                source: TimingSource::Fresh {
-                    purpose: "launch L4".into(),
-                },
-                checks: 4,
-                fails: 0,
-                found: 3,
-            }),
-            c3: None,
-        };
-        assert_eq!(
-            fresh.render(),
-            "⏱️ QUOTA_TIMING:\n  GPU: 2.41s (FRESH, launch L4) checks=4 fails=0 found=3\n  TOTAL: 2.41s"
-        );
     }
 }

@@ -18,7 +18,7 @@ use quota_tui::config::{self, Config};
 use quota_tui::exit::{Failure, print_stdout};
 use quota_tui::fake_gcp;
 use quota_tui::gcp::vertex::VertexClient;
-use quota_tui::logs::{self, DirOrigin, LogStart, WarmLineFormatter, spawn_warm_log_writer};
+use quota_tui::logs::{self, DirOrigin, LogStart, spawn_warm_log_writer};
 use quota_tui::sanitize::Sanitized;
 use quota_tui::store::MemoryStore;
 use quota_tui::tui::{self, TuiContext};
@@ -208,13 +208,7 @@ async fn run_tui(cfg: Config, log_flag: bool) -> Result<(), Failure> {
         backend.quota.clone(),
         cache,
     );
-    let log_writer = spawn_warm_log_writer(
-        warmer.subscribe(),
-        WarmLineFormatter::new(
-            cfg.catalog.gpu_checks().len(),
-            cfg.catalog.c3_checks().len(),
-        ),
-    );
+    let log_writer = spawn_warm_log_writer(warmer.subscribe());
     // The dashboard runs without a Vertex AI client (the Launch screen says so) rather
     // than not at all.
     let vertex = match vertex_client(&backend) {

@@ -1,5 +1,5 @@
-//! `quota-tui warm` end to end against a local Service Usage server (issues 2 and 4
-//! acceptance): exact request counts, single flight, pacing, the bearer token, timeouts named
+//! `quota-tui warm` end to end against a local Service Usage server (issues 2, 4 and 12
+//! acceptance): exact request counts (one per metric: 6 a cycle), single flight, pacing, the bearer token, timeouts named
 //! in the log, refresh-ahead and SIGINT shutdown. Real time, generous bounds.
 
 mod common;
@@ -29,7 +29,7 @@ fn fixed(ms: u64) -> Answer {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn warm_once_makes_38_paced_single_flight_requests_with_the_token() {
+async fn warm_once_makes_6_paced_single_flight_requests_with_the_token() {
     let server = QuotaServer::start(|_| fixed(300)).await;
     let logs = tempfile::tempdir().unwrap();
     let out = tokio::task::spawn_blocking({
@@ -52,7 +52,11 @@ async fn warm_once_makes_38_paced_single_flight_requests_with_the_token() {
     assert!(out.status.success(), "stderr: {stderr}");
 
     let seen = server.seen();
-    assert_eq!(seen.len(), 38, "one cycle is exactly 38 requests");
+    assert_eq!(
+        seen.len(),
+        6,
+        "one cycle is exactly 6 requests, one per metric"
+    );
     assert!(
         server.max_in_flight() <= 2,
         "max in flight {}",
@@ -66,14 +70,15 @@ async fn warm_once_makes_38_paced_single_flight_requests_with_the_token() {
             .any(|m| m.starts_with("aiplatform.googleapis.com/"))
     );
     assert!(first_two.contains(&"cloudbuild.googleapis.com/concurrent_private_pool_c3_build_cpus"));
+    // 5 batches of 0.3 s at a 0.1 s interval: about 1.5 s.
     let span = seen.iter().filter_map(|s| s.end).max().unwrap() - seen[0].start;
     assert!(
-        span <= Duration::from_secs_f64(1.15 * 6.0),
+        span <= Duration::from_secs_f64(1.15 * 1.5),
         "cycle spanned {span:?}"
     );
 
     let stats: serde_json::Value = serde_json::from_str(stdout.trim()).expect("JSON stats");
-    assert_eq!(stats["batches"], 20);
+    assert_eq!(stats["batches"], 5);
     assert_eq!(stats["failed"], 0);
 
     let log = std::fs::read_to_string(logs.path().join("cache_warm.log")).unwrap();
@@ -90,19 +95,21 @@ async fn warm_once_makes_38_paced_single_flight_requests_with_the_token() {
                 || l.contains("CACHE_WARM_SLOW")
         })
         .collect();
-    assert_eq!(batch_lines.len(), 20, "{log}");
+    assert_eq!(batch_lines.len(), 5, "{log}");
     assert!(
-        batch_lines[0].contains("GPU 1/20, C3 1/18 - "),
+        batch_lines[0].contains("GPU 4/20, C3 18/18 - ")
+            && batch_lines[0].ends_with("ms (T4: 4 regions, C3: 18 regions)"),
         "{}",
         batch_lines[0]
     );
     assert!(
-        batch_lines[19].contains("GPU 20/20, C3 18/18 - "),
+        batch_lines[4].contains("GPU 20/20, C3 18/18 - ")
+            && batch_lines[4].ends_with("ms (H200: 4 regions)"),
         "{}",
-        batch_lines[19]
+        batch_lines[4]
     );
     assert!(log.contains("✅ CACHE_WARM_COMPLETE: GPU 20/20, C3 18/18 - "));
-    assert!(log.contains("📊 FINAL_STATS: batches=20 "));
+    assert!(log.contains("📊 FINAL_STATS: batches=5 "));
     for text in [&*stdout, &*stderr, &log] {
         assert!(!text.contains(TOKEN), "the token leaked");
     }
@@ -149,24 +156,21 @@ async fn a_metric_that_never_answers_times_out_and_is_named() {
     .unwrap();
     let took = t0.elapsed();
     assert!(out.status.success());
-    // 16 batches of 0.3 s and 4 cut at the 1 s deadline: about 9 s.
+    // 4 batches of 0.3 s and one cut at the 1 s deadline: about 2.2 s.
     let log = std::fs::read_to_string(logs.path().join("cache_warm.log")).unwrap();
     assert!(took < Duration::from_secs(15), "took {took:?}\n{log}");
     let errors: Vec<&str> = log
         .lines()
         .filter(|l| l.contains("💥 CACHE_WARM_ERROR: "))
         .collect();
-    assert_eq!(errors.len(), 4, "{log}");
-    for (line, region) in errors
-        .iter()
-        .zip(["us-central1", "us-east1", "us-west1", "europe-west4"])
-    {
-        assert!(
-            line.contains(&format!("H100 {region} - timed out")),
-            "{line}"
-        );
-        assert!(line.contains("[timeout]"), "{line}");
-    }
+    // One request for the metric, so one line naming it.
+    assert_eq!(errors.len(), 1, "{log}");
+    assert!(errors[0].contains("H100 - timed out"), "{}", errors[0]);
+    assert!(errors[0].contains("[timeout]"), "{}", errors[0]);
+    assert!(
+        log.contains("(H100: failed (timeout))"),
+        "the batch line names it: {log}"
+    );
     assert!(log.contains("✅ CACHE_WARM_COMPLETE: GPU 20/20, C3 18/18"));
 }
 
@@ -199,7 +203,7 @@ async fn a_warm_daemon_rewarms_at_80_percent_of_the_ttl_and_stops_on_sigint() {
     let seen = server.seen();
     let first = seen[0].start;
     // The second cycle's first request comes about 4 s after the first cycle's.
-    let second_start = seen[38].start - first;
+    let second_start = seen[6].start - first;
     assert!(
         (Duration::from_millis(3800)..Duration::from_millis(4600)).contains(&second_start),
         "second cycle began at {second_start:?}"

@@ -18,7 +18,7 @@ use quota_tui::tui::app::Action;
 use quota_tui::tui::event::Event;
 use quota_tui::tui::theme::Theme;
 use quota_tui::tui::toast::TOAST_TTL;
-use quota_tui::warmer::{CheckOutcome, Warmer, WarmerConfig, WarmerEvent};
+use quota_tui::warmer::{Warmer, WarmerConfig, WarmerEvent};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use tokio_util::sync::CancellationToken;
@@ -210,10 +210,12 @@ async fn toasts_expire_after_six_seconds_and_failures_make_one_toast() {
     assert!(!screen_text(&app).contains("Cache warm"));
 
     // A batch with two failed checks: one toast naming both.
-    let failure = |check: Check| CheckOutcome {
-        check,
-        result: Err(ApiError::new(ErrorKind::Unavailable, "503")),
-        latency: Duration::from_millis(700),
+    let failure = |check: Check| {
+        outcome(
+            &check,
+            Err(ApiError::new(ErrorKind::Unavailable, "503")),
+            700,
+        )
     };
     app.handle_event(batch_done(
         4,
@@ -382,10 +384,11 @@ async fn the_real_warmer_warms_the_app() {
     loop {
         let ev = rx.recv().await.unwrap();
         let done = matches!(ev, WarmerEvent::CycleComplete { .. });
-        if matches!(ev, WarmerEvent::CheckLanded { .. }) {
+        if matches!(ev, WarmerEvent::MetricLanded { .. }) {
             landed += 1;
             if landed == 2 {
-                assert_eq!(app.status_text(), "🔥 Warming... 1/38");
+                // The C3 metric (400 ms) landed first: its 18 regions at once.
+                assert_eq!(app.status_text(), "🔥 Warming... 18/38");
             }
         }
         app.handle_event(Event::Warmer(ev));
@@ -393,13 +396,13 @@ async fn the_real_warmer_warms_the_app() {
             break;
         }
     }
-    assert_eq!(landed, 38);
+    assert_eq!(landed, 6, "one landing per metric");
     let s = screen_text(&app);
     assert!(s.contains("✅ Cache HOT! 38/38"), "{s}");
     assert!(s.contains("T4    8            0"), "{s}");
     app.handle_event(ch('4'));
     let s = screen_text(&app);
-    assert!(s.contains("batches 20"), "{s}");
+    assert!(s.contains("batches 5"), "{s}");
     assert!(s.contains("max 900"), "{s}");
     assert!(s.contains("next re-warm in 23m"), "{s}");
     cancel.cancel();

@@ -13,7 +13,7 @@ use quota_tui::store::{DEFAULT_TTL, MemoryStore, QuotaStore};
 use quota_tui::tui::app::App;
 use quota_tui::tui::event::Event;
 use quota_tui::tui::theme::Theme;
-use quota_tui::warmer::{ListPos, WarmerEvent};
+use quota_tui::warmer::{CycleCause, ListPos, WarmerEvent};
 use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
 use tui_support::*;
@@ -31,8 +31,9 @@ fn complete(cycle: u64, failed: usize) -> Event {
 fn rewarm(cycle: u64) -> Event {
     Event::Warmer(WarmerEvent::CycleStarted {
         cycle,
-        rewarm: true,
-        reason: "24m since last cycle began, re-warming (cache kept)".into(),
+        cause: CycleCause::Refresh {
+            since: Duration::from_secs(24 * 60),
+        },
         total: 38,
     })
 }

@@ -12,7 +12,6 @@ use quota_tui::store::DEFAULT_TTL;
 use quota_tui::tui::app::App;
 use quota_tui::tui::event::Event;
 use quota_tui::tui::theme::Theme;
-use quota_tui::warmer::CheckOutcome;
 use tui_support::*;
 
 const SCREENS: [&str; 5] = ["home", "infra", "launch", "cache", "logs"];
@@ -90,16 +89,16 @@ fn slow_failed_batch() -> Event {
         2,
         3400,
         vec![
-            CheckOutcome {
-                check: Check::gpu(GpuType::T4, Capacity::Spot, "us-east1"),
-                result: Ok(Limit::Finite(8)),
-                latency: Duration::from_millis(3400),
-            },
-            CheckOutcome {
-                check: Check::c3("us-east1"),
-                result: Err(ApiError::new(ErrorKind::Permission, "denied")),
-                latency: Duration::from_millis(95),
-            },
+            outcome(
+                &Check::gpu(GpuType::T4, Capacity::Spot, "us-east1"),
+                Ok(Limit::Finite(8)),
+                3400,
+            ),
+            outcome(
+                &Check::c3("us-east1"),
+                Err(ApiError::new(ErrorKind::Permission, "denied")),
+                95,
+            ),
         ],
     )
 }

@@ -10,11 +10,11 @@ use std::time::Duration;
 use async_trait::async_trait;
 use quota_tui::catalog::{AIPLATFORM_SERVICE, Catalog, Check, Limit, MetricRequest};
 use quota_tui::gcp::{ApiError, ErrorKind, QuotaSource};
-use quota_tui::logs::WarmLineFormatter;
+use quota_tui::logs::warm_line;
 use quota_tui::store::{CachedState, DEFAULT_TTL, MemoryStore, QuotaStore, TokioClock};
 use quota_tui::tui::event::Event;
 use quota_tui::tui::theme::Theme;
-use quota_tui::warmer::{WarmNow, Warmer, WarmerConfig, WarmerEvent, WarmerHandle};
+use quota_tui::warmer::{CycleCause, WarmNow, Warmer, WarmerConfig, WarmerEvent, WarmerHandle};
 use tokio::sync::broadcast::Receiver;
 use tokio_util::sync::CancellationToken;
 
@@ -140,18 +140,23 @@ async fn service_usage_disabled_everywhere_costs_two_requests_one_line_and_one_t
         1
     );
     assert_eq!(
-        count(&events, |e| matches!(e, WarmerEvent::CheckFailed { .. })),
+        count(&events, |e| matches!(
+            e,
+            WarmerEvent::CheckFailed { .. } | WarmerEvent::MetricFailed { .. }
+        )),
         0
     );
     let landed: Vec<_> = events
         .iter()
         .filter_map(|e| match e {
-            WarmerEvent::CheckLanded { outcome, .. } => Some(outcome),
+            WarmerEvent::MetricLanded { outcome, .. } => Some(outcome),
             _ => None,
         })
         .collect();
-    assert_eq!(landed.len(), 38, "every check of the cycle is recorded");
-    assert!(landed.iter().all(|o| matches!(&o.result,
+    assert_eq!(landed.len(), 6, "every metric of the cycle is recorded");
+    let checks: Vec<_> = landed.iter().flat_map(|o| o.checks()).collect();
+    assert_eq!(checks.len(), 38, "covering every check");
+    assert!(checks.iter().all(|(_, r)| matches!(r,
         Err(e) if e.kind == ErrorKind::ServiceDisabled && e.message.starts_with("Service Usage API"))));
     let Some(WarmerEvent::CycleComplete {
         failed, gpu, c3, ..
@@ -171,13 +176,12 @@ async fn service_usage_disabled_everywhere_costs_two_requests_one_line_and_one_t
     );
 
     // cache_warm.log: the URL once, never 38 times.
-    let f = WarmLineFormatter::new(20, 18);
-    let lines: Vec<String> = events.iter().filter_map(|e| f.line(e)).collect();
+    let lines: Vec<String> = events.iter().filter_map(warm_line).collect();
     let with_url: Vec<&String> = lines.iter().filter(|l| l.contains(SU_URL)).collect();
     assert_eq!(with_url.len(), 1, "{lines:#?}");
     assert!(
         with_url[0].starts_with(
-            "💥 CACHE_WARM_ERROR: T4 us-central1 - Service Usage API \
+            "💥 CACHE_WARM_ERROR: T4 - Service Usage API \
              (serviceusage.googleapis.com) is not enabled"
         ),
         "{}",
@@ -235,11 +239,13 @@ async fn a_refresh_ahead_cycle_asks_a_disabled_service_again() {
         t0.elapsed() >= Duration::from_secs(50),
         "the re-warm waited for refresh"
     );
-    assert!(
-        second
-            .iter()
-            .any(|e| matches!(e, WarmerEvent::CycleStarted { rewarm: true, .. }))
-    );
+    assert!(second.iter().any(|e| matches!(
+        e,
+        WarmerEvent::CycleStarted {
+            cause: CycleCause::Refresh { .. },
+            ..
+        }
+    )));
     assert_eq!(source.asked().len(), 4, "asked again in the new cycle");
     cancel.cancel();
 }
@@ -260,7 +266,11 @@ async fn only_vertex_disabled_leaves_cloud_build_asked_as_usual() {
         .iter()
         .filter(|c| c.service() == AIPLATFORM_SERVICE)
         .count();
-    assert_eq!((vertex, asked.len() - vertex), (1, 18));
+    assert_eq!(
+        (vertex, asked.len() - vertex),
+        (1, 1),
+        "one request per metric asked"
+    );
     assert_eq!(
         count(&events, |e| matches!(
             e,
@@ -268,10 +278,10 @@ async fn only_vertex_disabled_leaves_cloud_build_asked_as_usual() {
         )),
         1
     );
-    // 18 batches: the GPU list was settled with the first answer.
+    // One batch: the GPU list was settled with the first answer, C3 answered in it.
     assert_eq!(
         count(&events, |e| matches!(e, WarmerEvent::BatchDone(_))),
-        18
+        1
     );
     let c3 = cache.peek(&Catalog::default().c3_checks());
     assert!(c3.iter().all(|r| r.limit() == Some(Limit::Finite(176))));

@@ -42,7 +42,6 @@ async fn a_day_of_warming_keeps_every_entry_fresh() {
         interval: Duration::from_secs(2),
         ttl: TTL,
         refresh: WarmerConfig::refresh_for(TTL),
-        check_timeout: Duration::from_secs(10),
         once: false,
     };
     let warmer = Warmer::new(cfg, &catalog, source.clone(), cache.clone());
@@ -119,17 +118,18 @@ async fn a_day_of_warming_keeps_every_entry_fresh() {
     }
     let failures = events
         .iter()
-        .filter(|(_, e)| matches!(e, WarmerEvent::CheckFailed { .. }))
+        .filter(|(_, e)| matches!(e, WarmerEvent::MetricFailed { .. }))
         .count();
+    // About 370 requests (6 per cycle, 61 cycles, and repairs), 5 % of them failing.
     assert!(
-        failures > 50,
-        "the soak really failed some checks: {failures}"
+        failures > 10,
+        "the soak really failed some metrics: {failures}"
     );
     let timeouts = events
         .iter()
-        .filter(|(_, e)| matches!(e, WarmerEvent::CheckFailed { error, .. } if error.kind == ErrorKind::Timeout))
+        .filter(|(_, e)| matches!(e, WarmerEvent::MetricFailed { error, .. } if error.kind == ErrorKind::Timeout))
         .count();
-    assert!(timeouts > 5, "some answers never came: {timeouts}");
+    assert!(timeouts >= 2, "some answers never came: {timeouts}");
 
     // Never two batches at once: requests of one list never overlap each other (a request
     // that never answered ended at its 10 s deadline).

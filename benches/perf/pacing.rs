@@ -1,10 +1,11 @@
-//! Warmer pacing on tokio's paused clock, 3 s checks at a 2 s interval (issue 7, SPEC §7):
-//! quota-tui's warmer against the original's skip-a-tick pacing, in the same run.
+//! Warmer pacing on tokio's paused clock, 3 s requests at a 2 s interval (issue 7, SPEC §7):
+//! quota-tui's warmer against the original's skip-a-tick pacing over the same batches, in the
+//! same run; and the requests one cycle sends (issue 12: one per metric).
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use quota_tui::catalog::{Catalog, MetricRequest};
+use quota_tui::catalog::Catalog;
 use quota_tui::gcp::QuotaSource;
 use quota_tui::store::{MemoryStore, TokioClock};
 use quota_tui::warmer::{Warmer, WarmerConfig, WarmerEvent};
@@ -24,12 +25,17 @@ pub struct Pacing {
     /// The original's pacing: the same ratio.
     pub baseline_skip_tick_ratio: f64,
     pub baseline_cycle: Duration,
-    /// Σ max(interval, batch time) over the 20 batches.
+    /// Σ max(interval, batch time) over the cycle's batches.
     pub ideal: Duration,
+    /// Batches in one cycle (5 for the default catalog).
+    pub batches: usize,
+    /// Requests quota-tui's warmer sent in one cycle (6 for the default catalog: one per
+    /// metric, each answering every region).
+    pub requests_per_cycle: usize,
 }
 
 pub fn measure() -> Pacing {
-    let (cycle, batches) = quota_tui_cycle();
+    let (cycle, batches, requests_per_cycle) = quota_tui_cycle();
     let (baseline_cycle, base_batches) = baseline_cycle();
     assert_eq!(batches, base_batches, "both pacings run the same batches");
     let ideal = ideal(batches);
@@ -39,6 +45,8 @@ pub fn measure() -> Pacing {
         baseline_skip_tick_ratio: baseline_cycle.as_secs_f64() / ideal.as_secs_f64(),
         baseline_cycle,
         ideal,
+        batches,
+        requests_per_cycle,
     }
 }
 
@@ -55,8 +63,9 @@ fn ideal(batches: usize) -> Duration {
     INTERVAL.max(CHECK) * batches as u32
 }
 
-/// quota-tui's warmer: time from start to `CycleComplete`, and the number of batches.
-fn quota_tui_cycle() -> (Duration, usize) {
+/// quota-tui's warmer: time from start to `CycleComplete`, the number of batches and of
+/// requests.
+fn quota_tui_cycle() -> (Duration, usize, usize) {
     paused_runtime().block_on(async {
         let source = FakeSource::fixed(CHECK, 4);
         let cache = Arc::new(MemoryStore::with_clock(
@@ -67,7 +76,7 @@ fn quota_tui_cycle() -> (Duration, usize) {
             interval: INTERVAL,
             ..WarmerConfig::default()
         };
-        let warmer = Warmer::new(cfg, &Catalog::default(), source, cache);
+        let warmer = Warmer::new(cfg, &Catalog::default(), source.clone(), cache);
         let mut rx = warmer.subscribe();
         let cancel = CancellationToken::new();
         let (_h, task) = warmer.start(cancel.clone());
@@ -79,18 +88,21 @@ fn quota_tui_cycle() -> (Duration, usize) {
                 _ => {}
             }
         };
+        let requests = source.requests().len();
         cancel.cancel();
         let _ = task.await;
-        (elapsed, batches)
+        (elapsed, batches, requests)
     })
 }
 
-/// The original's pacing: every tick, skip if a batch is in flight, else start the next.
+/// The original's pacing over the same batches (the next GPU metric and the next C3 metric):
+/// every tick, skip if a batch is in flight, else start the next.
 fn baseline_cycle() -> (Duration, usize) {
     paused_runtime().block_on(async {
         let source: Arc<dyn QuotaSource> = FakeSource::fixed(CHECK, 4);
         let catalog = Catalog::default();
-        let (gpu, c3) = (catalog.gpu_checks(), catalog.c3_checks());
+        let gpu = catalog.gpu_requests();
+        let c3: Vec<_> = catalog.c3_request().into_iter().collect();
         let batches = gpu.len().max(c3.len());
         let start = Instant::now();
         let mut ticker = tokio::time::interval(INTERVAL);
@@ -107,19 +119,14 @@ fn baseline_cycle() -> (Duration, usize) {
             let (g, c) = (gpu.get(next).cloned(), c3.get(next).cloned());
             let s = source.clone();
             in_flight = Some(tokio::spawn(async move {
-                // The original asked one check (one region) per request.
                 let gf = async {
                     if let Some(g) = g {
-                        let _ = s
-                            .fetch_metric(&MetricRequest::new(g.metric, [g.region]))
-                            .await;
+                        let _ = s.fetch_metric(&g).await;
                     }
                 };
                 let cf = async {
                     if let Some(c) = c {
-                        let _ = s
-                            .fetch_metric(&MetricRequest::new(c.metric, [c.region]))
-                            .await;
+                        let _ = s.fetch_metric(&c).await;
                     }
                 };
                 futures::join!(gf, cf);

@@ -102,11 +102,7 @@ fn settings(cfg: &Config, quota: Option<&QuotaProject>) -> Vec<Setting> {
         s("interval", dur(cfg.warmer.interval), &o.interval),
         s("ttl", dur(cfg.warmer.ttl), &o.ttl),
         s("refresh", dur(cfg.warmer.refresh), &o.refresh),
-        s(
-            "check_timeout",
-            dur(cfg.warmer.check_timeout),
-            &o.check_timeout,
-        ),
+        s("check_timeout", dur(cfg.check_timeout), &o.check_timeout),
         s("log_dir", json!(cfg.log_dir), &o.log_dir),
         s(
             "serviceusage_url",

@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 use crate::catalog::{Catalog, Check, Limit};
 use crate::exit::{self, Failure};
 use crate::gcp::{ApiError, QuotaSource};
-use crate::logs::{WarmLineFormatter, spawn_warm_log_writer};
+use crate::logs::{final_stats_details, spawn_warm_log_writer};
 use crate::store::MemoryStore;
 use crate::warmer::{StatsSnapshot, Warmer, WarmerConfig, WarmerEvent};
 
@@ -35,19 +35,14 @@ pub async fn run(
 ) -> WarmRun {
     let cache = Arc::new(MemoryStore::new(cfg.ttl));
     let warmer = Warmer::new(cfg, catalog, source, cache);
-    let log_writer = spawn_warm_log_writer(
-        warmer.subscribe(),
-        WarmLineFormatter::new(catalog.gpu_checks().len(), catalog.c3_checks().len()),
-    );
+    let log_writer = spawn_warm_log_writer(warmer.subscribe());
     let mut rx = warmer.subscribe();
     let (_handle, task) = warmer.start(cancel);
     let mut last = StatsSnapshot::default();
     let mut results: HashMap<Check, Result<Limit, ApiError>> = HashMap::new();
     while let Ok(ev) = rx.recv().await {
         match ev {
-            WarmerEvent::CheckLanded { outcome, .. } => {
-                results.insert(outcome.check, outcome.result);
-            }
+            WarmerEvent::MetricLanded { outcome, .. } => results.extend(outcome.checks()),
             WarmerEvent::FinalStats(s) => {
                 last = s;
                 break;
@@ -95,6 +90,6 @@ pub fn render_stats(s: &StatsSnapshot) -> String {
     format!(
         "cycle complete in {:.1}s\n{}\n",
         s.last_cycle_ms.unwrap_or(0) as f64 / 1000.0,
-        s.log_details()
+        final_stats_details(s)
     )
 }

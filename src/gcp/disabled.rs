@@ -1,5 +1,5 @@
 //! SERVICE_DISABLED once (SPEC §4): after a service's API answered `service_disabled`, its
-//! other checks are not sent until the next cycle (or the next `check` run), and the
+//! other metric requests are not sent until the next cycle (or the next `check` run), and the
 //! activation URL is announced once per disabled API, not once per check.
 
 use std::collections::{BTreeMap, BTreeSet};

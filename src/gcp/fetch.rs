@@ -58,6 +58,13 @@ impl MetricOutcome {
         }
     }
 
+    /// The outcome of a request for one check only (e.g. a launch's named region, or tests).
+    pub fn for_check(check: &Check, result: Result<Limit, ApiError>, latency: Duration) -> Self {
+        let request = MetricRequest::new(check.metric, [check.region.clone()]);
+        let result = result.map(|limit| vec![Ok(limit)]);
+        MetricOutcome::new(request, result, latency)
+    }
+
     /// The result of region number `i` of the request (the request's error when it failed).
     pub fn region_result(&self, i: usize) -> Result<Limit, ApiError> {
         match &self.result {

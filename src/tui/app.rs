@@ -280,7 +280,7 @@ impl App {
             self.ctx.status.write_text(&mut self.status_text);
         }
         match &ev {
-            WarmerEvent::CheckLanded { .. } | WarmerEvent::CycleStarted { .. } => {
+            WarmerEvent::MetricLanded { .. } | WarmerEvent::CycleStarted { .. } => {
                 self.ctx.refresh();
                 changed = true;
             }
@@ -295,9 +295,9 @@ impl App {
                     changed = true;
                 }
             }
-            WarmerEvent::ServiceDisabled { check, error } => {
+            WarmerEvent::ServiceDisabled { metric, error } => {
                 self.ctx
-                    .toast(service_disabled_toast(check, error), ToastLevel::Error);
+                    .toast(service_disabled_toast(*metric, error), ToastLevel::Error);
                 changed = true;
             }
             WarmerEvent::CycleComplete {

@@ -67,25 +67,25 @@ impl WarmStatus {
                 self.failed = 0;
                 self.rewarming = self.hot;
             }
-            WarmerEvent::CheckLanded {
+            WarmerEvent::MetricLanded {
                 outcome,
                 done,
                 total,
             } => {
                 self.done = *done;
                 self.total = *total;
-                // Every landing counts, checks settled without a request (a disabled service)
-                // included; a repair batch's landings are taken back at its `BatchDone`.
-                if outcome.result.is_err() {
-                    self.failed += 1;
-                }
+                // Every landing counts its failed checks, those settled without a request (a
+                // disabled service) included; a repair batch's are taken back at its
+                // `BatchDone`.
+                self.failed += outcome.failed();
             }
             WarmerEvent::BatchDone(report) => {
                 self.level = report.level;
                 if report.repair {
                     // Its checks were already counted failed: a failure again changes nothing,
                     // a success lowers the count. The complete cycle's own state stays shown.
-                    self.failed = self.failed.saturating_sub(report.outcomes.len());
+                    let cells: usize = report.outcomes.iter().map(|o| o.request.len()).sum();
+                    self.failed = self.failed.saturating_sub(cells);
                 } else {
                     self.failed_outright = report.all_failed();
                 }
@@ -157,8 +157,8 @@ impl WarmStatus {
 mod tests {
     use super::*;
     use crate::catalog::{Check, Limit};
-    use crate::gcp::{ApiError, ErrorKind};
-    use crate::warmer::{CheckOutcome, ListPos};
+    use crate::gcp::{ApiError, ErrorKind, MetricOutcome};
+    use crate::warmer::{CycleCause, ListPos};
     use std::time::Duration;
 
     fn progress() -> Progress {
@@ -169,25 +169,21 @@ mod tests {
             complete: false,
             ever_complete: false,
             failed: 0,
-            started: None,
+            started_at: None,
         }
     }
 
-    fn outcome(ms: u64, ok: bool) -> CheckOutcome {
+    fn outcome(ms: u64, ok: bool) -> MetricOutcome {
         let result = if ok {
             Ok(Limit::Finite(4))
         } else {
             Err(ApiError::new(ErrorKind::Unavailable, "down"))
         };
-        CheckOutcome {
-            check: Check::c3("us-east1"),
-            result,
-            latency: Duration::from_millis(ms),
-        }
+        MetricOutcome::for_check(&Check::c3("us-east1"), result, Duration::from_millis(ms))
     }
 
     fn landed(ms: u64, ok: bool) -> WarmerEvent {
-        WarmerEvent::CheckLanded {
+        WarmerEvent::MetricLanded {
             outcome: outcome(ms, ok),
             done: 0,
             total: 38,
@@ -233,8 +229,7 @@ mod tests {
         assert_eq!(s.text(), "✅ Cache HOT! 38/38");
         s.apply(&WarmerEvent::CycleStarted {
             cycle: 2,
-            rewarm: true,
-            reason: "warm now requested".into(),
+            cause: CycleCause::WarmNow,
             total: 38,
         });
         assert_eq!(s.text(), "✅ Cache HOT! 🔄 0/38");
@@ -272,8 +267,7 @@ mod tests {
         // The next cycle after an all-failed one is warming, not HOT.
         s.apply(&WarmerEvent::CycleStarted {
             cycle: 2,
-            rewarm: true,
-            reason: "warm now requested".into(),
+            cause: CycleCause::WarmNow,
             total: 38,
         });
         assert_eq!(s.text(), "🔥 Warming... 0/38");

@@ -2,12 +2,11 @@
 //! flash messages). Times are on tokio's clock so tests can run them under a paused clock.
 
 use std::collections::VecDeque;
-use std::fmt::Write as _;
 use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::catalog::Check;
+use crate::catalog::QuotaMetric;
 use crate::gcp::{ApiError, ErrorKind};
 use crate::warmer::{BatchLevel, BatchReport};
 
@@ -98,40 +97,65 @@ pub fn slow_batch_toast(report: &BatchReport) -> Option<String> {
     })
 }
 
-/// ONE toast summarising a batch's failed checks, if any failed:
-/// `💥 2 checks failed: T4 us-east1 (rate limited), C3 us-east4 (timed out)`. A
+/// ONE toast summarising a batch's failed checks, if any failed: `💥 6 checks failed: T4 in
+/// 4 regions (rate limited), C3 us-east4 (timed out), A100 us-west1 (unreadable answer)`. A
+/// request that failed names its metric and how many regions it covers (its one region when
+/// it had one); a region that failed alone in a good answer is named with its region. A
 /// `service_disabled` answer is left out: it has its own toast, once per cycle
 /// ([`service_disabled_toast`]).
 pub fn failed_checks_toast(report: &BatchReport) -> Option<String> {
-    let failed: Vec<_> = report
-        .outcomes
-        .iter()
-        .filter_map(|o| o.result.as_ref().err().map(|e| (&o.check, e)))
-        .filter(|(_, e)| e.kind != ErrorKind::ServiceDisabled)
-        .collect();
-    if failed.is_empty() {
+    let mut items: Vec<String> = Vec::new();
+    let mut cells = 0;
+    for o in &report.outcomes {
+        let request = &o.request;
+        match &o.result {
+            Err(e) if e.kind == ErrorKind::ServiceDisabled => {}
+            Err(e) if request.len() == 1 => {
+                cells += 1;
+                items.push(format!("{} ({})", request.check(0), e.kind.describe()));
+            }
+            Err(e) => {
+                cells += request.len();
+                items.push(format!(
+                    "{} in {} regions ({})",
+                    request.metric,
+                    request.len(),
+                    e.kind.describe()
+                ));
+            }
+            Ok(limits) => {
+                for (i, e) in limits
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, r)| r.as_ref().err().map(|e| (i, e)))
+                {
+                    cells += 1;
+                    items.push(format!("{} ({})", request.check(i), e.kind.describe()));
+                }
+            }
+        }
+    }
+    if cells == 0 {
         return None;
     }
-    let mut s = if failed.len() == 1 {
+    let mut s = if cells == 1 {
         "💥 Check failed: ".to_string()
     } else {
-        format!("💥 {} checks failed: ", failed.len())
+        format!("💥 {cells} checks failed: ")
     };
-    for (i, (check, error)) in failed.iter().enumerate() {
-        if i > 0 {
-            s.push_str(", ");
-        }
-        let _ = write!(s, "{check} ({})", error.kind.describe());
-    }
+    s.push_str(&items.join(", "));
     Some(s)
 }
 
 /// The one toast of a disabled API (SPEC §4): `⛔ Service Usage API not enabled: enable it
 /// at https://console.developers.google.com/apis/api/...`. Short, so the URL fits whole in
-/// the toast's lines; `check`'s service names the API when Google's metadata does not.
-pub fn service_disabled_toast(check: &Check, error: &ApiError) -> String {
+/// the toast's lines; `metric`'s service names the API when Google's metadata does not.
+pub fn service_disabled_toast(metric: QuotaMetric, error: &ApiError) -> String {
     let d = &error.details;
-    let api = d.service_title().or(d.service()).unwrap_or(check.service());
+    let api = d
+        .service_title()
+        .or(d.service())
+        .unwrap_or(metric.service());
     match &d.activation_url {
         Some(url) => format!("⛔ {api} not enabled: enable it at {url}"),
         None => format!("⛔ {api} not enabled: {}", error.message),
@@ -144,7 +168,7 @@ pub fn service_disabled_toast(check: &Check, error: &ApiError) -> String {
 pub(crate) fn report(
     batch: usize,
     elapsed_ms: u64,
-    outcomes: Vec<crate::warmer::CheckOutcome>,
+    outcomes: Vec<crate::gcp::MetricOutcome>,
 ) -> BatchReport {
     use crate::warmer::ListPos;
     let elapsed = Duration::from_millis(elapsed_ms);
@@ -152,14 +176,14 @@ pub(crate) fn report(
         cycle: 1,
         batch,
         repair: false,
-        gpu: Some(ListPos {
+        gpu: ListPos {
             n: batch,
             total: 20,
-        }),
-        c3: Some(ListPos {
+        },
+        c3: ListPos {
             n: batch,
             total: 18,
-        }),
+        },
         elapsed,
         level: BatchLevel::of(elapsed),
         outcomes,
@@ -169,9 +193,8 @@ pub(crate) fn report(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::{Check, GpuType, Limit};
-    use crate::gcp::{ApiError, ErrorKind};
-    use crate::warmer::CheckOutcome;
+    use crate::catalog::{Capacity, Check, GpuType, Limit, MetricRequest};
+    use crate::gcp::{ApiError, ErrorKind, MetricOutcome};
 
     #[tokio::test(start_paused = true)]
     async fn toasts_expire_after_six_seconds_and_stack_is_bounded() {
@@ -215,21 +238,47 @@ mod tests {
             3,
             3200,
             vec![
-                CheckOutcome {
-                    check: Check::gpu(GpuType::T4, crate::catalog::Capacity::Spot, "us-west1"),
-                    result: Err(ApiError::new(ErrorKind::RateLimited, "slow down")),
-                    latency: Duration::from_millis(3200),
-                },
-                CheckOutcome {
-                    check: Check::c3("us-east4"),
-                    result: Err(ApiError::new(ErrorKind::Timeout, "late")),
-                    latency: Duration::from_millis(3200),
-                },
+                MetricOutcome::for_check(
+                    &Check::gpu(GpuType::T4, Capacity::Spot, "us-west1"),
+                    Err(ApiError::new(ErrorKind::RateLimited, "slow down")),
+                    Duration::from_millis(3200),
+                ),
+                MetricOutcome::for_check(
+                    &Check::c3("us-east4"),
+                    Err(ApiError::new(ErrorKind::Timeout, "late")),
+                    Duration::from_millis(3200),
+                ),
             ],
         );
         assert_eq!(
             failed_checks_toast(&report).as_deref(),
             Some("💥 2 checks failed: T4 us-west1 (rate limited), C3 us-east4 (timed out)")
+        );
+        // A whole metric's request, and a region failing alone in a good answer.
+        let gpu = MetricRequest::new(
+            crate::catalog::QuotaMetric::Gpu {
+                gpu: GpuType::L4,
+                capacity: Capacity::Spot,
+            },
+            ["us-central1", "us-east1", "us-west1", "europe-west4"],
+        );
+        let whole = MetricOutcome::new(
+            gpu.clone(),
+            Err(ApiError::new(ErrorKind::Unavailable, "503")),
+            Duration::ZERO,
+        );
+        let one_region = MetricOutcome::new(
+            gpu,
+            Ok(vec![
+                Ok(Limit::Finite(1)),
+                Err(ApiError::new(ErrorKind::Parse, "no bucket")),
+            ]),
+            Duration::ZERO,
+        );
+        let text = failed_checks_toast(&super::report(1, 10, vec![whole, one_region])).unwrap();
+        assert!(
+            text.starts_with("💥 7 checks failed: L4 in 4 regions (unavailable), L4 us-east1 ("),
+            "{text}"
         );
         assert_eq!(
             slow_batch_toast(&report).as_deref(),
@@ -237,7 +286,7 @@ mod tests {
         );
         let mut ok = report.clone();
         ok.level = BatchLevel::Good;
-        ok.outcomes[0].result = Ok(Limit::Finite(1));
+        ok.outcomes[0].result = Ok(vec![Ok(Limit::Finite(1))]);
         ok.outcomes.truncate(1);
         assert_eq!(failed_checks_toast(&ok), None);
         assert_eq!(slow_batch_toast(&ok), None);
@@ -254,15 +303,15 @@ mod tests {
         let only_disabled = report(
             1,
             900,
-            vec![CheckOutcome {
-                check: c3.clone(),
-                result: Err(e.clone()),
-                latency: Duration::from_millis(900),
-            }],
+            vec![MetricOutcome::for_check(
+                &c3,
+                Err(e.clone()),
+                Duration::from_millis(900),
+            )],
         );
         assert_eq!(failed_checks_toast(&only_disabled), None);
         assert_eq!(
-            service_disabled_toast(&c3, &e),
+            service_disabled_toast(c3.metric, &e),
             "⛔ cloudbuild.googleapis.com not enabled: enable it at https://console.example/cloudbuild"
         );
         e.details
@@ -270,7 +319,7 @@ mod tests {
             .insert("serviceTitle".into(), "Cloud Build API".into());
         e.details.activation_url = None;
         assert_eq!(
-            service_disabled_toast(&c3, &e),
+            service_disabled_toast(c3.metric, &e),
             "⛔ Cloud Build API not enabled: Cloud Build API has not been used"
         );
     }

@@ -1,10 +1,11 @@
-//! The one warmer event type (SPEC §7), broadcast to every subscriber: the log writer,
-//! the UI, statistics.
+//! The one warmer event type (SPEC §7), broadcast to every subscriber: the log writer, the
+//! UI, `warm`, statistics. Events carry raw values (counts, durations, errors, metrics); the
+//! words of `cache_warm.log` are all in `logs`.
 
 use std::time::Duration;
 
-use crate::catalog::{Check, Limit};
-use crate::gcp::ApiError;
+use crate::catalog::{Check, QuotaMetric};
+use crate::gcp::{ApiError, MetricOutcome};
 
 use super::stats::StatsSnapshot;
 
@@ -28,58 +29,61 @@ impl BatchLevel {
             _ => BatchLevel::Slow,
         }
     }
-
-    /// Emoji and event name of the batch log line (SPEC §8).
-    pub fn log_tag(self) -> (&'static str, &'static str) {
-        match self {
-            BatchLevel::Good => ("🔥", "BATCH_WARM"),
-            BatchLevel::Warn => ("⚠️", "CACHE_WARM_WARN"),
-            BatchLevel::Slowish => ("😤", "CACHE_WARM_SLOWISH"),
-            BatchLevel::Slow => ("💀", "CACHE_WARM_SLOW"),
-        }
-    }
 }
 
-/// Position of a check within its list: `n` of `total` (1-based `n`, as logged `GPU 3/20`).
+/// Cells (checks) of a list done in the cycle: `n` of `total` (logged `GPU 8/20`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ListPos {
     pub n: usize,
     pub total: usize,
 }
 
-/// One check's result as it landed.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CheckOutcome {
-    pub check: Check,
-    pub result: Result<Limit, ApiError>,
-    /// Time from request to answer, retries included.
-    pub latency: Duration,
+/// Why a cycle began.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CycleCause {
+    /// The warmer's first cycle, with its timers (`🚀 CACHE_WARM_START`).
+    First {
+        interval: Duration,
+        ttl: Duration,
+        refresh: Duration,
+    },
+    /// Refresh-ahead: `since` after the previous cycle began (`🔄 CACHE_REWARM`).
+    Refresh { since: Duration },
+    /// "Warm now" was asked for (`🔄 CACHE_REWARM`).
+    WarmNow,
 }
 
-/// A finished batch: at most one GPU and one C3 check.
+impl CycleCause {
+    /// True for every cycle but the first: the cache is kept while it runs.
+    pub fn is_rewarm(self) -> bool {
+        !matches!(self, CycleCause::First { .. })
+    }
+}
+
+/// A finished batch: at most one GPU metric and one C3 metric.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BatchReport {
     pub cycle: u64,
     /// 1-based batch number within the cycle (repair batches keep the last number).
     pub batch: usize,
-    /// True for a repair batch: a retry, after the cycle completed, of checks that failed
-    /// transiently (positions are then `None`).
+    /// True for a repair batch: a retry, after the cycle completed, of metrics that failed
+    /// transiently.
     pub repair: bool,
-    /// Position of this batch's GPU check, `None` when the GPU list was done.
-    pub gpu: Option<ListPos>,
-    /// Position of this batch's C3 check, `None` when the C3 list was done.
-    pub c3: Option<ListPos>,
+    /// GPU cells done in the cycle after this batch.
+    pub gpu: ListPos,
+    /// C3 cells done in the cycle after this batch.
+    pub c3: ListPos,
     /// Wall time of the batch, ms precision.
     pub elapsed: Duration,
     pub level: BatchLevel,
-    /// GPU outcome first, then C3.
-    pub outcomes: Vec<CheckOutcome>,
+    /// The batch's answers, GPU first, each with every region it covers.
+    pub outcomes: Vec<MetricOutcome>,
 }
 
 impl BatchReport {
-    /// True when every check of the batch failed.
+    /// True when no request of the batch brought a value back.
     pub fn all_failed(&self) -> bool {
-        !self.outcomes.is_empty() && self.outcomes.iter().all(|o| o.result.is_err())
+        !self.outcomes.is_empty() && self.outcomes.iter().all(|o| o.filled() == 0)
     }
 }
 
@@ -87,44 +91,55 @@ impl BatchReport {
 /// a few subscribers.
 #[derive(Debug, Clone, PartialEq)]
 pub enum WarmerEvent {
-    /// A cycle began. `rewarm` is false for the first cycle (`🚀 CACHE_WARM_START`), true for
-    /// refresh-ahead and warm-now cycles (`🔄 CACHE_REWARM`).
+    /// A cycle began.
     CycleStarted {
         cycle: u64,
-        rewarm: bool,
-        /// Why: e.g. `24m since last cycle began` or `warm now requested`.
-        reason: String,
+        cause: CycleCause,
         /// Checks in this cycle (38 by default).
         total: usize,
     },
-    /// A check's result landed in the cache (sent before its batch's `BatchDone`).
-    CheckLanded {
-        outcome: CheckOutcome,
-        /// Checks done in this cycle so far, this one included.
+    /// A metric's answer landed in the store, every region it covers (sent before its
+    /// batch's `BatchDone`); also sent for the metrics of a disabled service, settled
+    /// without a request.
+    MetricLanded {
+        outcome: MetricOutcome,
+        /// Checks done in this cycle so far, these included (the total in a repair batch).
         done: usize,
         total: usize,
     },
-    /// A check failed (`💥 CACHE_WARM_ERROR`); also sent as `CheckLanded`. Not sent for a
-    /// `service_disabled` answer, which is announced once as [`WarmerEvent::ServiceDisabled`].
+    /// A metric request failed (`💥 CACHE_WARM_ERROR`): every region it covers kept its
+    /// last good value. Not sent for `service_disabled`, announced once as
+    /// [`WarmerEvent::ServiceDisabled`].
+    MetricFailed {
+        metric: QuotaMetric,
+        error: ApiError,
+    },
+    /// One region of a good answer could not be read (`💥 CACHE_WARM_ERROR`), e.g. no
+    /// bucket matches it.
     CheckFailed { check: Check, error: ApiError },
-    /// `check`'s service answered `service_disabled` (SPEC §4), for an API not announced yet
+    /// `metric`'s service answered `service_disabled` (SPEC §4), for an API not announced yet
     /// in this cycle: one `💥 CACHE_WARM_ERROR` line and one toast with the activation URL.
-    /// The service's remaining checks of the cycle land as failed with the same error
-    /// (`CheckLanded`), without a request, until the next cycle or a warm-now.
-    ServiceDisabled { check: Check, error: ApiError },
+    /// The service's remaining metrics of the cycle land as failed with the same error
+    /// (`MetricLanded`), without a request, until the next cycle or a warm-now.
+    ServiceDisabled {
+        metric: QuotaMetric,
+        error: ApiError,
+    },
     /// A batch finished (one of the four batch levels).
     BatchDone(BatchReport),
     /// A tick found a batch in flight (`⏭️ CACHE_WARM_SKIP`), at most once per batch.
     Skipped,
-    /// All checks of the cycle ran (`✅ CACHE_WARM_COMPLETE`).
+    /// All metrics of the cycle were asked (`✅ CACHE_WARM_COMPLETE`).
     CycleComplete {
         cycle: u64,
         elapsed: Duration,
         gpu: ListPos,
         c3: ListPos,
+        /// Checks of the cycle whose last fetch failed.
         failed: usize,
     },
-    /// Shutdown cut an in-flight batch (`🛑 CACHE_WARM_CANCELLED`).
+    /// Shutdown cut an in-flight batch (`🛑 CACHE_WARM_CANCELLED`): where each list would
+    /// have been had its metric landed (`None`: no metric of that list in flight).
     Cancelled {
         gpu: Option<ListPos>,
         c3: Option<ListPos>,

@@ -28,7 +28,7 @@ pub struct StatsSnapshot {
     pub max_ms: u64,
     /// Batches over 3000 ms.
     pub slow: u64,
-    /// Checks that failed.
+    /// Checks (cells) whose fetch failed, repairs included.
     pub failed: u64,
     pub hits: u64,
     pub misses: u64,
@@ -50,9 +50,9 @@ impl WarmerStats {
                     self.slow += 1;
                 }
             }
-            // Every failed check counts once, including those a disabled service's
-            // answer settled without a request (they land but send no CheckFailed).
-            WarmerEvent::CheckLanded { outcome, .. } if outcome.result.is_err() => self.failed += 1,
+            // Every failed check (cell) counts once, including those a disabled service's
+            // answer settled without a request.
+            WarmerEvent::MetricLanded { outcome, .. } => self.failed += outcome.failed() as u64,
             WarmerEvent::CycleStarted { .. } => self.cycles_started += 1,
             WarmerEvent::CycleComplete { elapsed, .. } => {
                 self.cycles_completed += 1;
@@ -95,24 +95,5 @@ impl WarmerStats {
             cycles_completed: self.cycles_completed,
             last_cycle_ms: self.last_cycle_ms,
         }
-    }
-}
-
-impl StatsSnapshot {
-    /// The `📊 FINAL_STATS` details (SPEC §8):
-    /// `batches=23 avg=1412ms p95=2710ms max=3890ms slow=2 failed=1 hits=57 misses=3 hit_rate=95.0%`.
-    pub fn log_details(&self) -> String {
-        format!(
-            "batches={} avg={}ms p95={}ms max={}ms slow={} failed={} hits={} misses={} hit_rate={:.1}%",
-            self.batches,
-            self.avg_ms,
-            self.p95_ms,
-            self.max_ms,
-            self.slow,
-            self.failed,
-            self.hits,
-            self.misses,
-            self.hit_rate
-        )
     }
 }

@@ -9,14 +9,14 @@ use std::time::Duration;
 use async_trait::async_trait;
 use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
 use quota_tui::catalog::{Capacity, Catalog, Check, GpuType, Limit, MetricRequest};
-use quota_tui::gcp::{ApiError, ErrorKind, QuotaSource};
+use quota_tui::gcp::{ApiError, ErrorKind, MetricOutcome, QuotaSource};
 use quota_tui::store::{MemoryStore, QuotaStore, TokioClock};
 use quota_tui::tui::app::{App, AppParts};
 use quota_tui::tui::event::Event;
 use quota_tui::tui::screens::launch::LaunchClients;
 use quota_tui::tui::theme::Theme;
 use quota_tui::warmer::{
-    BatchLevel, BatchReport, CheckOutcome, ListPos, Warmer, WarmerConfig, WarmerEvent, WarmerHandle,
+    BatchLevel, BatchReport, CycleCause, ListPos, Warmer, WarmerConfig, WarmerEvent, WarmerHandle,
 };
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -180,20 +180,24 @@ pub fn ch(c: char) -> Event {
 pub fn cycle_started() -> Event {
     Event::Warmer(WarmerEvent::CycleStarted {
         cycle: 1,
-        rewarm: false,
-        reason: "Timers initialized (2s batch, 30m TTL, re-warm every 24m)".into(),
+        cause: CycleCause::First {
+            interval: Duration::from_secs(2),
+            ttl: Duration::from_secs(30 * 60),
+            refresh: Duration::from_secs(24 * 60),
+        },
         total: 38,
     })
 }
 
+/// The outcome of a request for `check` alone (one region) with `result` after `ms`.
+pub fn outcome(check: &Check, result: Result<Limit, ApiError>, ms: u64) -> MetricOutcome {
+    MetricOutcome::for_check(check, result, Duration::from_millis(ms))
+}
+
 /// A check landing with `limit` as the `done`-th of 38.
 pub fn landed(check: Check, limit: Limit, done: usize) -> Event {
-    Event::Warmer(WarmerEvent::CheckLanded {
-        outcome: CheckOutcome {
-            check,
-            result: Ok(limit),
-            latency: Duration::from_millis(800),
-        },
+    Event::Warmer(WarmerEvent::MetricLanded {
+        outcome: outcome(&check, Ok(limit), 800),
         done,
         total: 38,
     })
@@ -212,20 +216,20 @@ pub fn cycle_complete() -> Event {
 
 /// A finished batch of cycle 1 (positions `batch`/20 and `batch`/18) taking `elapsed_ms`.
 /// The one place the integration tests build a `BatchReport`.
-pub fn batch_done(batch: usize, elapsed_ms: u64, outcomes: Vec<CheckOutcome>) -> Event {
+pub fn batch_done(batch: usize, elapsed_ms: u64, outcomes: Vec<MetricOutcome>) -> Event {
     let elapsed = Duration::from_millis(elapsed_ms);
     Event::Warmer(WarmerEvent::BatchDone(BatchReport {
         cycle: 1,
         batch,
         repair: false,
-        gpu: Some(ListPos {
+        gpu: ListPos {
             n: batch,
             total: 20,
-        }),
-        c3: Some(ListPos {
+        },
+        c3: ListPos {
             n: batch,
             total: 18,
-        }),
+        },
         elapsed,
         level: BatchLevel::of(elapsed),
         outcomes,

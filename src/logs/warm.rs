@@ -1,0 +1,183 @@
+//! The words of `cache_warm.log` (SPEC §8): every line the warmer's events become, and the
+//! writer that turns the event stream into lines. Warmer events carry raw values; this is
+//! the one place their wording lives.
+
+use tokio::sync::broadcast;
+use tokio::task::JoinHandle;
+
+use super::WARM_TARGET;
+use crate::durations::fmt_duration;
+use crate::gcp::MetricOutcome;
+use crate::sanitize::Sanitized;
+use crate::warmer::{BatchLevel, BatchReport, CycleCause, ListPos, StatsSnapshot, WarmerEvent};
+
+/// Emoji and event name of a batch line (SPEC §8): `🔥 BATCH_WARM`, `⚠️ CACHE_WARM_WARN`,
+/// `😤 CACHE_WARM_SLOWISH`, `💀 CACHE_WARM_SLOW`.
+pub fn batch_tag(level: BatchLevel) -> (&'static str, &'static str) {
+    match level {
+        BatchLevel::Good => ("🔥", "BATCH_WARM"),
+        BatchLevel::Warn => ("⚠️", "CACHE_WARM_WARN"),
+        BatchLevel::Slowish => ("😤", "CACHE_WARM_SLOWISH"),
+        BatchLevel::Slow => ("💀", "CACHE_WARM_SLOW"),
+    }
+}
+
+/// The `📊 FINAL_STATS` details (SPEC §8), also printed by `warm --once`:
+/// `batches=23 avg=1412ms p95=2710ms max=3890ms slow=2 failed=1 hits=57 misses=3 hit_rate=95.0%`.
+pub fn final_stats_details(s: &StatsSnapshot) -> String {
+    format!(
+        "batches={} avg={}ms p95={}ms max={}ms slow={} failed={} hits={} misses={} hit_rate={:.1}%",
+        s.batches, s.avg_ms, s.p95_ms, s.max_ms, s.slow, s.failed, s.hits, s.misses, s.hit_rate
+    )
+}
+
+/// `🚀 CACHE_WARM_START: Timers initialized (2s batch, 30m TTL, re-warm every 24m)` or
+/// `🔄 CACHE_REWARM: 24m since last cycle began, re-warming (cache kept)`.
+fn cycle_started(cause: CycleCause) -> String {
+    match cause {
+        CycleCause::First {
+            interval,
+            ttl,
+            refresh,
+        } => format!(
+            "🚀 CACHE_WARM_START: Timers initialized ({} batch, {} TTL, re-warm every {})",
+            fmt_duration(interval),
+            fmt_duration(ttl),
+            fmt_duration(refresh)
+        ),
+        CycleCause::Refresh { since } => format!(
+            "🔄 CACHE_REWARM: {} since last cycle began, re-warming (cache kept)",
+            fmt_duration(since)
+        ),
+        CycleCause::WarmNow => "🔄 CACHE_REWARM: warm now requested".to_string(),
+    }
+}
+
+/// What one metric's answer filled: `T4: 4 regions`, `A100: 3 regions, 1 failed (parse)`,
+/// `H100: failed (timeout)`.
+fn metric_part(o: &MetricOutcome) -> String {
+    let label = o.request.metric.label();
+    let regions = |n: usize| if n == 1 { "region" } else { "regions" };
+    match &o.result {
+        Err(e) => format!("{label}: failed ({})", e.kind),
+        Ok(limits) => {
+            let filled = o.filled();
+            let mut part = format!("{label}: {filled} {}", regions(filled));
+            if let Some(e) = limits.iter().find_map(|r| r.as_ref().err()) {
+                part.push_str(&format!(", {} failed ({})", o.failed(), e.kind));
+            }
+            part
+        }
+    }
+}
+
+fn batch_line(b: &BatchReport) -> String {
+    let (emoji, name) = batch_tag(b.level);
+    let parts: Vec<String> = b.outcomes.iter().map(metric_part).collect();
+    let ms = b.elapsed.as_millis();
+    if b.repair {
+        return format!(
+            "{emoji} {name}: retry of failed metrics - {ms}ms ({})",
+            parts.join(", ")
+        );
+    }
+    format!(
+        "{emoji} {name}: GPU {}/{}, C3 {}/{} - {ms}ms ({})",
+        b.gpu.n,
+        b.gpu.total,
+        b.c3.n,
+        b.c3.total,
+        parts.join(", ")
+    )
+}
+
+fn cancelled(gpu: Option<ListPos>, c3: Option<ListPos>) -> String {
+    let what = match (gpu, c3) {
+        (Some(g), Some(c)) => format!("GPU {}/{}, C3 {}/{}", g.n, g.total, c.n, c.total),
+        (Some(g), None) => format!("GPU {}/{}", g.n, g.total),
+        (None, Some(c)) => format!("C3 {}/{}", c.n, c.total),
+        (None, None) => "(empty)".to_string(),
+    };
+    format!("🛑 CACHE_WARM_CANCELLED: batch {what} cut short by shutdown")
+}
+
+/// The `cache_warm.log` line of `event` (without the time stamp), or `None` for events that
+/// are not logged (`MetricLanded`). Text from a server (Google's messages) is sanitised and
+/// capped (SPEC §4).
+pub fn warm_line(event: &WarmerEvent) -> Option<String> {
+    Some(match event {
+        WarmerEvent::CycleStarted { cause, .. } => cycle_started(*cause),
+        WarmerEvent::MetricLanded { .. } => return None,
+        // ApiError's Display sanitises and caps Google's message (SPEC §4).
+        WarmerEvent::MetricFailed { metric, error } => {
+            format!("💥 CACHE_WARM_ERROR: {metric} - {error} [{}]", error.kind)
+        }
+        WarmerEvent::CheckFailed { check, error } => {
+            format!("💥 CACHE_WARM_ERROR: {check} - {error} [{}]", error.kind)
+        }
+        WarmerEvent::ServiceDisabled { metric, error } => format!(
+            "💥 CACHE_WARM_ERROR: {metric} - {}; its metrics are not asked again until the next cycle [{}]",
+            // The line names Google's metadata and message: sanitised too.
+            Sanitized::new(
+                &error
+                    .service_disabled_line(metric.service())
+                    .unwrap_or_else(|| error.to_string())
+            )
+            .max_chars(600),
+            error.kind
+        ),
+        WarmerEvent::BatchDone(b) => batch_line(b),
+        WarmerEvent::Skipped => "⏭️ CACHE_WARM_SKIP: batch still in flight".to_string(),
+        WarmerEvent::CycleComplete {
+            elapsed,
+            gpu,
+            c3,
+            failed,
+            ..
+        } => {
+            let failed = if *failed > 0 {
+                format!(" ({failed} failed)")
+            } else {
+                String::new()
+            };
+            format!(
+                "✅ CACHE_WARM_COMPLETE: GPU {}/{}, C3 {}/{} - {:.1}s - Cache is HOT!{failed}",
+                gpu.n,
+                gpu.total,
+                c3.n,
+                c3.total,
+                elapsed.as_secs_f64()
+            )
+        }
+        WarmerEvent::Cancelled { gpu, c3 } => cancelled(*gpu, *c3),
+        WarmerEvent::FinalStats(s) => format!("📊 FINAL_STATS: {}", final_stats_details(s)),
+    })
+}
+
+/// Spawn the `cache_warm.log` writer: a subscriber that turns each event into a line on the
+/// `cache_warm` target. Ends when the warmer's channel closes (after `FINAL_STATS`).
+pub fn spawn_warm_log_writer(mut rx: broadcast::Receiver<WarmerEvent>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            match rx.recv().await {
+                Ok(ev) => {
+                    let last = matches!(ev, WarmerEvent::FinalStats(_));
+                    if let Some(line) = warm_line(&ev) {
+                        tracing::info!(target: WARM_TARGET, "{line}");
+                    }
+                    if last {
+                        break;
+                    }
+                }
+                Err(broadcast::error::RecvError::Lagged(n)) => {
+                    tracing::warn!("cache_warm.log writer fell behind; {n} events not logged");
+                }
+                Err(broadcast::error::RecvError::Closed) => break,
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+#[path = "warm_tests.rs"]
+mod tests;

@@ -1,0 +1,171 @@
+//! The wording of `cache_warm.log` lines (SPEC §8).
+
+use std::time::Duration;
+
+use super::*;
+use crate::catalog::{Capacity, Catalog, GpuType, Limit, MetricRequest, QuotaMetric};
+use crate::gcp::{ApiError, ErrorKind};
+
+fn ok(request: MetricRequest, ms: u64) -> MetricOutcome {
+    let n = request.len();
+    MetricOutcome::new(
+        request,
+        Ok(vec![Ok(Limit::Finite(4)); n]),
+        Duration::from_millis(ms),
+    )
+}
+
+fn report(outcomes: Vec<MetricOutcome>, ms: u64, gpu: usize, c3: usize) -> BatchReport {
+    let elapsed = Duration::from_millis(ms);
+    BatchReport {
+        cycle: 1,
+        batch: 1,
+        repair: false,
+        gpu: ListPos { n: gpu, total: 20 },
+        c3: ListPos { n: c3, total: 18 },
+        elapsed,
+        level: BatchLevel::of(elapsed),
+        outcomes,
+    }
+}
+
+#[test]
+fn batch_lines_keep_their_fields_and_name_each_metric_with_its_regions() {
+    let requests = Catalog::default().requests();
+    let first = report(
+        vec![ok(requests[0].clone(), 900), ok(requests[5].clone(), 1234)],
+        1234,
+        4,
+        18,
+    );
+    assert_eq!(
+        warm_line(&WarmerEvent::BatchDone(first)).unwrap(),
+        "🔥 BATCH_WARM: GPU 4/20, C3 18/18 - 1234ms (T4: 4 regions, C3: 18 regions)"
+    );
+    let slowish = report(vec![ok(requests[1].clone(), 2710)], 2710, 8, 18);
+    assert_eq!(
+        warm_line(&WarmerEvent::BatchDone(slowish)).unwrap(),
+        "😤 CACHE_WARM_SLOWISH: GPU 8/20, C3 18/18 - 2710ms (L4: 4 regions)"
+    );
+    // A request that failed, and an answer with a region that could not be read.
+    let failed = MetricOutcome::new(
+        requests[2].clone(),
+        Err(ApiError::new(ErrorKind::Timeout, "late")),
+        Duration::from_secs(10),
+    );
+    let partial = MetricOutcome::new(
+        requests[3].clone(),
+        Ok(vec![
+            Ok(Limit::Finite(1)),
+            Err(ApiError::new(ErrorKind::Parse, "no bucket")),
+            Ok(Limit::Finite(0)),
+            Ok(Limit::Finite(8)),
+        ]),
+        Duration::from_millis(40),
+    );
+    let mut repair = report(vec![failed, partial], 3100, 20, 18);
+    let line = warm_line(&WarmerEvent::BatchDone(repair.clone())).unwrap();
+    assert_eq!(
+        line,
+        "💀 CACHE_WARM_SLOW: GPU 20/20, C3 18/18 - 3100ms (A100: failed (timeout), H100: 3 regions, 1 failed (parse))"
+    );
+    repair.repair = true;
+    assert!(
+        warm_line(&WarmerEvent::BatchDone(repair))
+            .unwrap()
+            .starts_with("💀 CACHE_WARM_SLOW: retry of failed metrics - 3100ms (A100: failed")
+    );
+}
+
+#[test]
+fn cycle_start_lines_name_their_cause() {
+    let first = WarmerEvent::CycleStarted {
+        cycle: 1,
+        cause: CycleCause::First {
+            interval: Duration::from_secs(2),
+            ttl: Duration::from_secs(1800),
+            refresh: Duration::from_secs(1440),
+        },
+        total: 38,
+    };
+    assert_eq!(
+        warm_line(&first).unwrap(),
+        "🚀 CACHE_WARM_START: Timers initialized (2s batch, 30m TTL, re-warm every 24m)"
+    );
+    let refresh = WarmerEvent::CycleStarted {
+        cycle: 2,
+        cause: CycleCause::Refresh {
+            since: Duration::from_secs(1440),
+        },
+        total: 38,
+    };
+    assert_eq!(
+        warm_line(&refresh).unwrap(),
+        "🔄 CACHE_REWARM: 24m since last cycle began, re-warming (cache kept)"
+    );
+}
+
+#[test]
+fn error_cancel_complete_and_stats_lines() {
+    let metric = QuotaMetric::Gpu {
+        gpu: GpuType::A100,
+        capacity: Capacity::Spot,
+    };
+    let mut error = ApiError::new(ErrorKind::RateLimited, "Quota exceeded");
+    error.attempts = 3;
+    let line = warm_line(&WarmerEvent::MetricFailed { metric, error }).unwrap();
+    assert!(
+        line.starts_with("💥 CACHE_WARM_ERROR: A100 - rate limited after 3 tries"),
+        "{line}"
+    );
+    assert!(line.ends_with("[rate_limited]"), "{line}");
+    let check = crate::catalog::Check::c3("us-east4");
+    let line = warm_line(&WarmerEvent::CheckFailed {
+        check,
+        error: ApiError::new(ErrorKind::Parse, "no bucket"),
+    })
+    .unwrap();
+    assert!(
+        line.starts_with("💥 CACHE_WARM_ERROR: C3 us-east4 - "),
+        "{line}"
+    );
+    let cut = WarmerEvent::Cancelled {
+        gpu: Some(ListPos { n: 8, total: 20 }),
+        c3: None,
+    };
+    assert_eq!(
+        warm_line(&cut).unwrap(),
+        "🛑 CACHE_WARM_CANCELLED: batch GPU 8/20 cut short by shutdown"
+    );
+    let complete = WarmerEvent::CycleComplete {
+        cycle: 1,
+        elapsed: Duration::from_millis(9800),
+        gpu: ListPos { n: 20, total: 20 },
+        c3: ListPos { n: 18, total: 18 },
+        failed: 4,
+    };
+    assert_eq!(
+        warm_line(&complete).unwrap(),
+        "✅ CACHE_WARM_COMPLETE: GPU 20/20, C3 18/18 - 9.8s - Cache is HOT! (4 failed)"
+    );
+    let stats = StatsSnapshot {
+        batches: 23,
+        avg_ms: 1412,
+        p95_ms: 2710,
+        max_ms: 3890,
+        slow: 2,
+        failed: 1,
+        hits: 57,
+        misses: 3,
+        hit_rate: 95.0,
+        ..StatsSnapshot::default()
+    };
+    assert_eq!(
+        warm_line(&WarmerEvent::FinalStats(stats)).unwrap(),
+        "📊 FINAL_STATS: batches=23 avg=1412ms p95=2710ms max=3890ms slow=2 failed=1 hits=57 misses=3 hit_rate=95.0%"
+    );
+    assert_eq!(
+        warm_line(&WarmerEvent::Skipped).unwrap(),
+        "⏭️ CACHE_WARM_SKIP: batch still in flight"
+    );
+}
