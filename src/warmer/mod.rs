@@ -21,6 +21,7 @@
 pub mod cycle;
 pub mod events;
 pub mod lane;
+pub mod share;
 pub mod stats;
 mod task;
 

@@ -18,6 +18,7 @@ pub mod protocol;
 mod sync;
 mod target;
 #[cfg(test)]
+#[path = "../../../tests/common/redis_server.rs"]
 pub(crate) mod test_server;
 #[cfg(test)]
 mod tests;
@@ -255,6 +256,29 @@ impl RedisStore {
     /// Where the lease stands, followed ([`LeaseState::Asking`] for a [`Role::Reader`]).
     pub fn lease(&self) -> watch::Receiver<LeaseState> {
         self.shared.lease.subscribe()
+    }
+
+    /// Whether this instance may warm now ([`LeaseState::may_warm`]), followed: the gate of
+    /// its warmer. Ends (keeping its last reading) when the store shuts down.
+    pub fn may_warm(&self) -> watch::Receiver<bool> {
+        let mut lease = self.shared.lease.subscribe();
+        let (tx, rx) = watch::channel(lease.borrow_and_update().may_warm());
+        let cancel = self.cancel.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = cancel.cancelled() => break,
+                    changed = lease.changed() => {
+                        if changed.is_err() {
+                            break;
+                        }
+                        let may = lease.borrow_and_update().may_warm();
+                        tx.send_if_modified(|v| std::mem::replace(v, may) != may);
+                    }
+                }
+            }
+        });
+        rx
     }
 
     /// The holder's progress as last published (for a reader's status widget).

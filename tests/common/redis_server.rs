@@ -1,6 +1,9 @@
 //! A real `redis-server` for tests: on a free loopback port, nothing saved to disk
 //! (`--save "" --appendonly no`), killed when dropped. `None` (with a note on stderr) when
-//! `redis-server` is not installed, so the tests that need it skip.
+//! `redis-server` is not installed, so the tests that need it skip. Used by the integration
+//! tests and by the Redis store's unit tests (`src/store/redis`, through `#[path]`).
+
+#![allow(dead_code)]
 
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
