@@ -123,6 +123,20 @@ pub struct SharedProgress {
     pub complete: bool,
 }
 
+impl SharedProgress {
+    /// Most checks a cycle is believed to have (the default catalog has 38).
+    pub const MAX_TOTAL: usize = 10_000;
+
+    /// The progress made consistent after it came from another instance: `total` at most
+    /// [`Self::MAX_TOTAL`], `done` and `failed` at most `total`.
+    pub fn checked(mut self) -> Self {
+        self.total = self.total.min(Self::MAX_TOTAL);
+        self.done = self.done.min(self.total);
+        self.failed = self.failed.min(self.total);
+        self
+    }
+}
+
 /// The holder's answer to a warm-now request (SPEC §7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "answer", rename_all = "snake_case")]
@@ -214,6 +228,16 @@ mod tests {
         assert_eq!(decode_value(value.as_bytes()), Some(saved));
         assert_eq!(decode_value(b"12|not json"), None);
         assert_eq!(decode_value(b"no bar"), None);
+        let wild = SharedProgress {
+            cycle: 1,
+            started: at,
+            done: usize::MAX,
+            failed: 7,
+            total: usize::MAX,
+            complete: true,
+        }
+        .checked();
+        assert_eq!((wild.done, wild.total, wild.failed), (10_000, 10_000, 7));
         assert_eq!(
             entry_expiry(Duration::from_secs(1800)).as_secs(),
             7 * 24 * 3600

@@ -208,8 +208,8 @@ impl SyncTask {
         if let Some(started) = cycle.and_then(|c| DateTime::parse_from_rfc3339(&c).ok()) {
             self.shared.note_cycle(started.with_timezone(&Utc));
         }
-        if let Some(p) = progress.and_then(|p| serde_json::from_slice(&p).ok()) {
-            self.shared.progress.send_replace(Some(p));
+        if let Some(p) = progress.and_then(|p| serde_json::from_slice::<SharedProgress>(&p).ok()) {
+            self.shared.progress.send_replace(Some(p.checked()));
         }
         Ok(merged)
     }
@@ -331,7 +331,7 @@ impl SyncTask {
                 self.merge(entries.into_iter().take(MAX_ENTRIES).collect());
             }
             Message::Progress { capacity, progress } if capacity == ours => {
-                self.shared.progress.send_replace(Some(progress));
+                self.shared.progress.send_replace(Some(progress.checked()));
             }
             Message::CycleComplete { capacity, started } if capacity == ours => {
                 self.shared.note_cycle(started);
