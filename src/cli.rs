@@ -1,163 +1,166 @@
-//! Command-line definitions (SPEC §9), parsed with clap. Durations are human (`2s`, `30m`,
-//! `300ms`), parsed by humantime.
+//! The command line (SPEC §9), parsed with clap.
+//!
+//! Each command takes only the flags that mean something to it: the dashboard (no command)
+//! takes them all; `warm`, `check`, `launch` and `config` take the groups of
+//! [`args`] that apply to them; `fake-gcp`, `completions` and `man` take their own. A flag
+//! may also be given before the command (`quota-tui --project P check`) when that command
+//! takes it; [`Cli::try_parse_checked_from`] refuses one it does not take (exit 2).
+//! [`Cli::settings`] gathers what was given into the resolver's input, [`GlobalArgs`].
+//!
+//! Durations are human (`2s`, `30m`, `300ms`), parsed by humantime.
 
-use std::path::PathBuf;
+mod args;
+mod subcommands;
+
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::catalog::GpuType;
 use crate::durations::{parse_duration, parse_latency_range, parse_rate};
+pub use args::{DashboardArgs, GlobalArgs, LogArgs, ProjectArgs, TimeoutArgs, WarmerArgs};
+pub use subcommands::{CheckArgs, CompletionsArgs, ConfigArgs, FakeGcpArgs, LaunchArgs, WarmArgs};
+
+/// Examples of `quota-tui --help` and of the man page: a command line and what it does.
+pub const EXAMPLES: &[(&str, &str)] = &[
+    (
+        "quota-tui",
+        "Open the dashboard (on the demo when no project is set).",
+    ),
+    (
+        "quota-tui --project my-project",
+        "Open the dashboard for my-project.",
+    ),
+    (
+        "quota-tui check --json",
+        "Check every quota once, fresh, and print JSON.",
+    ),
+    (
+        "quota-tui warm",
+        "Keep the quotas warm without a screen, logging to logs/.",
+    ),
+    (
+        "quota-tui launch --gpu L4 --count 4 --image IMAGE --dry-run",
+        "Show where a job on 4 L4 GPUs would go, and the request that would create it.",
+    ),
+    (
+        "quota-tui config",
+        "Show every setting and where it came from.",
+    ),
+    (
+        "quota-tui completions bash",
+        "Print the bash completion script.",
+    ),
+];
+
+/// The exit codes (SPEC §9): the code and what it means.
+pub const EXIT_CODES: &[(u8, &str)] = &[
+    (0, "success"),
+    (crate::exit::USAGE, "usage or config error"),
+    (crate::exit::AUTH, "authentication error"),
+    (crate::exit::API, "API error"),
+    (crate::exit::NO_REGION, "no region can take the launch"),
+];
+
+/// What `quota-tui --help` says below the flags: durations, exit codes, [`EXAMPLES`].
+fn after_help() -> String {
+    let codes: Vec<String> = EXIT_CODES
+        .iter()
+        .map(|(code, what)| format!("{code} {what}"))
+        .collect();
+    let mut text = format!(
+        "Durations are written 300ms, 2s, 30m or 1h30m.\nExit codes: {}.\n\nExamples:\n",
+        codes.join(", ")
+    );
+    for (line, what) in EXAMPLES {
+        text.push_str(&format!("  {line}\n      {what}\n"));
+    }
+    text.push_str("\nSee 'quota-tui COMMAND --help' for the flags of a command.");
+    text
+}
+
+/// What `quota-tui man --help` says below the flags.
+const MAN_AFTER_HELP: &str = "\
+Read it:  man -l <(quota-tui man)
+Install:  mkdir -p ~/.local/share/man/man1
+          quota-tui man > ~/.local/share/man/man1/quota-tui.1
+          (then 'man quota-tui'; ~/.local/share/man is searched when ~/.local/bin is on PATH)";
 
 /// GPU and C3 quota dashboard for a Google Cloud project.
 ///
-/// With no project (no --project, GOOGLE_CLOUD_PROJECT, CLOUDSDK_CORE_PROJECT, config file
-/// entry or gcloud project) it runs against an embedded demo of the Google APIs.
+/// Without a command, quota-tui opens the dashboard: a warmer checks the quotas in the
+/// background into a cache, and the screens read only that cache. Without a project
+/// (--project, GOOGLE_CLOUD_PROJECT, CLOUDSDK_CORE_PROJECT, the config file or gcloud's active
+/// configuration) it runs against an embedded demo of the Google APIs: no account needed.
 #[derive(Debug, Parser)]
-#[command(name = "quota-tui", version, about, long_about = None)]
+#[command(name = "quota-tui", version, after_help = after_help())]
 pub struct Cli {
+    /// The dashboard's flags (also accepted before a command that takes them).
     #[command(flatten)]
-    pub global: GlobalArgs,
+    pub dashboard: DashboardArgs,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
 
-/// Options every subcommand takes.
-#[derive(Debug, Clone, Default, Args)]
-pub struct GlobalArgs {
-    /// Google Cloud project ID (else GOOGLE_CLOUD_PROJECT, CLOUDSDK_CORE_PROJECT, the config
-    /// file, gcloud's active configuration).
-    #[arg(long, global = true)]
-    pub project: Option<String>,
-    /// Quota project sent as x-goog-user-project (else GOOGLE_CLOUD_QUOTA_PROJECT, the
-    /// credentials file's quota_project_id).
-    #[arg(long, global = true, value_name = "PROJECT")]
-    pub billing_project: Option<String>,
-    /// Use the embedded demo of the Google APIs even when a project is set.
-    #[arg(long, global = true)]
-    pub demo: bool,
-    /// Config file (TOML); default: the platform config dir's quota-tui/config.toml.
-    #[arg(long, global = true, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// Folder of cache_warm.log, infra_verify_timing.log and quota-tui.log [default: logs].
-    #[arg(long, global = true, value_name = "DIR")]
-    pub log_dir: Option<PathBuf>,
-    /// Warmer tick interval [default: 2s].
-    #[arg(long, global = true, value_parser = parse_duration, value_name = "DURATION")]
-    pub interval: Option<Duration>,
-    /// Cache TTL [default: 30m].
-    #[arg(long, global = true, value_parser = parse_duration, value_name = "DURATION")]
-    pub ttl: Option<Duration>,
-    /// Re-warm this long after a cycle began [default: 80% of the TTL].
-    #[arg(long, global = true, value_parser = parse_duration, value_name = "DURATION")]
-    pub refresh: Option<Duration>,
-    /// Deadline of one quota check, retries included [default: 10s].
-    #[arg(long, global = true, value_parser = parse_duration, value_name = "DURATION")]
-    pub check_timeout: Option<Duration>,
-    #[command(flatten)]
-    pub fake: FakeKnobs,
-}
-
-/// Knobs of the embedded demo server (also used in demo mode, prefixed `--demo-`).
-#[derive(Debug, Clone, Default, PartialEq, Args)]
-pub struct FakeKnobs {
-    /// Demo server latency range, e.g. 300ms..2500ms.
-    #[arg(long = "demo-latency", global = true, value_parser = parse_latency_range, value_name = "A..B")]
-    pub latency: Option<(Duration, Duration)>,
-    /// Demo server: fraction of answers that are 503 or 429 (0–1).
-    #[arg(long = "demo-error-rate", global = true, value_parser = parse_rate, value_name = "X")]
-    pub error_rate: Option<f64>,
-    /// Demo server: fraction of requests never answered (0–1).
-    #[arg(long = "demo-hang-rate", global = true, value_parser = parse_rate, value_name = "X")]
-    pub hang_rate: Option<f64>,
-    /// Demo server: fraction of answers with a malformed body (0–1).
-    #[arg(long = "demo-malformed-rate", global = true, value_parser = parse_rate, value_name = "X")]
-    pub malformed_rate: Option<f64>,
-    /// Demo server: seed of the quota values and of the random latencies.
-    #[arg(long = "demo-seed", global = true, value_name = "S")]
-    pub seed: Option<u64>,
-}
-
-/// Subcommands. Without one, the TUI runs.
+/// The commands. Without one, the dashboard runs.
 #[derive(Debug, Clone, Subcommand)]
 pub enum Command {
-    /// The warmer without a screen: a daemon until SIGINT/SIGTERM, or one cycle with --once.
-    Warm {
-        /// Stop after one complete cycle and print the statistics.
-        #[arg(long)]
-        once: bool,
-        /// Start a cycle at once even if ... (a fresh process always starts one).
-        #[arg(long)]
-        force: bool,
-        /// Print the statistics as one JSON object (with --once).
-        #[arg(long)]
-        json: bool,
-    },
-    /// One fresh pass over all 38 checks; a table, or JSON for scripts.
-    Check {
-        /// Print one JSON object (SPEC §9).
-        #[arg(long)]
-        json: bool,
-        /// Spot GPU quota (the default).
-        #[arg(long, conflicts_with = "on_demand")]
-        spot: bool,
-        /// On-demand GPU quota.
-        #[arg(long)]
-        on_demand: bool,
-    },
-    /// Check a GPU type's quota fresh in every region and submit a Vertex AI CustomJob.
-    Launch {
-        /// GPU type: T4, L4, A100, H100, H200.
-        #[arg(long)]
-        gpu: GpuType,
-        /// Number of GPUs.
-        #[arg(long, default_value_t = 1)]
-        count: u32,
-        /// On-demand capacity (STANDARD) instead of spot.
-        #[arg(long)]
-        on_demand: bool,
-        /// Container image URI.
-        #[arg(long)]
-        image: String,
-        /// Job display name [default: quota-tui-<gpu>-<time>].
-        #[arg(long)]
-        name: Option<String>,
-        /// Only this region.
-        #[arg(long)]
-        region: Option<String>,
-        /// Print the request body; submit nothing.
-        #[arg(long)]
-        dry_run: bool,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Print the resolved settings and where each came from (credentials described, never
-    /// printed).
-    Config {
-        /// Print one JSON object.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Run the embedded fake Google APIs standalone and print its URL.
-    FakeGcp {
-        /// Port on 127.0.0.1 (0 picks a free one).
-        #[arg(long, default_value_t = 0)]
-        port: u16,
-        /// Latency range, e.g. 300ms..2500ms.
-        #[arg(long, value_parser = parse_latency_range, value_name = "A..B")]
-        latency: Option<(Duration, Duration)>,
-        /// Fraction of answers that are 503 or 429 (0–1).
-        #[arg(long, value_parser = parse_rate)]
-        error_rate: Option<f64>,
-        /// Fraction of requests never answered (0–1).
-        #[arg(long, value_parser = parse_rate)]
-        hang_rate: Option<f64>,
-        /// Fraction of answers with a malformed body (0–1).
-        #[arg(long, value_parser = parse_rate)]
-        malformed_rate: Option<f64>,
-        /// Seed of the quota values and latencies.
-        #[arg(long)]
-        seed: Option<u64>,
-    },
+    /// Run the warmer without a screen: a daemon until Ctrl-C or SIGTERM, or one cycle with
+    /// --once
+    ///
+    /// It writes the same log files as the dashboard, and like the dashboard it holds its log
+    /// folder: a second daemon or dashboard on the same folder is refused.
+    Warm(WarmArgs),
+    /// Check every quota once, fresh, and print a table or JSON
+    ///
+    /// Asks Google (or the demo) for each GPU and C3 quota of the catalog, 38 by default,
+    /// never a cache. Exits 0 when any check returned a value, 3 when every check failed
+    /// authentication, 4 when every check failed otherwise. Writes no log.
+    Check(CheckArgs),
+    /// Check a GPU type's quota fresh in every region, then submit a Vertex AI custom job
+    ///
+    /// Ranks the regions that can take the job and submits to the first; when Vertex AI
+    /// refuses for quota it goes on to the next, 3 regions at most (--region asks only that
+    /// region). Exits 5 when regions answered and none can take the job, 3 or 4 when no
+    /// region could be asked.
+    Launch(LaunchArgs),
+    /// Print the resolved settings and where each came from
+    ///
+    /// Each setting's source is named: a flag, an environment variable, the config file,
+    /// gcloud's configuration, the credentials file, or the default. The credentials are
+    /// described (source, file, type, account), never printed. Sends nothing to Google; exits
+    /// 3 when a project is set and its credentials cannot be used.
+    Config(ConfigArgs),
+    /// Run the embedded demo of the Google APIs on its own and print its URL
+    ///
+    /// It answers the Service Usage and Vertex AI calls quota-tui makes, as Google does, on
+    /// 127.0.0.1 until Ctrl-C or SIGTERM.
+    FakeGcp(FakeGcpArgs),
+    /// Print a shell completion script
+    Completions(CompletionsArgs),
+    /// Print the man page (roff)
+    #[command(after_help = MAN_AFTER_HELP)]
+    Man,
+}
+
+/// Knobs of the embedded demo server, in demo mode (`--demo-latency` and so on; `fake-gcp`
+/// has the same knobs without the prefix).
+#[derive(Debug, Clone, Default, PartialEq, Args)]
+#[command(next_help_heading = "Demo server")]
+pub struct FakeKnobs {
+    /// Latency of the demo's answers, a range such as 5ms..20ms [default: 300ms..2500ms, with
+    /// 10% of answers up to 1.6 times slower]
+    #[arg(long = "demo-latency", value_parser = parse_latency_range, value_name = "MIN..MAX")]
+    pub latency: Option<(Duration, Duration)>,
+    /// Fraction of the demo's answers that are a 503 or a 429, from 0 to 1 [default: 0.03]
+    #[arg(long = "demo-error-rate", value_parser = parse_rate, value_name = "FRACTION")]
+    pub error_rate: Option<f64>,
+    /// Fraction of the demo's requests never answered, from 0 to 1 [default: 0]
+    #[arg(long = "demo-hang-rate", value_parser = parse_rate, value_name = "FRACTION")]
+    pub hang_rate: Option<f64>,
+    /// Fraction of the demo's answers with a cut-off JSON body, from 0 to 1 [default: 0]
+    #[arg(long = "demo-malformed-rate", value_parser = parse_rate, value_name = "FRACTION")]
+    pub malformed_rate: Option<f64>,
+    /// Seed of the demo's quotas and random draws [default: 7]
+    #[arg(long = "demo-seed", value_name = "SEED")]
+    pub seed: Option<u64>,
 }

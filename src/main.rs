@@ -7,13 +7,12 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use clap::Parser;
 use tokio_util::sync::CancellationToken;
 
 use quota_tui::backend::{self, Backend};
 use quota_tui::catalog::Capacity;
-use quota_tui::cli::{Cli, Command, FakeKnobs};
-use quota_tui::commands::{check, config as config_cmd, launch, warm};
+use quota_tui::cli::{Cli, Command};
+use quota_tui::commands::{check, config as config_cmd, docs, launch, warm};
 use quota_tui::config::{self, Config};
 use quota_tui::exit::{Failure, print_stdout};
 use quota_tui::fake_gcp;
@@ -29,7 +28,7 @@ use quota_tui::warmer::Warmer;
 const MAX_FAILURE_CHARS: usize = 16_000;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_checked();
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -60,31 +59,24 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), Failure> {
-    if let Some(Command::FakeGcp {
-        port,
-        latency,
-        error_rate,
-        hang_rate,
-        malformed_rate,
-        seed,
-    }) = &cli.command
-    {
-        let knobs = FakeKnobs {
-            latency: *latency,
-            error_rate: *error_rate,
-            hang_rate: *hang_rate,
-            malformed_rate: *malformed_rate,
-            seed: *seed,
-        };
-        return fake_gcp::run_standalone(*port, config::fake_gcp_config(&knobs))
-            .await
-            .map_err(|e| Failure::api(e.to_string()));
-    }
-    let mut cfg = config::resolve(&cli.global, &|k| std::env::var(k).ok())?;
-    let log_flag = cli.global.log_dir.is_some();
-    match cli.command {
+    let settings = cli.settings();
+    let command = match cli.command {
+        Some(Command::FakeGcp(args)) => {
+            let cfg = config::fake_gcp_config(&args.knobs());
+            return fake_gcp::run_standalone(args.port, cfg)
+                .await
+                .map_err(|e| Failure::api(e.to_string()));
+        }
+        Some(Command::Completions(args)) => return print_stdout(&docs::completions(args.shell)),
+        Some(Command::Man) => return print_stdout(&docs::man_page()),
+        other => other,
+    };
+    let mut cfg = config::resolve(&settings, &|k| std::env::var(k).ok())?;
+    let log_flag = settings.log_dir.is_some();
+    match command {
         None => run_tui(cfg, log_flag).await,
-        Some(Command::Config { json }) => {
+        Some(Command::Config(args)) => {
+            let json = args.json;
             let (out, result) = config_cmd::run(&cfg, &|k| std::env::var(k).ok(), json);
             // Values may come from the environment or files: the table is sanitised (its
             // lines kept); JSON is escaped by serde.
@@ -97,10 +89,10 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             }
             result
         }
-        Some(Command::Warm { once, force, json }) => {
-            // A fresh process has an empty cache and always starts its first cycle at once;
-            // `--force` is accepted for scripts written against the warm-now semantics.
-            let _ = force;
+        Some(Command::Warm(args)) => {
+            // A fresh process has an empty cache and always starts its first cycle at once:
+            // `--force` changes nothing, and is accepted for scripts that say it.
+            let (once, json) = (args.once, args.json);
             cfg.warmer.once = once;
             // The log folder's lock first: a second daemon is refused before any request.
             let _guards = init_logs(&cfg, log_flag, LogStart::Truncate)?;
@@ -129,11 +121,12 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             }
             run.status
         }
-        Some(Command::Check {
-            json, on_demand, ..
-        }) => {
-            if on_demand {
+        Some(Command::Check(args)) => {
+            let json = args.json;
+            if args.on_demand {
                 cfg.catalog.capacity = Capacity::OnDemand;
+            } else if args.spot {
+                cfg.catalog.capacity = Capacity::Spot;
             }
             if !json {
                 // Not eprintln!, which panics when stderr is a closed pipe.
@@ -151,8 +144,10 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             print_stdout(&format!("{}\n", out.text))?;
             out.status
         }
-        Some(cmd @ Command::Launch { .. }) => {
-            let opts = launch::LaunchOptions::from_command(&cmd).expect("a launch command");
+        Some(Command::Launch(args)) => {
+            let opts = launch::LaunchOptions::from_args(&args);
+            // A bad shape, name, image or region is refused before any request.
+            launch::validate(&opts, &cfg.catalog)?;
             if !opts.json {
                 // Not eprintln!, which panics when stderr is a closed pipe.
                 let _ = writeln!(std::io::stderr(), "{}", cfg.project_line());
@@ -171,7 +166,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             .await?;
             print_stdout(&out)
         }
-        Some(Command::FakeGcp { .. }) => unreachable!("handled above"),
+        Some(Command::FakeGcp(_) | Command::Completions(_) | Command::Man) => {
+            unreachable!("handled above")
+        }
     }
 }
 

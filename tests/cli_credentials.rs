@@ -65,9 +65,14 @@ impl Home {
             .env("NO_GCE_CHECK", "True")
             .env("RUST_LOG", "debug")
             .env("QUOTA_TUI_SERVICEUSAGE_URL", proxy_url)
-            .env("QUOTA_TUI_AIPLATFORM_URL", proxy_url)
-            .arg("--log-dir")
-            .arg(self.path("logs"));
+            .env("QUOTA_TUI_AIPLATFORM_URL", proxy_url);
+        c
+    }
+
+    /// [`Home::cmd`] for a command that writes logs (`launch`, `warm`): they go to `logs/`.
+    fn logged_cmd(&self, proxy_url: &str) -> std::process::Command {
+        let mut c = self.cmd(proxy_url);
+        c.arg("--log-dir").arg(self.path("logs"));
         c
     }
 }
@@ -155,7 +160,7 @@ async fn an_authorized_user_file_works_end_to_end_through_google_cloud_auth() {
 
     // launch --dry-run: fresh checks, nothing submitted.
     let before = proxy.calls().len();
-    let mut c = home.cmd(&proxy.url);
+    let mut c = home.logged_cmd(&proxy.url);
     c.env("GOOGLE_APPLICATION_CREDENTIALS", &adc).args([
         "launch",
         "--project",
@@ -176,7 +181,7 @@ async fn an_authorized_user_file_works_end_to_end_through_google_cloud_auth() {
     assert_no_secret("launch --dry-run output", &(stdout + &stderr));
 
     // A real launch against the fake Vertex AI: the create carries the quota project.
-    let mut c = home.cmd(&proxy.url);
+    let mut c = home.logged_cmd(&proxy.url);
     c.env("GOOGLE_APPLICATION_CREDENTIALS", &adc).args([
         "launch",
         "--project",
@@ -209,7 +214,7 @@ async fn an_authorized_user_file_works_end_to_end_through_google_cloud_auth() {
     assert_no_secret("launch output", &(stdout + &stderr));
 
     // warm --once writes the three log files at debug level: no secret in any of them.
-    let mut c = home.cmd(&proxy.url);
+    let mut c = home.logged_cmd(&proxy.url);
     c.env("GOOGLE_APPLICATION_CREDENTIALS", &adc).args([
         "warm",
         "--once",

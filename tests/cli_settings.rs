@@ -97,7 +97,7 @@ fn config_shows_the_gcloud_project_and_describes_the_credentials() {
         )),
         "{out}"
     );
-    assert!(out.contains("ttl              30m  [default]"), "{out}");
+    assert!(out.contains("ttl                30m  [default]"), "{out}");
     for secret in [REFRESH, SECRET] {
         assert!(!out.contains(secret) && !err.contains(secret), "{out}{err}");
     }
@@ -145,7 +145,7 @@ fn config_names_an_unusable_credentials_file_and_exits_3() {
     let (code, out, err) = run(c);
     assert_eq!(code, Some(3), "{out}{err}");
     assert!(
-        out.contains("credentials      unusable: credentials file"),
+        out.contains("credentials        unusable: credentials file"),
         "{out}"
     );
     assert!(

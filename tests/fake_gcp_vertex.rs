@@ -7,7 +7,9 @@
 use std::time::Duration;
 
 use quota_tui::catalog::{Capacity, GpuType, Limit};
-use quota_tui::fake_gcp::{DEMO_PROJECT, FakeGcp, FakeGcpConfig, fake_regions, quota_limit};
+use quota_tui::fake_gcp::{
+    DEMO_PROJECT, FakeGcp, FakeGcpConfig, fake_regions, quota_limit, seeded_usage,
+};
 use quota_tui::gcp::ErrorKind;
 use quota_tui::gcp::auth::TokenSource;
 use quota_tui::gcp::serviceusage::RetryPolicy;
@@ -192,7 +194,7 @@ async fn beyond_the_regions_quota_is_vertex_ais_429() {
 }
 
 /// The fake's jobs hold their GPUs, as Vertex AI counts them: a region with room for one
-/// 8-GPU job refuses the second.
+/// 8-GPU job refuses the second. (Room is the limit less what Monitoring shows in use.)
 #[tokio::test]
 async fn jobs_hold_their_gpus_until_the_quota_is_in_use() {
     let cfg = FakeGcpConfig::quiet();
@@ -201,8 +203,11 @@ async fn jobs_hold_their_gpus_until_the_quota_is_in_use() {
     let metric = GpuType::H100.metric(Capacity::Spot);
     let region = fake_regions()
         .into_iter()
-        .find(|r| quota_limit(cfg.seed, metric, r) == Some(Limit::Finite(8)))
-        .expect("a region with H100 quota 8");
+        .find(|r| {
+            quota_limit(cfg.seed, metric, r) == Some(Limit::Finite(8))
+                && seeded_usage(cfg.seed, metric, r).unwrap_or(0) == 0
+        })
+        .expect("a region with H100 quota 8, none in use");
     let plan = LaunchPlan::new(GpuType::H100, 8, Capacity::Spot, region, "img", "one").unwrap();
     vertex
         .create_custom_job(DEMO_PROJECT, region, &plan.custom_job_body())
@@ -216,9 +221,11 @@ async fn jobs_hold_their_gpus_until_the_quota_is_in_use() {
     assert_eq!(fake.stats().custom_jobs.len(), 1);
     // Other capacities and regions are counted apart.
     let t4 = LaunchPlan::new(GpuType::T4, 1, Capacity::Spot, region, "img", "t4").unwrap();
-    if quota_limit(cfg.seed, GpuType::T4.metric(Capacity::Spot), region)
+    let t4_metric = GpuType::T4.metric(Capacity::Spot);
+    let t4_in_use = seeded_usage(cfg.seed, t4_metric, region).unwrap_or(0);
+    if quota_limit(cfg.seed, t4_metric, region)
         .unwrap()
-        .is_positive()
+        .at_least(t4_in_use + 1)
     {
         vertex
             .create_custom_job(DEMO_PROJECT, region, &t4.custom_job_body())

@@ -30,8 +30,14 @@ fn bin(url: &str, log_dir: &Path) -> Command {
         .env("QUOTA_TUI_SERVICEUSAGE_URL", url)
         .env("QUOTA_TUI_AIPLATFORM_URL", url)
         .env("RUST_LOG", "debug")
-        .args(["--project", "my-project", "--log-dir"])
-        .arg(log_dir);
+        .args(["--project", "my-project"]);
+    c
+}
+
+/// [`bin`] for a command that writes logs (`warm`, `launch`): they go to `log_dir`.
+fn logged_bin(url: &str, log_dir: &Path) -> Command {
+    let mut c = bin(url, log_dir);
+    c.arg("--log-dir").arg(log_dir);
     c
 }
 
@@ -102,7 +108,7 @@ fn warm_once_logs_google_text_escaped_and_no_forged_line() {
     let unavailable = google_error(503, "UNAVAILABLE", HOSTILE_MESSAGE);
     let server = hostile_server("nvidia_t4", 503, unavailable, no_vertex());
     let dir = tempfile::tempdir().unwrap();
-    let out = run(bin(&server.url, dir.path()).args([
+    let out = run(logged_bin(&server.url, dir.path()).args([
         "warm",
         "--once",
         "--interval",
@@ -191,7 +197,7 @@ fn check_prints_google_text_escaped_in_the_table_and_exact_in_json() {
 fn launch_stderr_and_stdout_show_google_text_escaped() {
     let dir = tempfile::tempdir().unwrap();
     let launch = |url: &str| {
-        let mut c = bin(url, dir.path());
+        let mut c = logged_bin(url, dir.path());
         c.args(["launch", "--gpu", "L4", "--image", "gcr.io/x/y:1"])
             .args(["--name", "train-l4", "--check-timeout", "2s"]);
         run(&mut c)
@@ -307,10 +313,10 @@ fn a_closed_stdout_pipe_ends_check_quietly() {
     assert_eq!(stderr, "", "quiet");
 
     // As a shell runs it: `check --json | head -c 5`.
-    let pipeline = "\"$0\" check --json --project my-project --log-dir \"$1\" | head -c 5; echo \" ${PIPESTATUS[0]}\"";
+    let pipeline =
+        "\"$0\" check --json --project my-project | head -c 5; echo \" ${PIPESTATUS[0]}\"";
     let out = Command::new("bash")
         .args(["-c", pipeline, env!("CARGO_BIN_EXE_quota-tui")])
-        .arg(dir.path())
         .envs(
             bin(&server.url, dir.path())
                 .get_envs()

@@ -316,7 +316,13 @@ async fn rate_limited_403_is_retried_until_the_deadline_and_reported_with_attemp
         .unwrap_err();
     assert_eq!(err.kind, ErrorKind::RateLimited);
     assert!(err.attempts >= 3, "retried: {err}");
-    assert_eq!(err.attempts as usize, requests(&server).await);
+    // The deadline may cut the last attempt before its request reached the server.
+    let seen = requests(&server).await;
+    assert!(
+        seen == err.attempts as usize || seen + 1 == err.attempts as usize,
+        "attempts {} reported, {seen} requests seen",
+        err.attempts
+    );
 }
 
 #[tokio::test]

@@ -55,10 +55,13 @@ pub fn measure() -> HostileFigures {
 
 /// Run the binary with `args` against `url`; its peak RSS (KiB) and the bytes it printed.
 fn peak_rss(url: &str, log_dir: &Path, args: &[&str]) -> Result<(u64, usize), String> {
-    let mut child = Command::new(BINARY)
-        .args(args)
-        .args(["--project", "bench-project", "--log-dir"])
-        .arg(log_dir)
+    let mut command = Command::new(BINARY);
+    command.args(args).args(["--project", "bench-project"]);
+    // `check` writes no log and takes no --log-dir.
+    if args.first() != Some(&"check") {
+        command.arg("--log-dir").arg(log_dir);
+    }
+    let mut child = command
         .env("GOOGLE_OAUTH_ACCESS_TOKEN", "bench-token")
         .env("QUOTA_TUI_SERVICEUSAGE_URL", url)
         .env("QUOTA_TUI_AIPLATFORM_URL", url)

@@ -1,7 +1,8 @@
 //! `key_to_frame_ms_*`: the real UI loop ([`quota_tui::tui::ui_loop`]) on a 200×60
 //! `TestBackend`, fed screen-switch keys (`1`..`5`) through its event channel while a real
 //! [`Warmer`] checks against a source answering in 0.5–3 s with some failures (real clock,
-//! 100 ms interval, so checks are in flight all the time). A sample is the time from sending
+//! 100 ms interval and a 100 ms refresh, so a new cycle follows each one and requests are in
+//! flight all the time: a cycle is only 6 requests). A sample is the time from sending
 //! the key to the end (`flush`) of the first frame showing the screen the key asked for.
 //!
 //! The event channel is fed as the product's event pump feeds it (warmer events, the 1 s
@@ -148,6 +149,8 @@ async fn run(keys: usize) -> KeyToFrame {
     let cache = Arc::new(MemoryStore::new(Duration::from_secs(1800)));
     let cfg = WarmerConfig {
         interval: INTERVAL,
+        // A cycle is 6 requests: re-warm at once so checks stay in flight for every key.
+        refresh: INTERVAL,
         ..WarmerConfig::default()
     };
     let catalog = Catalog::default();

@@ -160,14 +160,14 @@ fn text_report(
 ) -> String {
     let mut out = String::from("quota-tui settings (value, then where it came from)\n\n");
     let line = |out: &mut String, name: &str, value: &str, from: &str| {
-        let _ = writeln!(out, "{name:<16} {value}  [{from}]");
+        let _ = writeln!(out, "{name:<18} {value}  [{from}]");
     };
     let file = match (&cfg.config_file, default_config_path()) {
         (Some(p), _) => p.display().to_string(),
         (None, Some(p)) => format!("none ({} does not exist)", p.display()),
         (None, None) => "none".to_string(),
     };
-    let _ = writeln!(out, "{:<16} {file}", "config file");
+    let _ = writeln!(out, "{:<18} {file}", "config file");
     for s in settings {
         let value = match &s.value {
             Value::Null if s.name == "project" => cfg.project_line().replacen("project: ", "", 1),
@@ -186,7 +186,7 @@ fn text_report(
             None => "not set".to_string(),
         };
         if s.name == "project" && cfg.project.is_none() {
-            let _ = writeln!(out, "{:<16} {value}", s.name);
+            let _ = writeln!(out, "{:<18} {value}", s.name);
             continue;
         }
         let label = match s.name {
@@ -197,8 +197,8 @@ fn text_report(
         line(&mut out, &label, &value, &from);
     }
     let _ = match creds {
-        Ok(info) => writeln!(out, "{:<16} {info}", "credentials"),
-        Err(e) => writeln!(out, "{:<16} unusable: {e}", "credentials"),
+        Ok(info) => writeln!(out, "{:<18} {info}", "credentials"),
+        Err(e) => writeln!(out, "{:<18} unusable: {e}", "credentials"),
     };
     if cfg.is_demo() {
         out.push_str("                 (demo mode uses the demo token; the credentials above are for a project)\n");

@@ -17,7 +17,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::catalog::{Capacity, Catalog, GpuType, Limit};
-use crate::cli::Command;
+use crate::cli::LaunchArgs;
 use crate::exit::Failure;
 use crate::gcp::project::validate_project_id;
 use crate::gcp::vertex::{CustomJob, VertexClient, validate_region};
@@ -29,6 +29,8 @@ use crate::launch::{
 };
 use crate::sanitize::{Sanitized, sanitize};
 use crate::store::QuotaStore;
+
+mod region;
 
 /// The options of `launch`, as the command line gives them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,35 +52,52 @@ pub struct LaunchOptions {
 }
 
 impl LaunchOptions {
-    /// The options of a `Command::Launch`; `None` for any other subcommand.
-    pub fn from_command(command: &Command) -> Option<LaunchOptions> {
-        let Command::Launch {
-            gpu,
-            count,
-            on_demand,
-            image,
-            name,
-            region,
-            dry_run,
-            json,
-        } = command
-        else {
-            return None;
-        };
-        Some(LaunchOptions {
-            gpu: *gpu,
-            count: *count,
-            capacity: if *on_demand {
+    /// The options `quota-tui launch` was given.
+    pub fn from_args(args: &LaunchArgs) -> LaunchOptions {
+        LaunchOptions {
+            gpu: args.gpu,
+            count: args.count,
+            capacity: if args.on_demand {
                 Capacity::OnDemand
             } else {
                 Capacity::Spot
             },
-            image: image.clone(),
-            name: name.clone(),
-            region: region.clone(),
-            dry_run: *dry_run,
-            json: *json,
-        })
+            image: args.image.clone(),
+            name: args.name.clone(),
+            region: args.region.clone(),
+            dry_run: args.dry_run,
+            json: args.json,
+        }
+    }
+}
+
+/// Refuse, before any request, what the options alone show cannot work (exit 2): a shape no
+/// machine type carries, a bad image or job name, or a `--region` that is neither one of
+/// `catalog.gpu_regions` nor a region where Vertex AI trains the GPU type
+/// ([`region::check_region`]). [`run`] does this first too.
+pub fn validate(opts: &LaunchOptions, catalog: &Catalog) -> Result<(), Failure> {
+    let first_region = catalog.gpu_regions.first().map_or("us-central1", |r| r);
+    LaunchPlan::new(
+        opts.gpu,
+        opts.count,
+        opts.capacity,
+        first_region,
+        &opts.image,
+        &display_name(opts),
+    )
+    .map_err(|e| Failure::usage(e.to_string()))?;
+    if let Some(r) = &opts.region {
+        validate_region(r).map_err(Failure::usage)?;
+        region::check_region(opts.gpu, r, &catalog.gpu_regions).map_err(Failure::usage)?;
+    }
+    Ok(())
+}
+
+/// The job's display name: `--name`, else `quota-tui-<gpu>-<YYYYmmdd-HHMMSS>` (now).
+fn display_name(opts: &LaunchOptions) -> String {
+    match &opts.name {
+        Some(n) => n.clone(),
+        None => default_job_name(opts.gpu, &chrono::Local::now()),
     }
 }
 
@@ -97,27 +116,12 @@ pub async fn run(
     cache: Option<&dyn QuotaStore>,
 ) -> Result<String, Failure> {
     // Everything that can be refused without the network is refused first (exit 2).
-    let display_name = match &opts.name {
-        Some(n) => n.clone(),
-        None => default_job_name(opts.gpu, &chrono::Local::now()),
-    };
-    let first_region = catalog.gpu_regions.first().map_or("us-central1", |r| r);
-    LaunchPlan::new(
-        opts.gpu,
-        opts.count,
-        opts.capacity,
-        first_region,
-        &opts.image,
-        &display_name,
-    )
-    .map_err(|e| Failure::usage(e.to_string()))?;
+    validate(opts, catalog)?;
+    let display_name = display_name(opts);
     validate_project_id(project).map_err(Failure::usage)?;
     let mut regions = catalog.gpu_regions.clone();
-    if let Some(r) = &opts.region {
-        validate_region(r).map_err(Failure::usage)?;
-        if !regions.contains(r) {
-            regions.push(r.clone());
-        }
+    if let Some(r) = opts.region.as_ref().filter(|r| !regions.contains(r)) {
+        regions.push(r.clone());
     }
 
     let fresh = fresh_check(opts.gpu, opts.capacity, &regions, source, cache).await;

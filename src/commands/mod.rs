@@ -1,6 +1,8 @@
-//! The headless subcommands of SPEC §9: `check`, `warm` (and `launch`, `fake-gcp`).
+//! The headless subcommands of SPEC §9: `check`, `warm`, `launch`, `config`, and
+//! `completions` and `man` ([`docs`]).
 
 pub mod check;
 pub mod config;
+pub mod docs;
 pub mod launch;
 pub mod warm;

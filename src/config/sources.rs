@@ -26,6 +26,7 @@ pub struct Origins {
     pub log_dir: Origin,
     pub serviceusage_url: Origin,
     pub aiplatform_url: Origin,
+    pub monitoring_url: Origin,
 }
 
 impl Default for Origins {
@@ -43,6 +44,7 @@ impl Default for Origins {
             log_dir: Origin::Default,
             serviceusage_url: Origin::Default,
             aiplatform_url: Origin::Default,
+            monitoring_url: Origin::Default,
         }
     }
 }

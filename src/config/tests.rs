@@ -185,3 +185,32 @@ fn missing_config_file_is_an_error() {
     let e = resolve(&args, &env_of(&[])).unwrap_err();
     assert!(e.message.contains("/nonexistent/quota-tui.toml"));
 }
+
+#[test]
+fn the_monitoring_url_comes_from_the_environment_then_the_file() {
+    let (_d, p) = write("monitoring_url = \"http://127.0.0.1:7\"\n");
+    let args = GlobalArgs {
+        config: Some(p.clone()),
+        ..Default::default()
+    };
+    let c = resolve(&args, &env_of(&[])).unwrap();
+    assert_eq!(c.monitoring_url.as_deref(), Some("http://127.0.0.1:7"));
+    assert_eq!(c.origins.monitoring_url, Origin::ConfigFile { path: p });
+    let env = env_of(&[("QUOTA_TUI_MONITORING_URL", "http://127.0.0.1:8")]);
+    let c = resolve(&args, &env).unwrap();
+    assert_eq!(c.monitoring_url.as_deref(), Some("http://127.0.0.1:8"));
+    assert_eq!(
+        c.origins.monitoring_url,
+        Origin::env("QUOTA_TUI_MONITORING_URL")
+    );
+    let (_e, empty) = write("");
+    let args = GlobalArgs {
+        config: Some(empty),
+        ..Default::default()
+    };
+    let c = resolve(&args, &env_of(&[])).unwrap();
+    assert_eq!(
+        (c.monitoring_url, c.origins.monitoring_url),
+        (None, Origin::Default)
+    );
+}

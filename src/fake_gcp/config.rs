@@ -27,6 +27,9 @@ pub struct FakeGcpConfig {
     /// Answer every Service Usage call with Google's 403 `SERVICE_DISABLED` for the Service
     /// Usage API (a project where it is not enabled), after the usual latency.
     pub service_disabled: bool,
+    /// Answer every Cloud Monitoring call with its 403 for a caller without
+    /// `monitoring.timeSeries.list` (usage unreadable, limits still readable).
+    pub monitoring_denied: bool,
 }
 
 impl Default for FakeGcpConfig {
@@ -39,6 +42,7 @@ impl Default for FakeGcpConfig {
             malformed_rate: 0.0,
             seed: DEFAULT_SEED,
             service_disabled: false,
+            monitoring_denied: false,
         }
     }
 }
@@ -62,6 +66,7 @@ impl FakeGcpConfig {
             malformed_rate: malformed_rate.unwrap_or(d.malformed_rate),
             seed: seed.unwrap_or(d.seed),
             service_disabled: false,
+            monitoring_denied: false,
         }
     }
 

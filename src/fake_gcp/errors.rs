@@ -42,6 +42,11 @@ fn help(description: &str, url: &str) -> Value {
 /// 401 `UNAUTHENTICATED`: no `Authorization: Bearer` header. Google's wording for a
 /// request without credentials, with ErrorInfo reason `CREDENTIALS_MISSING`.
 pub(crate) fn unauthenticated() -> Response {
+    unauthenticated_for("serviceusage.googleapis.com")
+}
+
+/// [`unauthenticated`] as `service` answers it (ErrorInfo metadata `service`).
+pub(crate) fn unauthenticated_for(service: &str) -> Response {
     google_error(
         StatusCode::UNAUTHORIZED,
         "UNAUTHENTICATED",
@@ -50,7 +55,7 @@ pub(crate) fn unauthenticated() -> Response {
          https://developers.google.com/identity/sign-in/web/devconsole-project.",
         vec![error_info(
             "CREDENTIALS_MISSING",
-            json!({"service": "serviceusage.googleapis.com"}),
+            json!({ "service": service }),
         )],
     )
 }
@@ -193,4 +198,48 @@ pub(crate) fn unavailable() -> Response {
     r.headers_mut()
         .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
     r
+}
+
+/// Cloud Monitoring's 403 for a caller without `monitoring.timeSeries.list` on the project
+/// (or a project that does not exist): `PERMISSION_DENIED`, "Permission
+/// monitoring.timeSeries.list denied (or the resource may not exist).", without details, as
+/// the troubleshooting notes of Google's open-source autoscalers quote it
+/// (`7 PERMISSION_DENIED: Permission monitoring.timeSeries.list denied (or the resource may
+/// not exist).`).
+pub(crate) fn monitoring_permission_denied() -> Response {
+    google_error(
+        StatusCode::FORBIDDEN,
+        "PERMISSION_DENIED",
+        "Permission monitoring.timeSeries.list denied (or the resource may not exist).",
+        Vec::new(),
+    )
+}
+
+/// 400 `INVALID_ARGUMENT` with `message` and no details (Cloud Monitoring's answer to a
+/// malformed filter or interval).
+pub(crate) fn invalid_argument_message(message: &str) -> Response {
+    google_error(
+        StatusCode::BAD_REQUEST,
+        "INVALID_ARGUMENT",
+        message,
+        Vec::new(),
+    )
+}
+
+/// 429 `RESOURCE_EXHAUSTED` for Cloud Monitoring's own read quota ("Time series queries
+/// per minute"), with ErrorInfo `RATE_LIMIT_EXCEEDED` and a RetryInfo of 1 s.
+pub(crate) fn monitoring_rate_limited(project: &str) -> Response {
+    let number = project_number(project);
+    rate_limited_quota(
+        &format!(
+            "Quota exceeded for quota metric 'Time series queries' and limit 'Time series \
+             queries per minute' of service 'monitoring.googleapis.com' for consumer \
+             'project_number:{number}'."
+        ),
+        json!({"service": "monitoring.googleapis.com",
+               "consumer": format!("projects/{number}"),
+               "quota_metric": "monitoring.googleapis.com/query_requests",
+               "quota_limit": "QueryRequestsPerMinutePerProject",
+               "quota_location": "global"}),
+    )
 }

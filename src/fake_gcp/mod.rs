@@ -1,17 +1,20 @@
 //! The embedded fake GCP (SPEC §5): a loopback axum server that speaks the Service Usage
 //! `consumerQuotaMetrics.get` of SPEC §4 with seeded, plausible quotas, and Vertex AI
-//! `customJobs.create` / `customJobs.get` with jobs kept in memory, both with realistic
-//! latency and a few 503/429s, so demo mode and tests run the real client code path.
+//! `customJobs.create` / `customJobs.get` with jobs kept in memory, and Cloud Monitoring
+//! `timeSeries.list` with seeded quota usage (plus the GPUs its jobs hold), all with
+//! realistic latency and a few 503/429s, so demo mode and tests run the real client code path.
 //!
-//! Routes are composed in [`router`] from per-API files (`serviceusage.rs`, `vertex.rs`)
-//! sharing one [`FakeState`].
+//! Routes are composed in [`router`] from per-API files (`serviceusage.rs`, `vertex.rs`,
+//! `monitoring.rs`) sharing one [`FakeState`].
 
 mod config;
 mod errors;
 mod metric_body;
+mod monitoring;
 mod quotas;
 mod serviceusage;
 mod state;
+mod usage;
 mod vertex;
 
 use std::net::SocketAddr;
@@ -28,9 +31,11 @@ use tokio_util::sync::CancellationToken;
 
 pub use config::{DEFAULT_SEED, FakeGcpConfig};
 pub use metric_body::project_number;
+pub use monitoring::SERIES_PER_PAGE;
 pub use quotas::{DECOY_BUILD_ORIGIN, EXTRA_REGIONS, fake_regions, known_metrics, quota_limit};
 pub(crate) use state::FakeState;
-pub use state::{FakeStats, RecordedRequest};
+pub use state::{FakeStats, RecordedRequest, RecordedUsageRequest};
+pub use usage::{GLOBAL_LOCATION, seeded_usage};
 
 /// Project ID shown in demo mode; the fake answers for any valid project.
 pub const DEMO_PROJECT: &str = "quota-tui-demo";
@@ -43,6 +48,7 @@ pub(crate) fn router(state: Arc<FakeState>) -> Router {
     Router::new()
         .merge(serviceusage::routes())
         .merge(vertex::routes())
+        .merge(monitoring::routes())
         .fallback(unknown_route)
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -158,7 +164,8 @@ pub async fn run_standalone(port: u16, cfg: FakeGcpConfig) -> anyhow::Result<()>
     println!("point quota-tui at it with:");
     println!(
         "  QUOTA_TUI_SERVICEUSAGE_URL={url} QUOTA_TUI_AIPLATFORM_URL={url} \
-         GOOGLE_OAUTH_ACCESS_TOKEN=fake quota-tui --project {DEMO_PROJECT} check"
+         QUOTA_TUI_MONITORING_URL={url} GOOGLE_OAUTH_ACCESS_TOKEN=fake \
+         quota-tui --project {DEMO_PROJECT} check"
     );
     println!("stop with Ctrl-C");
     wait_for_stop_signal().await?;

@@ -23,6 +23,19 @@ pub struct RecordedRequest {
     pub bearer: bool,
 }
 
+/// One Cloud Monitoring `timeSeries.list` request the fake received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedUsageRequest {
+    pub project: String,
+    /// The filter's `metric.labels.quota_metric` (empty when the filter has none or does
+    /// not parse).
+    pub quota_metric: String,
+    /// Whether it asked for a next page (`pageToken`).
+    pub page_token: bool,
+    /// Whether it carried a non-empty `Authorization: Bearer` header.
+    pub bearer: bool,
+}
+
 /// Request statistics for tests (see [`super::FakeGcp::stats`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FakeStats {
@@ -35,6 +48,8 @@ pub struct FakeStats {
     /// Names of the Vertex AI CustomJobs created (`projects/P/locations/R/customJobs/ID`),
     /// in order.
     pub custom_jobs: Vec<String>,
+    /// Cloud Monitoring `timeSeries.list` requests, in arrival order.
+    pub usage_requests: Vec<RecordedUsageRequest>,
 }
 
 /// What to do with one request after its latency.
@@ -99,6 +114,15 @@ impl FakeState {
             .lock()
             .expect("stats lock")
             .requests
+            .push(request);
+    }
+
+    /// Record a Cloud Monitoring `timeSeries.list` request.
+    pub(crate) fn record_usage(&self, request: RecordedUsageRequest) {
+        self.stats
+            .lock()
+            .expect("stats lock")
+            .usage_requests
             .push(request);
     }
 

@@ -37,6 +37,7 @@ use super::errors;
 use super::quotas::quota_limit;
 use super::serviceusage::has_bearer;
 use super::state::{FakeState, Fault};
+use super::usage::seeded_usage;
 use crate::catalog::Limit;
 use crate::gcp::project::validate_project_id;
 use crate::gcp::vertex::validate_region;
@@ -89,8 +90,9 @@ impl CustomJobs {
 }
 
 impl CustomJobs {
-    /// GPUs of `metric` that the fake's jobs in `region` hold.
-    fn gpus_held(&self, metric: &str, region: &str) -> u32 {
+    /// GPUs of `metric` that the fake's jobs in `region` hold (they hold them from their
+    /// create on and never end); Cloud Monitoring's usage counts them (`usage.rs`).
+    pub(crate) fn gpus_held(&self, metric: &str, region: &str) -> u32 {
         self.jobs
             .values()
             .filter(|j| j.region == region && j.shape.gpu.metric(j.shape.capacity) == metric)
@@ -205,8 +207,10 @@ async fn create_custom_job(
     let limit = quota_limit(state.cfg.seed, metric, &region).unwrap_or(Limit::Finite(0));
     let job = {
         let mut store = state.jobs.lock().expect("jobs lock");
-        let held = store.gpus_held(metric, &region);
-        if !limit.at_least(i64::from(held) + i64::from(shape.count)) {
+        // What Monitoring shows in use there: the seeded usage and the fake's own jobs.
+        let seeded = seeded_usage(state.cfg.seed, metric, &region).unwrap_or(0);
+        let held = seeded + i64::from(store.gpus_held(metric, &region));
+        if !limit.at_least(held + i64::from(shape.count)) {
             drop(store);
             tracing::info!(%metric, %region, held, "fake GCP: CustomJob refused for quota");
             return quota_exceeded(metric);

@@ -8,6 +8,7 @@ pub mod fetch;
 pub mod gcloud_config;
 pub mod google_error;
 pub mod http;
+pub mod monitoring;
 pub mod project;
 pub mod quota_metric;
 pub(crate) mod retry;
