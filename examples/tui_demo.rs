@@ -117,6 +117,7 @@ async fn main() -> anyhow::Result<()> {
         project: "quota-tui-demo".to_string(),
         quota: source,
         vertex: None,
+        shared: None,
     })
     .await;
     cancel.cancel();

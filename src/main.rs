@@ -19,9 +19,9 @@ use quota_tui::fake_gcp;
 use quota_tui::gcp::vertex::VertexClient;
 use quota_tui::logs::{self, DirOrigin, LogStart, spawn_warm_log_writer};
 use quota_tui::sanitize::Sanitized;
-use quota_tui::store::MemoryStore;
+use quota_tui::store::open::OpenStore;
 use quota_tui::tui::{self, TuiContext};
-use quota_tui::warmer::Warmer;
+use quota_tui::warmer::{Warmer, share};
 
 /// Most characters of a failure message printed on stderr (a launch's reasons for 20
 /// regions fit many times over).
@@ -90,9 +90,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             result
         }
         Some(Command::Warm(args)) => {
-            // A fresh process has an empty cache and always starts its first cycle at once:
-            // `--force` changes nothing, and is accepted for scripts that say it.
-            let (once, json) = (args.once, args.json);
+            // A daemon resumes a fresh snapshot or shared cache; `--force` (and `--once`)
+            // start a cycle at once.
+            let (once, json, force) = (args.once, args.json, args.force);
             cfg.warmer.once = once;
             // The log folder's lock first: a second daemon is refused before any request.
             let _guards = init_logs(&cfg, log_flag, LogStart::Truncate)?;
@@ -103,13 +103,19 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let backend = backend::connect(&cfg).await?;
             let cancel = CancellationToken::new();
             warm::cancel_on_signals(cancel.clone());
+            let store = OpenStore::open(cfg.store_plan(&backend.project, backend.demo));
+            store.ready().await;
             let run = warm::run(
                 cfg.warmer.clone(),
                 &cfg.catalog,
                 backend.quota.clone(),
+                &store,
+                force,
+                !json,
                 cancel,
             )
             .await;
+            store.close().await;
             if !once {
                 return Ok(());
             }
@@ -198,13 +204,21 @@ async fn run_tui(cfg: Config, log_flag: bool) -> Result<(), Failure> {
     }
     let guards = init_logs(&cfg, log_flag, LogStart::Truncate)?;
     let backend = backend::connect(&cfg).await?;
-    let cache = Arc::new(MemoryStore::new(cfg.warmer.ttl));
+    // The snapshot (or the shared cache) is in before the first frame.
+    let store = OpenStore::open(cfg.store_plan(&backend.project, backend.demo));
+    store.ready().await;
     let warmer = Warmer::new(
         cfg.warmer.clone(),
         &cfg.catalog,
         backend.quota.clone(),
-        cache,
+        store.store.clone(),
     );
+    warmer.resume_from_store();
+    let cancel = CancellationToken::new();
+    let sharing = store
+        .redis
+        .clone()
+        .map(|redis| share::share(&warmer, redis, cancel.clone()));
     let log_writer = spawn_warm_log_writer(warmer.subscribe());
     // The dashboard runs without a Vertex AI client (the Launch screen says so) rather
     // than not at all.
@@ -218,7 +232,6 @@ async fn run_tui(cfg: Config, log_flag: bool) -> Result<(), Failure> {
             None
         }
     };
-    let cancel = CancellationToken::new();
     let (handle, task) = warmer.start(cancel.clone());
     let result = tui::run(TuiContext {
         title: backend.title(),
@@ -231,10 +244,15 @@ async fn run_tui(cfg: Config, log_flag: bool) -> Result<(), Failure> {
         project: backend.project.clone(),
         quota: backend.quota.clone(),
         vertex,
+        shared: store.redis.clone(),
     })
     .await;
     cancel.cancel();
     let _ = tokio::time::timeout(Duration::from_millis(700), task).await;
+    if let Some(sharing) = sharing {
+        let _ = sharing.await;
+    }
+    store.close().await;
     let _ = tokio::time::timeout(Duration::from_millis(200), log_writer).await;
     drop(guards);
     result.map_err(|e| Failure::api(format!("the dashboard failed: {e:#}")))

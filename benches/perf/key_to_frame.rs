@@ -167,6 +167,7 @@ async fn run(keys: usize) -> KeyToFrame {
         theme: Theme::colored(),
         launch: crate::tui_support::unused_launch_clients(),
         events: tx.clone(),
+        shared: None,
     });
     let cancel = CancellationToken::new();
     let (_handle, warmer_task) = warmer.start(cancel.clone());

@@ -18,6 +18,8 @@ pub const BINARY: &str = env!("CARGO_BIN_EXE_quota-tui");
 const SESSION: &str = "bench";
 /// Fast warm settings: a whole cycle in about 2 s.
 const FAST: &str = "--interval 100ms --demo-latency 5ms..20ms";
+/// Cold starts: no snapshot is read or written (`stores` measures the warm start).
+const COLD: &str = "--no-snapshot";
 /// Length of the idle window.
 pub const IDLE_WINDOW: Duration = Duration::from_secs(10);
 
@@ -164,7 +166,7 @@ fn measure_in_tmux(runs: usize, figures: &mut BinaryFigures) -> Result<(), Strin
     for run in 0..=runs {
         let logs = dir.path().join(format!("logs-{run}"));
         tmux.park()?;
-        let command = format!("exec {bin} --demo --log-dir {}", quote(&logs));
+        let command = format!("exec {bin} --demo {COLD} --log-dir {}", quote(&logs));
         let t0 = Instant::now();
         tmux.respawn(&command)?;
         let (_, n) = tmux.wait_for("quota-tui · DEMO", Duration::from_secs(10))?;
@@ -180,7 +182,7 @@ fn measure_in_tmux(runs: usize, figures: &mut BinaryFigures) -> Result<(), Strin
     let logs = dir.path().join("logs-warm");
     tmux.park()?;
     tmux.respawn(&format!(
-        "exec {bin} --demo {FAST} --log-dir {}",
+        "exec {bin} --demo {FAST} {COLD} --log-dir {}",
         quote(&logs)
     ))?;
     tmux.wait_for("38/38", Duration::from_secs(60))?;

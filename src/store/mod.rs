@@ -17,6 +17,7 @@
 pub mod clock;
 pub mod contract;
 mod memory;
+pub mod open;
 pub mod redis;
 pub mod snapshot;
 pub mod wire;

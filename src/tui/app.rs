@@ -20,6 +20,7 @@ use super::popup::draw_popup;
 use super::quit::{self, QuitGuard};
 use super::screens::launch::{LaunchClients, LaunchEvent};
 use super::screens::{Reply, Screen, ScreenCtx, screen_table};
+use super::shared::{SharedEvent, SharedView};
 use super::status::WarmStatus;
 use super::theme::Theme;
 use super::toast::{ToastLevel, failed_checks_toast, service_disabled_toast, slow_batch_toast};
@@ -49,6 +50,8 @@ pub struct AppParts {
     /// Sender of the event queue the app is fed from: spawned tasks (the Launch screen's
     /// fresh check and submission) report back on it as [`Event::Launch`].
     pub events: mpsc::Sender<Event>,
+    /// The shared Redis store, when the cache is shared (SPEC §11).
+    pub shared: Option<std::sync::Arc<crate::store::redis::RedisStore>>,
 }
 
 /// What the loop should do after an event.
@@ -88,7 +91,14 @@ impl App {
             .map(|(i, (t, _))| format!("{} {t}", i + 1))
             .collect();
         let checks = parts.catalog.all_checks();
-        let status = WarmStatus::from_progress(parts.warmer.progress());
+        let progress = parts.warmer.progress();
+        let shared = parts
+            .shared
+            .map(|redis| SharedView::new(redis, progress.ever_complete));
+        let status = shared
+            .as_ref()
+            .and_then(|s| s.reader_status(checks.len()))
+            .unwrap_or_else(|| WarmStatus::from_progress(progress));
         let mut ctx = ScreenCtx {
             title: parts.title,
             credentials: parts.credentials,
@@ -108,6 +118,7 @@ impl App {
             screen_titles,
             launch: parts.launch,
             events: parts.events,
+            shared,
         };
         ctx.refresh();
         let mut app = App {
@@ -116,12 +127,44 @@ impl App {
             current: 0,
             history: Vec::new(),
             help: false,
-            status_text: status.text(),
+            status_text: String::new(),
             tab_labels,
             quit: QuitGuard::default(),
         };
         app.screens[0].on_enter(&mut app.ctx);
+        app.write_status_text();
         app
+    }
+
+    /// The status widget's text from `ctx.status`, with the shared store's suffix.
+    fn write_status_text(&mut self) {
+        self.ctx.status.write_text(&mut self.status_text);
+        if let Some(shared) = &self.ctx.shared {
+            self.status_text.push_str(&shared.suffix());
+        }
+    }
+
+    /// Something the shared store reported: the status follows the holder's progress where
+    /// this instance does not warm, and its own warmer's where it does.
+    fn on_shared(&mut self, ev: SharedEvent) -> Action {
+        let Some(shared) = self.ctx.shared.as_mut() else {
+            return Action::None;
+        };
+        let warmed_here = shared.warms_here();
+        if let Some((text, level)) = shared.apply(&ev) {
+            self.ctx.toast(text, level);
+        }
+        let shared = self.ctx.shared.as_ref().expect("checked above");
+        match shared.reader_status(self.ctx.checks.len()) {
+            Some(status) => self.ctx.status = status,
+            None if !warmed_here => {
+                self.ctx.status = WarmStatus::from_progress(self.ctx.warmer.progress());
+            }
+            None => {}
+        }
+        self.ctx.refresh();
+        self.write_status_text();
+        Action::Redraw
     }
 
     /// The shared screen state (read).
@@ -245,12 +288,13 @@ impl App {
             }
             Event::Warmer(ev) => self.on_warmer(ev),
             Event::Launch(ev) => self.on_launch(ev),
+            Event::Shared(ev) => self.on_shared(ev),
             Event::WarmerLagged(n) => {
                 tracing::warn!("the UI missed {n} warmer events; resyncing");
                 let level = self.ctx.status.level;
                 self.ctx.status = WarmStatus::from_progress(self.ctx.warmer.progress());
                 self.ctx.status.level = level;
-                self.status_text = self.ctx.status.text();
+                self.write_status_text();
                 self.ctx.refresh();
                 Action::Redraw
             }
@@ -275,9 +319,13 @@ impl App {
     }
 
     fn on_warmer(&mut self, ev: WarmerEvent) -> Action {
+        if self.ctx.shared.as_ref().is_some_and(|s| !s.warms_here()) {
+            // Not the warmer of the shared cache: the holder's progress is the status.
+            return Action::None;
+        }
         let mut changed = self.ctx.status.apply(&ev);
         if changed {
-            self.ctx.status.write_text(&mut self.status_text);
+            self.write_status_text();
         }
         match &ev {
             WarmerEvent::MetricLanded { .. } | WarmerEvent::CycleStarted { .. } => {

@@ -36,6 +36,8 @@ pub enum Event {
     ToastExpiry(Instant),
     /// A Launch screen task (fresh check, submission) ended.
     Launch(LaunchEvent),
+    /// The shared store reported something (link, lease, progress, entries, warm-now).
+    Shared(super::shared::SharedEvent),
     /// Quit at once: a signal (SIGTERM, SIGHUP, SIGINT, SIGQUIT) or someone cancelled the
     /// session (no confirmation, even during a submission).
     Quit,

@@ -14,6 +14,7 @@ pub mod log_tail;
 pub mod popup;
 pub mod quit;
 pub mod screens;
+pub mod shared;
 pub mod status;
 pub mod theme;
 pub mod toast;
@@ -38,6 +39,7 @@ use tokio_util::sync::CancellationToken;
 use crate::catalog::Catalog;
 use crate::gcp::QuotaSource;
 use crate::gcp::vertex::VertexClient;
+use crate::store::redis::RedisStore;
 use crate::warmer::{WarmerEvent, WarmerHandle};
 use app::{Action, App, AppParts};
 use event::{Event, spawn_event_pump, spawn_signal_listener};
@@ -65,6 +67,8 @@ pub struct TuiContext {
     pub quota: Arc<dyn QuotaSource>,
     /// Submits the Launch screen's CustomJobs; `None` when no Vertex AI client could be made.
     pub vertex: Option<Arc<VertexClient>>,
+    /// The shared Redis store (SPEC §11), when the cache is shared; `None` otherwise.
+    pub shared: Option<Arc<RedisStore>>,
 }
 
 /// Run the TUI until the user quits, a signal (SIGTERM, SIGHUP, SIGINT, SIGQUIT) arrives or
@@ -84,6 +88,7 @@ pub async fn run(ctx: TuiContext) -> anyhow::Result<()> {
         project,
         quota,
         vertex,
+        shared,
     } = ctx;
     // Subscribe before reading the progress so no event falls between the two.
     let warmer_rx = warmer.subscribe();
@@ -102,8 +107,13 @@ pub async fn run(ctx: TuiContext) -> anyhow::Result<()> {
             vertex,
         },
         events: tx.clone(),
+        shared: shared.clone(),
     });
+    let shared_pump = shared.map(|redis| shared::spawn_shared_pump(redis, tx.clone()));
     let result = run_in_terminal(&mut app, warmer_rx, tx, rx, &cancel).await;
+    if let Some(pump) = shared_pump {
+        pump.abort();
+    }
     cancel.cancel();
     // The terminal is restored by now: what must outlive the screen goes on stderr.
     if let Some(notice) = app.exit_notice() {

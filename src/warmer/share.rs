@@ -19,6 +19,7 @@ pub fn shared_progress(p: &Progress) -> Option<SharedProgress> {
         failed: p.failed,
         total: p.total,
         complete: p.complete,
+        ever_complete: p.ever_complete,
     })
 }
 

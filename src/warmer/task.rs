@@ -44,8 +44,9 @@ pub(super) async fn run(shared: Arc<Shared>, cancel: CancellationToken) {
         let wanted = shared
             .resume_wanted
             .load(std::sync::atomic::Ordering::Relaxed);
-        let resumed = shared.resumed.load(std::sync::atomic::Ordering::Relaxed)
-            || (wanted && gate.is_some() && shared.resume_from_store(&mut st));
+        // A gated warmer's store may know a newer cycle by now (another instance's).
+        let newer = wanted && gate.is_some() && shared.resume_from_store(&mut st);
+        let resumed = newer || shared.resumed.load(std::sync::atomic::Ordering::Relaxed);
         if !resumed {
             let cause = CycleCause::First {
                 interval: cfg.interval,

@@ -162,6 +162,7 @@ pub fn app_with_queue(
         theme,
         launch,
         events: tx,
+        shared: None,
     });
     (app, rx)
 }

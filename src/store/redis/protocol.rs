@@ -121,6 +121,9 @@ pub struct SharedProgress {
     pub total: usize,
     /// Every check of the cycle is done (SPEC §7: the cache is warm).
     pub complete: bool,
+    /// A cycle completed before this one: the cache is warm while this one runs.
+    #[serde(default)]
+    pub ever_complete: bool,
 }
 
 impl SharedProgress {
@@ -235,6 +238,7 @@ mod tests {
             failed: 7,
             total: usize::MAX,
             complete: true,
+            ever_complete: true,
         }
         .checked();
         assert_eq!((wild.done, wild.total, wild.failed), (10_000, 10_000, 7));

@@ -2,8 +2,10 @@
 //!
 //! Statistics (their box's lower edge names the credentials in use and the account when known,
 //! SPEC §4; never a secret): hits, misses, hit rate, cycles, batches and min / avg / p95 / max batch time
-//! (ms), slow batches (> 3000 ms) and failed checks, time to the next re-warm. Rows: check,
-//! value (as on the Infra screen), age, latency of the last fetch, last error. Scrollable.
+//! (ms), slow batches (> 3000 ms) and failed checks, time to the next re-warm, and the store
+//! (SPEC §11: memory, the snapshot's file and when it was loaded, or Redis with its host and
+//! database and the warmer lease's holder). Rows: check, value (as on the Infra screen), age,
+//! latency of the last fetch, last error. Scrollable.
 
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
@@ -14,7 +16,8 @@ use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
 use super::infra::quota_cell;
 use super::{Reply, Screen, ScreenCtx, fmt_age};
 use crate::durations::fmt_duration;
-use crate::store::{Cached, CachedState};
+use crate::store::redis::Link;
+use crate::store::{Backing, Cached, CachedState, SnapshotLoad};
 use crate::tui::keys::{KeyHint, SCROLL_KEYS, Scroll};
 
 /// The Cache screen's state: the check table's scroll position.
@@ -98,7 +101,78 @@ impl CacheScreen {
                     theme.muted,
                 ),
             ]),
+            store_line(ctx),
         ]
+    }
+}
+
+/// `store memory + snapshot ~/.cache/quota-tui/demo-spot.json · loaded 12:01:05 (38 entries)`,
+/// `store Redis redis://host:6379/0 · warmer: host:pid`, `store memory (Redis
+/// redis://host:6379/0 unreachable since 12:01)`, ...
+fn store_line<'a>(ctx: &ScreenCtx) -> Line<'a> {
+    let theme = &ctx.theme;
+    let mut spans = vec![Span::styled("store ", theme.muted)];
+    let backing = ctx.warmer.store().backing();
+    let local = match &backing {
+        Backing::Redis(view) => {
+            match &view.link {
+                Link::Down { since } => spans.push(Span::styled(
+                    format!(
+                        "memory (Redis {} unreachable since {})",
+                        view.url,
+                        since.with_timezone(&chrono::Local).format("%H:%M")
+                    ),
+                    theme.toast_warn,
+                )),
+                Link::Connecting => {
+                    spans.push(Span::raw(format!("Redis {} (connecting)", view.url)))
+                }
+                Link::Up => spans.push(Span::raw(format!("Redis {}", view.url))),
+            }
+            if let Some(shared) = &ctx.shared {
+                spans.push(Span::styled(" · warmer: ", theme.muted));
+                spans.push(Span::raw(shared.holder_name()));
+            }
+            spans.push(Span::styled(" · local: ", theme.muted));
+            view.local.as_ref()
+        }
+        other => other,
+    };
+    match local {
+        Backing::Memory | Backing::Redis(_) => spans.push(Span::raw("memory (no snapshot)")),
+        Backing::Snapshot { path, load } => {
+            spans.push(Span::raw(format!(
+                "memory + snapshot {}",
+                home_relative(path)
+            )));
+            spans.push(Span::styled(
+                format!(" · {}", snapshot_load(load)),
+                theme.muted,
+            ));
+        }
+    }
+    Line::from(spans)
+}
+
+/// `path` with the home folder written `~`, sanitised (a folder name is outside text).
+fn home_relative(path: &std::path::Path) -> String {
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+    let shown = match home.as_deref().and_then(|h| path.strip_prefix(h).ok()) {
+        Some(rest) => format!("~/{}", rest.display()),
+        None => path.display().to_string(),
+    };
+    crate::sanitize::sanitize(&shown)
+}
+
+fn snapshot_load(load: &SnapshotLoad) -> String {
+    match load {
+        SnapshotLoad::Off => "off".to_string(),
+        SnapshotLoad::Missing => "none saved yet".to_string(),
+        SnapshotLoad::Loaded { at, entries } => format!(
+            "loaded {} ({entries} entries)",
+            at.with_timezone(&chrono::Local).format("%H:%M:%S")
+        ),
+        SnapshotLoad::Ignored(why) => format!("ignored: {}", crate::sanitize::sanitize(why)),
     }
 }
 
@@ -135,7 +209,7 @@ impl Screen for CacheScreen {
     fn draw(&self, frame: &mut Frame, area: Rect, ctx: &ScreenCtx) {
         let theme = &ctx.theme;
         let [stats, table] =
-            Layout::vertical([Constraint::Length(5), Constraint::Min(0)]).areas(area);
+            Layout::vertical([Constraint::Length(6), Constraint::Min(0)]).areas(area);
         frame.render_widget(
             Paragraph::new(Self::stats_lines(ctx)).block(
                 Block::bordered()

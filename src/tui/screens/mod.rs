@@ -25,6 +25,7 @@ use tokio::time::Instant;
 
 use super::event::Event;
 use super::keys::KeyHint;
+use super::shared::SharedView;
 use super::status::WarmStatus;
 use super::theme::Theme;
 use super::toast::{ToastLevel, Toasts};
@@ -150,6 +151,8 @@ pub struct ScreenCtx {
     pub launch: LaunchClients,
     /// The app's one event queue: spawned tasks report back on it.
     pub events: mpsc::Sender<Event>,
+    /// The shared store's link, lease and holder's progress, when the cache is shared.
+    pub shared: Option<SharedView>,
 }
 
 impl ScreenCtx {
@@ -192,8 +195,19 @@ impl ScreenCtx {
         self.toasts.push(text, level, self.now);
     }
 
-    /// Ask the warmer for a new cycle now and toast its answer (SPEC §7 "warm now").
-    pub fn warm_now(&mut self) -> WarmNow {
+    /// Ask the warmer for a new cycle now and toast its answer (SPEC §7 "warm now"): this
+    /// instance's warmer, or, where another instance holds the shared cache's lease, a
+    /// request to it whose answer comes later as a toast (`None` here; SPEC §11).
+    pub fn warm_now(&mut self) -> Option<WarmNow> {
+        if let Some(shared) = self.shared.as_ref().filter(|s| !s.warms_here()) {
+            let who = shared.holder_name();
+            super::shared::request_warm_now(shared.redis().clone(), self.events.clone());
+            self.toast(
+                format!("🔄 Asking the warmer ({who}) to warm now…"),
+                ToastLevel::Ok,
+            );
+            return None;
+        }
         let answer = self.warmer.warm_now();
         match answer {
             WarmNow::Started => self.toast("🔄 Warming now: new cycle started", ToastLevel::Ok),
@@ -205,7 +219,7 @@ impl ScreenCtx {
                 );
             }
         }
-        answer
+        Some(answer)
     }
 }
 
