@@ -213,13 +213,14 @@ async fn run_tui(cfg: Config, log_flag: bool) -> Result<(), Failure> {
         backend.quota.clone(),
         store.store.clone(),
     );
+    // The log writer first: it logs the resumed cycle.
+    let log_writer = spawn_warm_log_writer(warmer.subscribe());
     warmer.resume_from_store();
     let cancel = CancellationToken::new();
     let sharing = store
         .redis
         .clone()
         .map(|redis| share::share(&warmer, redis, cancel.clone()));
-    let log_writer = spawn_warm_log_writer(warmer.subscribe());
     // The dashboard runs without a Vertex AI client (the Launch screen says so) rather
     // than not at all.
     let vertex = match vertex_client(&backend) {

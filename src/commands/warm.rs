@@ -42,6 +42,9 @@ pub async fn run(
 ) -> WarmRun {
     let once = cfg.once;
     let warmer = Warmer::new(cfg, catalog, source, store.store.clone());
+    // Subscribed first: the log writer logs the resumed cycle.
+    let log_writer = spawn_warm_log_writer(warmer.subscribe());
+    let mut rx = warmer.subscribe();
     if !force && !once {
         warmer.resume_from_store();
     }
@@ -51,8 +54,6 @@ pub async fn run(
         }
         share::share(&warmer, redis, cancel.clone())
     });
-    let log_writer = spawn_warm_log_writer(warmer.subscribe());
-    let mut rx = warmer.subscribe();
     let (_handle, task) = warmer.start(cancel);
     let mut last = StatsSnapshot::default();
     let mut results: HashMap<Check, Result<Limit, ApiError>> = HashMap::new();

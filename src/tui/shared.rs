@@ -168,7 +168,12 @@ impl SharedView {
         match &self.lease {
             LeaseState::Held => "this instance".to_string(),
             LeaseState::Elsewhere(Some(h)) => {
-                format!("{}:{}", Sanitized::new(&h.host).max_chars(24), h.pid)
+                let host = Sanitized::new(&h.host).to_string();
+                let host = match host.char_indices().nth(23) {
+                    Some((cut, _)) if host.chars().count() > 24 => format!("{}…", &host[..cut]),
+                    _ => host,
+                };
+                format!("{host}:{}", h.pid)
             }
             LeaseState::Elsewhere(None) => "another instance".to_string(),
             LeaseState::Asking => "…".to_string(),
@@ -222,4 +227,101 @@ pub fn request_warm_now(redis: Arc<RedisStore>, tx: mpsc::Sender<Event>) {
             .send(Event::Shared(SharedEvent::WarmNowAnswered(answer)))
             .await;
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Capacity;
+    use crate::store::redis::{Holder, RedisOptions, RedisTarget, Role};
+    use crate::store::{MemoryStore, QuotaStore};
+
+    fn view() -> SharedView {
+        // Nobody listens on port 1: the store goes on in memory.
+        let target = RedisTarget::parse("redis://127.0.0.1:1/0").unwrap();
+        let local: Arc<dyn QuotaStore> = Arc::new(MemoryStore::new(Duration::from_secs(1800)));
+        let redis = RedisStore::connect(
+            target,
+            "p",
+            Capacity::Spot,
+            local,
+            RedisOptions::new(Role::Reader),
+        );
+        SharedView::new(Arc::new(redis), false)
+    }
+
+    fn progress(done: usize, complete: bool) -> SharedProgress {
+        SharedProgress {
+            cycle: 2,
+            started: chrono::Utc::now(),
+            done,
+            failed: 1,
+            total: 38,
+            complete,
+            ever_complete: true,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_reader_shows_the_holders_progress_and_names_it() {
+        let mut v = view();
+        let holder = Holder {
+            host: "build-box\u{1b}[2J.example.internal.very-long-name".into(),
+            pid: 4242,
+            started: chrono::Utc::now(),
+        };
+        v.apply(&SharedEvent::Lease(LeaseState::Elsewhere(Some(holder))));
+        assert_eq!(
+            v.reader_status(38).unwrap().text(),
+            "🔥 Warming... 0/38",
+            "nothing known yet"
+        );
+        v.apply(&SharedEvent::Progress(Some(progress(38, true))));
+        let status = v.reader_status(38).unwrap();
+        assert_eq!(status.text(), "✅ Cache HOT! 38/38 · 1 failed");
+        let suffix = v.suffix();
+        assert!(
+            suffix.starts_with(" · shared (warmer: build-box\\u{1b}[2J"),
+            "{suffix}"
+        );
+        assert!(suffix.ends_with(":4242)"), "{suffix}");
+        assert!(suffix.chars().count() < 60, "the host is cut: {suffix}");
+        v.apply(&SharedEvent::Progress(Some(progress(12, false))));
+        assert_eq!(
+            v.reader_status(38).unwrap().text(),
+            "✅ Cache HOT! 🔄 12/38 · 1 failed",
+            "a re-warm keeps HOT"
+        );
+        v.apply(&SharedEvent::Lease(LeaseState::Held));
+        assert!(
+            v.reader_status(38).is_none(),
+            "the holder shows its own warmer"
+        );
+        assert_eq!(v.suffix(), " · shared (warming here)");
+    }
+
+    #[tokio::test]
+    async fn redis_down_is_said_once_and_back_up_once() {
+        let mut v = view();
+        let since = chrono::Utc::now();
+        let down = v.apply(&SharedEvent::Link(Link::Down { since }));
+        let (text, level) = down.expect("said");
+        assert!(
+            text.contains("redis://127.0.0.1:1/0 unreachable since"),
+            "{text}"
+        );
+        assert_eq!(level, ToastLevel::Warn);
+        assert!(v.apply(&SharedEvent::Link(Link::Down { since })).is_none());
+        assert_eq!(v.suffix(), " · Redis down");
+        let up = v.apply(&SharedEvent::Link(Link::Up)).expect("said");
+        assert!(up.0.contains("reachable again"), "{}", up.0);
+        assert!(v.apply(&SharedEvent::Link(Link::Up)).is_none());
+        let answer = v.apply(&SharedEvent::WarmNowAnswered(Ok(
+            WarmNowAnswer::AlreadyRunning {
+                done: 15,
+                total: 38,
+            },
+        )));
+        assert_eq!(answer.unwrap().0, "⏳ Already warming on … (15/38)");
+    }
 }

@@ -163,11 +163,15 @@ impl Shared {
             return false;
         }
         self.publish(st);
-        tracing::info!(
-            "warm cache resumed: its cycle began {}s ago; the next is due in {}s",
-            elapsed_between(started, now).as_secs(),
-            elapsed_between(now, due).as_secs()
-        );
+        self.emit(WarmerEvent::CycleResumed {
+            since: elapsed_between(started, now),
+            next_in: elapsed_between(now, due),
+            total: st.cycle.total(),
+            failed,
+            interval: self.cfg.interval,
+            ttl: self.cfg.ttl,
+            refresh: self.cfg.refresh,
+        });
         true
     }
 

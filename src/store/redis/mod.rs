@@ -108,11 +108,14 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    fn note_cycle(&self, started: DateTime<Utc>) {
+    /// Record a complete cycle's start; true when it is later than the last known.
+    fn note_cycle(&self, started: DateTime<Utc>) -> bool {
         let mut last = self.last_cycle.lock().expect("cycle lock");
-        if last.is_none_or(|t| t < started) {
+        let newer = last.is_none_or(|t| t < started);
+        if newer {
             *last = Some(started);
         }
+        newer
     }
 
     fn warm_now_request(&self, id: String) {

@@ -5,7 +5,7 @@
 //! | key | type | holds |
 //! |---|---|---|
 //! | `quota-tui:P:C:entries` | hash | one field per check (`metric/region`): `STAMP|JSON`, the entry's last change in ms since the epoch, then `{"check":..,"entry":..}` |
-//! | `quota-tui:P:C:cycle` | string | the start of the last complete cycle (RFC 3339) |
+//! | `quota-tui:P:C:cycle` | string | the start of the last complete cycle, ms since the epoch (only ever moved forward) |
 //! | `quota-tui:P:C:progress` | string | the warmer's progress, JSON ([`SharedProgress`]) |
 //! | `quota-tui:P:warmer` | string | the warmer lease: its holder, JSON ([`super::lease::Holder`]) |
 //!

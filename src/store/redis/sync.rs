@@ -49,6 +49,16 @@ redis.call('PEXPIRE', KEYS[1], ARGV[1])
 if n > 0 then redis.call('PUBLISH', KEYS[2], ARGV[2]) end
 return n";
 
+/// Set-if-newer for the cycle start: `KEYS[1]` the cycle key, `KEYS[2]` the events channel;
+/// `ARGV[1]` the start in ms since the epoch, `ARGV[2]` the expiry in ms, `ARGV[3]` the
+/// message to publish. A start not later than the one kept is ignored (0), so an instance
+/// writing back after an outage never moves the shared cycle back.
+pub const SET_CYCLE: &str = r"local cur = redis.call('GET', KEYS[1])
+if cur and tonumber(cur) and tonumber(cur) >= tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('PUBLISH', KEYS[2], ARGV[3])
+return 1";
+
 /// Longest wait for one Redis command (or a connection).
 pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(2);
 const FIRST_RETRY: Duration = Duration::from_millis(500);
@@ -173,6 +183,8 @@ impl SyncTask {
         for (check, entry) in self.local.entries() {
             pending.entries.insert(check, entry);
         }
+        let known = *self.shared.last_cycle.lock().expect("cycle lock");
+        pending.cycle = pending.cycle.max(known);
         self.flush(pending).await?;
         let loaded = self.load().await?;
         let was_down = matches!(*self.shared.link.borrow(), Link::Down { .. });
@@ -205,8 +217,9 @@ impl SyncTask {
             .filter_map(|v| protocol::decode_value(v))
             .collect();
         let merged = self.merge(entries);
-        if let Some(started) = cycle.and_then(|c| DateTime::parse_from_rfc3339(&c).ok()) {
-            self.shared.note_cycle(started.with_timezone(&Utc));
+        let cycle = cycle.and_then(|c| c.parse::<i64>().ok());
+        if let Some(started) = cycle.and_then(DateTime::<Utc>::from_timestamp_millis) {
+            self.note_cycle(started);
         }
         if let Some(p) = progress.and_then(|p| serde_json::from_slice::<SharedProgress>(&p).ok()) {
             self.shared.progress.send_replace(Some(p.checked()));
@@ -242,8 +255,14 @@ impl SyncTask {
                 capacity: self.keys.capacity(),
                 started,
             };
-            self.set_and_publish(self.keys.cycle(), started.to_rfc3339(), message)
-                .await?;
+            let script = redis::Script::new(SET_CYCLE);
+            let mut call = script.prepare_invoke();
+            call.key(self.keys.cycle())
+                .key(self.keys.events())
+                .arg(started.timestamp_millis())
+                .arg(self.expiry.as_millis() as u64)
+                .arg(message.encode());
+            let _: i64 = within(call.invoke_async(&mut self.conn)).await?;
             pending.cycle = None;
         }
         if let Some(progress) = pending.progress.clone() {
@@ -320,6 +339,15 @@ impl SyncTask {
         Ok(())
     }
 
+    /// The shared store knows a complete cycle that began at `started`: when it is newer
+    /// than the last one known, the local view records it too (a snapshot saves itself, so a
+    /// reader restarting without Redis still resumes).
+    fn note_cycle(&self, started: DateTime<Utc>) {
+        if self.shared.note_cycle(started) {
+            self.local.cycle_complete(started);
+        }
+    }
+
     /// A message from a channel.
     fn on_message(&mut self, channel: &str, payload: &[u8]) {
         let Some(message) = Message::decode(payload) else {
@@ -334,7 +362,7 @@ impl SyncTask {
                 self.shared.progress.send_replace(Some(progress.checked()));
             }
             Message::CycleComplete { capacity, started } if capacity == ours => {
-                self.shared.note_cycle(started);
+                self.note_cycle(started);
             }
             Message::WarmNow { id } if channel == self.keys.warm_now() => {
                 self.shared.warm_now_request(id);

@@ -158,11 +158,17 @@ async fn an_older_write_never_overwrites_a_newer_one() {
             latency: Duration::ZERO,
         },
     );
+    // Cycles too: an older start never replaces a newer one.
+    a.cycle_complete(now);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    b.cycle_complete(now - Duration::from_secs(600));
     tokio::time::sleep(Duration::from_millis(300)).await;
     let late = store(&server, "p", Role::Reader);
     assert!(late.wait_loaded(Duration::from_secs(5)).await);
     assert_eq!(limit_of(&late, &c), Some(Limit::Finite(176)));
     assert_eq!(limit_of(&a, &c), Some(Limit::Finite(176)));
+    let ms = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| t.timestamp_millis());
+    assert_eq!(ms(late.last_cycle_start()), Some(now.timestamp_millis()));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -364,6 +370,8 @@ async fn redis_stopped_mid_run_never_blocks_and_catches_up_after_a_restart() {
     let before = Check::c3("us-east1");
     let during = Check::c3("us-west2");
     a.record(&before, Ok(Limit::Finite(44)), Duration::ZERO);
+    let cycle = a.now();
+    a.cycle_complete(cycle);
     eventually(Duration::from_secs(5), "b follows", || {
         limit_of(&b, &before) == Some(Limit::Finite(44))
     })
@@ -429,6 +437,11 @@ async fn redis_stopped_mid_run_never_blocks_and_catches_up_after_a_restart() {
         "written back"
     );
     assert_eq!(limit_of(&late, &during), Some(Limit::Finite(88)));
+    assert_eq!(
+        late.last_cycle_start().map(|t| t.timestamp_millis()),
+        Some(cycle.timestamp_millis()),
+        "the cycle start is written back to a Redis that restarted empty"
+    );
     eventually(Duration::from_secs(6), "one holder again", || {
         let held = [&a, &b]
             .iter()

@@ -112,41 +112,40 @@ impl CacheScreen {
 fn store_line<'a>(ctx: &ScreenCtx) -> Line<'a> {
     let theme = &ctx.theme;
     let mut spans = vec![Span::styled("store ", theme.muted)];
-    let backing = ctx.warmer.store().backing();
-    let local = match &backing {
+    match ctx.warmer.store().backing() {
         Backing::Redis(view) => {
-            match &view.link {
-                Link::Down { since } => spans.push(Span::styled(
+            spans.push(match &view.link {
+                Link::Down { since } => Span::styled(
                     format!(
                         "memory (Redis {} unreachable since {})",
                         view.url,
                         since.with_timezone(&chrono::Local).format("%H:%M")
                     ),
                     theme.toast_warn,
-                )),
-                Link::Connecting => {
-                    spans.push(Span::raw(format!("Redis {} (connecting)", view.url)))
-                }
-                Link::Up => spans.push(Span::raw(format!("Redis {}", view.url))),
-            }
+                ),
+                Link::Connecting => Span::raw(format!("Redis {} (connecting)", view.url)),
+                Link::Up => Span::raw(format!("Redis {}", view.url)),
+            });
             if let Some(shared) = &ctx.shared {
                 spans.push(Span::styled(" · warmer: ", theme.muted));
                 spans.push(Span::raw(shared.holder_name()));
             }
-            spans.push(Span::styled(" · local: ", theme.muted));
-            view.local.as_ref()
+            // The local snapshot, briefly (its file is on the line without Redis).
+            if let Backing::Snapshot { load, .. } = view.local.as_ref() {
+                spans.push(Span::styled(
+                    format!(" · snapshot {}", snapshot_load(load)),
+                    theme.muted,
+                ));
+            }
         }
-        other => other,
-    };
-    match local {
-        Backing::Memory | Backing::Redis(_) => spans.push(Span::raw("memory (no snapshot)")),
+        Backing::Memory => spans.push(Span::raw("memory (no snapshot)")),
         Backing::Snapshot { path, load } => {
             spans.push(Span::raw(format!(
                 "memory + snapshot {}",
-                home_relative(path)
+                home_relative(&path)
             )));
             spans.push(Span::styled(
-                format!(" · {}", snapshot_load(load)),
+                format!(" · {}", snapshot_load(&load)),
                 theme.muted,
             ));
         }
