@@ -14,6 +14,7 @@
 //! secret ([`RedisTarget`]).
 
 pub mod lease;
+mod options;
 pub mod protocol;
 mod sync;
 mod target;
@@ -35,6 +36,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 pub use lease::{Holder, LeaseState};
+pub use options::{Link, RedisOptions, RedisView, Role};
 pub use protocol::{Keys, SharedProgress, WarmNowAnswer};
 pub use target::{RedisTarget, TargetError};
 
@@ -42,57 +44,6 @@ use super::{Backing, CacheCounters, Cached, Clock, Entry, Failure, GoodValue, Qu
 use crate::catalog::{Capacity, Check};
 use protocol::Message;
 use sync::{Outgoing, SyncTask};
-
-/// The state of the link to Redis.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Link {
-    /// Not answered yet since start.
-    Connecting,
-    /// Connected and subscribed.
-    Up,
-    /// Unreachable since `since` (the store's clock): going on in memory, reconnecting.
-    Down { since: DateTime<Utc> },
-}
-
-/// What the Cache screen shows of a Redis store.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RedisView {
-    /// `redis://host:port/db` (no password).
-    pub url: String,
-    pub link: Link,
-    pub lease: LeaseState,
-    /// The local view's own backing (a snapshot, or memory).
-    pub local: Box<Backing>,
-}
-
-/// Whether this instance asks for the warmer lease.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    /// Ask for the lease and warm while holding it (the TUI, `warm`).
-    Warmer,
-    /// Only read and follow (tests, tools).
-    Reader,
-}
-
-/// How a store takes part: its role, and the lease's timing (SPEC §11: 30 s, renewed every
-/// 10 s; shorter in tests).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RedisOptions {
-    pub role: Role,
-    pub lease_time: Duration,
-    pub renew_every: Duration,
-}
-
-impl RedisOptions {
-    /// `role` with the lease timing of SPEC §11.
-    pub fn new(role: Role) -> Self {
-        RedisOptions {
-            role,
-            lease_time: lease::LEASE_TIME,
-            renew_every: lease::RENEW_EVERY,
-        }
-    }
-}
 
 /// State the store shares with its background tasks.
 pub(crate) struct Shared {

@@ -22,42 +22,11 @@ use redis::aio::{ConnectionManager, PubSubStream};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::protocol::{self, Keys, MAX_ENTRIES, Message, SharedProgress};
+use super::protocol::{self, Keys, MAX_ENTRIES, Message, PUT_NEWER, SET_CYCLE, SharedProgress};
 use super::{Link, RedisTarget, Shared};
 use crate::catalog::Check;
 use crate::store::wire::{self, SavedEntry};
 use crate::store::{Entry, QuotaStore};
-
-/// Put-if-newer for a batch of entries (an entry as old as the one in Redis is not written
-/// again). `KEYS[1]` the hash, `KEYS[2]` the events channel;
-/// `ARGV[1]` the expiry in ms, `ARGV[2]` the message to publish; then (field, stamp in ms,
-/// value) triples. Returns how many were stored.
-pub const PUT_NEWER: &str = r"local n = 0
-for i = 3, #ARGV, 3 do
-  local cur = redis.call('HGET', KEYS[1], ARGV[i])
-  local keep = false
-  if cur then
-    local stamp = tonumber(string.match(cur, '^(%d+)|'))
-    keep = stamp ~= nil and stamp >= tonumber(ARGV[i + 1])
-  end
-  if not keep then
-    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 2])
-    n = n + 1
-  end
-end
-redis.call('PEXPIRE', KEYS[1], ARGV[1])
-if n > 0 then redis.call('PUBLISH', KEYS[2], ARGV[2]) end
-return n";
-
-/// Set-if-newer for the cycle start: `KEYS[1]` the cycle key, `KEYS[2]` the events channel;
-/// `ARGV[1]` the start in ms since the epoch, `ARGV[2]` the expiry in ms, `ARGV[3]` the
-/// message to publish. A start not later than the one kept is ignored (0), so an instance
-/// writing back after an outage never moves the shared cycle back.
-pub const SET_CYCLE: &str = r"local cur = redis.call('GET', KEYS[1])
-if cur and tonumber(cur) and tonumber(cur) >= tonumber(ARGV[1]) then return 0 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-redis.call('PUBLISH', KEYS[2], ARGV[3])
-return 1";
 
 /// Longest wait for one Redis command (or a connection).
 pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(2);
