@@ -16,7 +16,7 @@ use quota_tui::durations::{parse_duration, parse_latency_range};
 use quota_tui::gcp::{ApiError, ErrorKind, QuotaSource};
 use quota_tui::logs;
 use quota_tui::store::{DEFAULT_TTL, MemoryStore};
-use quota_tui::tui::{self, TuiContext};
+use quota_tui::tui::{self, LaunchClients, TuiContext};
 use quota_tui::warmer::{Warmer, WarmerConfig};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -104,22 +104,22 @@ async fn main() -> anyhow::Result<()> {
     let writer = logs::spawn_warm_log_writer(warmer.subscribe());
     let cancel = CancellationToken::new();
     let (handle, task) = warmer.start(cancel.clone());
-    let result = tui::run(TuiContext {
+    let tui = TuiContext {
         title: "DEMO".to_string(),
         credentials: "credentials: the demo token".to_string(),
-        demo: true,
         catalog,
         warmer: handle,
         log_dir,
-        cancel: cancel.clone(),
         // The Launch screen checks against the same fake; there is no Vertex AI here (the
         // real binary's demo mode has one).
-        project: "quota-tui-demo".to_string(),
-        quota: source,
-        vertex: None,
+        launch: LaunchClients {
+            project: "quota-tui-demo".to_string(),
+            quota: source,
+            vertex: None,
+        },
         shared: None,
-    })
-    .await;
+    };
+    let result = tui::run(tui, cancel.clone()).await;
     cancel.cancel();
     let _ = task.await;
     let _ = writer.await;

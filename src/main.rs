@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use quota_tui::backend::{self, Backend};
 use quota_tui::catalog::Capacity;
-use quota_tui::cli::{Cli, Command};
+use quota_tui::cli::{Cli, Command, LaunchArgs};
 use quota_tui::commands::{check, config as config_cmd, docs, launch, warm};
 use quota_tui::config::{self, Config};
 use quota_tui::exit::{Failure, print_stdout};
@@ -19,8 +19,9 @@ use quota_tui::fake_gcp;
 use quota_tui::gcp::vertex::VertexClient;
 use quota_tui::logs::{self, DirOrigin, LogStart, spawn_warm_log_writer};
 use quota_tui::sanitize::Sanitized;
+use quota_tui::signals;
 use quota_tui::store::open::OpenStore;
-use quota_tui::tui::{self, TuiContext};
+use quota_tui::tui::{self, LaunchClients, TuiContext};
 use quota_tui::warmer::{Warmer, share};
 
 /// Most characters of a failure message printed on stderr (a launch's reasons for 20
@@ -75,23 +76,10 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     let log_flag = settings.log_dir.is_some();
     match command {
         None => run_tui(cfg, log_flag).await,
-        Some(Command::Config(args)) => {
-            let json = args.json;
-            let (out, result) = config_cmd::run(&cfg, &|k| std::env::var(k).ok(), json);
-            // Values may come from the environment or files: the table is sanitised (its
-            // lines kept); JSON is escaped by serde.
-            let out = out.trim_end();
-            if json {
-                print_stdout(&format!("{out}\n"))?;
-            } else {
-                let table = Sanitized::new(out).keep_newlines().uncapped();
-                print_stdout(&format!("{table}\n"))?;
-            }
-            result
-        }
+        Some(Command::Config(args)) => run_config(&cfg, args.json),
         Some(Command::Warm(args)) => {
-            // A daemon resumes a fresh snapshot or shared cache; `--force` (and `--once`)
-            // start a cycle at once.
+            // A daemon takes up a fresh snapshot or shared cycle; `--force`: a cycle at once
+            // even when the cache is fresh (the warmer's warm-now).
             let (once, json, force) = (args.once, args.json, args.force);
             cfg.warmer.once = once;
             // The log folder's lock first: a second daemon is refused before any request.
@@ -102,7 +90,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             }
             let backend = backend::connect(&cfg).await?;
             let cancel = CancellationToken::new();
-            warm::cancel_on_signals(cancel.clone());
+            signals::cancel_on_signals(cancel.clone())
+                .map_err(|e| Failure::api(format!("cannot install the signal handlers: {e}")))?;
             let store = OpenStore::open(cfg.store_plan(&backend.project, backend.demo));
             store.ready().await;
             let run = warm::run(
@@ -110,9 +99,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 &cfg.catalog,
                 backend.quota.clone(),
                 &store,
-                force,
                 !json,
                 cancel,
+                force,
             )
             .await;
             store.close().await;
@@ -150,32 +139,51 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             print_stdout(&format!("{}\n", out.text))?;
             out.status
         }
-        Some(Command::Launch(args)) => {
-            let opts = launch::LaunchOptions::from_args(&args);
-            // A bad shape, name, image or region is refused before any request.
-            launch::validate(&opts, &cfg.catalog)?;
-            if !opts.json {
-                // Not eprintln!, which panics when stderr is a closed pipe.
-                let _ = writeln!(std::io::stderr(), "{}", cfg.project_line());
-            }
-            let backend = backend::connect(&cfg).await?;
-            let _guards = init_logs(&cfg, log_flag, LogStart::Append)?;
-            let vertex = vertex_client(&backend)?;
-            let out = launch::run(
-                &opts,
-                &cfg.catalog,
-                backend.quota.clone(),
-                &vertex,
-                &backend.project,
-                None,
-            )
-            .await?;
-            print_stdout(&out)
-        }
+        Some(Command::Launch(args)) => run_launch(&cfg, &args, log_flag).await,
         Some(Command::FakeGcp(_) | Command::Completions(_) | Command::Man) => {
             unreachable!("handled above")
         }
     }
+}
+
+/// `quota-tui config`: the settings and where each came from, as a table or JSON.
+fn run_config(cfg: &Config, json: bool) -> Result<(), Failure> {
+    let (out, result) = config_cmd::run(cfg, &|k| std::env::var(k).ok(), json);
+    // Values may come from the environment or files: the table is sanitised (its lines
+    // kept); JSON is escaped by serde.
+    let out = out.trim_end();
+    if json {
+        print_stdout(&format!("{out}\n"))?;
+    } else {
+        let table = Sanitized::new(out).keep_newlines().uncapped();
+        print_stdout(&format!("{table}\n"))?;
+    }
+    result
+}
+
+/// `quota-tui launch`: refused before any request when the options cannot work, else a
+/// fresh check, a ranking and a CustomJob (or, with `--dry-run`, its request).
+async fn run_launch(cfg: &Config, args: &LaunchArgs, log_flag: bool) -> Result<(), Failure> {
+    let opts = launch::LaunchOptions::from_args(args);
+    // A bad shape, name, image or region is refused before any request.
+    launch::validate(&opts, &cfg.catalog)?;
+    if !opts.json {
+        // Not eprintln!, which panics when stderr is a closed pipe.
+        let _ = writeln!(std::io::stderr(), "{}", cfg.project_line());
+    }
+    let backend = backend::connect(cfg).await?;
+    let _guards = init_logs(cfg, log_flag, LogStart::Append)?;
+    let vertex = vertex_client(&backend)?;
+    let out = launch::run(
+        &opts,
+        &cfg.catalog,
+        backend.quota.clone(),
+        &vertex,
+        &backend.project,
+        None,
+    )
+    .await?;
+    print_stdout(&out)
 }
 
 fn vertex_client(backend: &Backend) -> Result<VertexClient, Failure> {
@@ -234,20 +242,20 @@ async fn run_tui(cfg: Config, log_flag: bool) -> Result<(), Failure> {
         }
     };
     let (handle, task) = warmer.start(cancel.clone());
-    let result = tui::run(TuiContext {
+    let tui = TuiContext {
         title: backend.title(),
         credentials: backend.credentials_line(),
-        demo: backend.demo,
         catalog: cfg.catalog.clone(),
         warmer: handle,
         log_dir: cfg.log_dir.clone(),
-        cancel: cancel.clone(),
-        project: backend.project.clone(),
-        quota: backend.quota.clone(),
-        vertex,
+        launch: LaunchClients {
+            project: backend.project.clone(),
+            quota: backend.quota.clone(),
+            vertex,
+        },
         shared: store.redis.clone(),
-    })
-    .await;
+    };
+    let result = tui::run(tui, cancel.clone()).await;
     cancel.cancel();
     let _ = tokio::time::timeout(Duration::from_millis(700), task).await;
     if let Some(sharing) = sharing {

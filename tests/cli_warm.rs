@@ -121,6 +121,40 @@ async fn warm_once_makes_6_paced_single_flight_requests_with_the_token() {
     );
 }
 
+/// `--force` goes through the warmer's warm-now: a new process has begun its first cycle
+/// already, so it adds nothing (one cycle, 6 requests) and says so in quota-tui.log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn warm_force_asks_for_a_cycle_at_once_and_a_new_process_has_one_running() {
+    let server = QuotaServer::start(|_| fixed(50)).await;
+    let logs = tempfile::tempdir().unwrap();
+    let out = tokio::task::spawn_blocking({
+        let url = server.url.clone();
+        let dir = logs.path().to_path_buf();
+        move || {
+            bin()
+                .args(["warm", "--once", "--force", "--interval", "100ms"])
+                .args(["--project", "test-project-1", "--log-dir"])
+                .arg(&dir)
+                .env("QUOTA_TUI_SERVICEUSAGE_URL", url)
+                .output()
+                .unwrap()
+        }
+    })
+    .await
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "stderr: {stderr}");
+    assert_eq!(server.seen().len(), 6, "one cycle, not two");
+    let log = std::fs::read_to_string(logs.path().join("cache_warm.log")).unwrap();
+    assert_eq!(log.matches("🚀 CACHE_WARM_START: ").count(), 1, "{log}");
+    assert!(!log.contains("CACHE_REWARM"), "{log}");
+    let app_log = std::fs::read_to_string(logs.path().join("quota-tui.log")).unwrap();
+    assert!(
+        app_log.contains("warm --force: a cycle is already running"),
+        "{app_log}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_metric_that_never_answers_times_out_and_is_named() {
     let server = QuotaServer::start(|m| {

@@ -226,9 +226,9 @@ async fn toasts_expire_after_six_seconds_and_failures_make_one_toast() {
         ],
     ));
     assert_eq!(app.take_toast_deadlines().len(), 1, "one toast per batch");
-    assert_eq!(app.ctx().toasts.len(), 1);
+    assert_eq!(app.toasts().len(), 1);
     assert_eq!(
-        app.ctx().toasts.iter().next().map(|t| t.text.as_str()),
+        app.toasts().iter().next().map(|t| t.text.as_str()),
         Some("💥 2 checks failed: L4 us-east1 (unavailable), C3 us-east5 (unavailable)")
     );
     let s = text(&draw(&app, 80, 24));

@@ -184,14 +184,11 @@ async fn launch_screen_states() {
     assert!(s.contains("⏳ Checking L4 (spot) in 4 regions… 1s"), "{s}");
 
     tokio::time::advance(Duration::from_millis(1410)).await;
-    app.handle_event(Event::Launch(LaunchEvent::Checked(l4_check())));
+    app.handle_event(launch_done(LaunchEvent::Checked(l4_check())));
     tokio::time::advance(Duration::from_secs(12)).await;
     app.handle_event(Event::Tick);
     snapshot(&app, "launch_checked");
-    assert!(
-        app.ctx().toasts.is_empty(),
-        "shown on the screen, not toasted"
-    );
+    assert!(app.toasts().is_empty(), "shown on the screen, not toasted");
 
     app.handle_event(ch('s'));
     snapshot(&app, "launch_confirm");
@@ -205,12 +202,12 @@ async fn launch_screen_states() {
     }
     app.handle_event(ch('y'));
     assert!(screen(&app).contains("⏳ Submitting train-l4-x4 to us-west1… 0s"));
-    app.handle_event(Event::Launch(LaunchEvent::Submitted(Box::new(submitted()))));
+    app.handle_event(launch_done(LaunchEvent::Submitted(Box::new(submitted()))));
     snapshot(&app, "launch_submitted");
 
     app.handle_event(ch('s'));
     app.handle_event(key(KeyCode::Enter));
-    app.handle_event(Event::Launch(LaunchEvent::Submitted(Box::new(
+    app.handle_event(launch_done(LaunchEvent::Submitted(Box::new(
         refused_everywhere(),
     ))));
     snapshot(&app, "launch_error");
@@ -251,7 +248,10 @@ async fn next_launch_event(rx: &mut mpsc::Receiver<Event>) -> Event {
         .await
         .expect("the task reports back")
         .expect("queue open");
-    assert!(matches!(ev, Event::Launch(_)), "{ev:?}");
+    assert!(
+        matches!(&ev, Event::Task(done) if done.payload::<LaunchEvent>().is_some()),
+        "{ev:?}"
+    );
     ev
 }
 
@@ -385,7 +385,7 @@ async fn submission_needs_a_fresh_fitting_check_and_a_yes() {
     for r in &mut all_denied.results {
         r.result = Err(denied());
     }
-    app.handle_event(Event::Launch(LaunchEvent::Checked(all_denied)));
+    app.handle_event(launch_done(LaunchEvent::Checked(all_denied)));
     assert!(
         wide(&app).contains("Region     no region fits"),
         "{}",
@@ -400,7 +400,7 @@ async fn submission_needs_a_fresh_fitting_check_and_a_yes() {
 
     // 1, 0, 12, denied: 4 fits us-west1 only; at 1 GPU the choice stays and us-central1
     // fits too.
-    app.handle_event(Event::Launch(LaunchEvent::Checked(l4_check())));
+    app.handle_event(launch_done(LaunchEvent::Checked(l4_check())));
     assert!(wide(&app).contains("Region     us-west1  1 of 1 that fit"));
     for _ in 0..3 {
         app.handle_event(ch('k'));
@@ -448,9 +448,9 @@ async fn submission_needs_a_fresh_fitting_check_and_a_yes() {
 
     // A result landing while another screen is shown becomes a toast.
     app.handle_event(ch('1'));
-    app.handle_event(Event::Launch(LaunchEvent::Checked(l4_check())));
+    app.handle_event(launch_done(LaunchEvent::Checked(l4_check())));
     assert_eq!(
-        app.ctx().toasts.iter().next().map(|t| t.text.as_str()),
+        app.toasts().iter().next().map(|t| t.text.as_str()),
         Some("🔎 Fresh L4 check: quota in 2 of 4 regions (2.41s)")
     );
 }
@@ -534,7 +534,7 @@ async fn no_color_launch_screen_has_no_colour_and_keeps_its_marks() {
     drop(rx);
     app.handle_event(ch('3'));
     fill_l4_x4(&mut app);
-    app.handle_event(Event::Launch(LaunchEvent::Checked(l4_check())));
+    app.handle_event(launch_done(LaunchEvent::Checked(l4_check())));
     app.handle_event(ch('s'));
     app.handle_event(ch('y'));
     let unavailable = ApiError {
@@ -555,7 +555,7 @@ async fn no_color_launch_screen_has_no_colour_and_keeps_its_marks() {
             error: unavailable,
         }),
     };
-    app.handle_event(Event::Launch(LaunchEvent::Submitted(Box::new(failed))));
+    app.handle_event(launch_done(LaunchEvent::Submitted(Box::new(failed))));
     let buf = draw(&app, 120, 40);
     for cell in &buf.content {
         assert_eq!(cell.fg, ratatui::style::Color::Reset, "{cell:?}");

@@ -54,7 +54,7 @@ fn submitting(logs: &std::path::Path) -> App {
         app.handle_event(ch(c));
     }
     app.handle_event(key(KeyCode::Esc));
-    app.handle_event(Event::Launch(LaunchEvent::Checked(FreshCheck {
+    app.handle_event(launch_done(LaunchEvent::Checked(FreshCheck {
         gpu: GpuType::T4,
         capacity: Capacity::Spot,
         results: vec![RegionResult {
@@ -138,15 +138,13 @@ async fn the_answer_closes_the_question_and_without_a_submission_q_quits() {
     let mut app = submitting(logs.path());
     app.handle_event(ch('q'));
     assert!(app.quit_confirm_open());
-    app.handle_event(Event::Launch(LaunchEvent::Submitted(Box::new(
-        Submission {
-            refusals: vec![],
-            outcome: Err(SubmitFailure::Failed {
-                region: "us-central1".into(),
-                error: ApiError::new(ErrorKind::Unavailable, "connection refused"),
-            }),
-        },
-    ))));
+    app.handle_event(launch_done(LaunchEvent::Submitted(Box::new(Submission {
+        refusals: vec![],
+        outcome: Err(SubmitFailure::Failed {
+            region: "us-central1".into(),
+            error: ApiError::new(ErrorKind::Unavailable, "connection refused"),
+        }),
+    }))));
     assert!(!app.quit_confirm_open(), "nothing in doubt any more");
     assert!(screen(&app).contains("press q again to quit"));
     assert_eq!(app.handle_event(ch('q')), Action::Quit);

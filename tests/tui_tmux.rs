@@ -37,10 +37,15 @@ impl Tmux {
 
     /// Poll the pane until `want` is on it; panics with the last capture after `within`.
     fn wait_for(&self, want: &str, within: Duration) -> String {
+        self.wait_for_all(&[want], within)
+    }
+
+    /// Wait until every one of `want` is on the screen at once.
+    fn wait_for_all(&self, want: &[&str], within: Duration) -> String {
         let start = Instant::now();
         loop {
             let screen = self.capture();
-            if screen.contains(want) {
+            if want.iter().all(|w| screen.contains(w)) {
                 return screen;
             }
             let dead = self.run(&["display-message", "-p", "-t", "e2e", "#{pane_dead}"]);
@@ -109,14 +114,17 @@ fn warm_switch_help_and_sigterm_in_tmux() {
     assert!(screen.contains("quota-tui · DEMO"), "{screen}");
 
     tmux.run(&["send-keys", "-t", "e2e", "2"]);
-    let screen = tmux.wait_for("GPU quota", Duration::from_secs(5));
-    assert!(screen.contains("C3 private pools"), "{screen}");
-    assert!(screen.contains("H200"), "{screen}");
+    // Wait for every part: a capture can land while a frame is half written.
+    tmux.wait_for_all(
+        &["GPU quota", "C3 private pools", "H200"],
+        Duration::from_secs(5),
+    );
 
     tmux.run(&["send-keys", "-t", "e2e", "4"]);
-    let screen = tmux.wait_for("Warmer statistics", Duration::from_secs(5));
-    assert!(screen.contains("hit rate"), "{screen}");
-    assert!(screen.contains("C3 us-central1"), "{screen}");
+    tmux.wait_for_all(
+        &["Warmer statistics", "hit rate", "C3 us-central1"],
+        Duration::from_secs(5),
+    );
 
     tmux.run(&["send-keys", "-t", "e2e", "?"]);
     let screen = tmux.wait_for("Esc or ? to close", Duration::from_secs(5));

@@ -12,7 +12,7 @@ use common::fake_source::FakeSource;
 use quota_tui::catalog::{Capacity, Catalog};
 use quota_tui::store::snapshot::{SnapshotKey, SnapshotStore};
 use quota_tui::store::{Clock, QuotaStore, SnapshotLoad, TokioClock};
-use quota_tui::tui::status::WarmStatus;
+use quota_tui::tui::widgets::status::WarmStatus;
 use quota_tui::warmer::{CycleCause, Warmer, WarmerConfig, WarmerEvent};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;

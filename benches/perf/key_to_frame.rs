@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 use quota_tui::catalog::{Catalog, Limit};
 use quota_tui::gcp::ErrorKind;
 use quota_tui::store::MemoryStore;
-use quota_tui::tui::app::{App, AppParts};
+use quota_tui::tui::TuiContext;
+use quota_tui::tui::app::App;
 use quota_tui::tui::event::{CLOCK_PERIOD, Event};
 use quota_tui::tui::theme::Theme;
 use quota_tui::warmer::{Warmer, WarmerConfig, WarmerEvent};
@@ -157,18 +158,19 @@ async fn run(keys: usize) -> KeyToFrame {
     let warmer = Warmer::new(cfg, &catalog, source.clone(), cache);
     let warmer_rx = warmer.subscribe();
     let (tx, mut rx) = mpsc::channel(256);
-    let mut app = App::new(AppParts {
-        title: "DEMO".to_string(),
-        credentials: "credentials: the demo token".to_string(),
-        demo: true,
-        catalog,
-        warmer: warmer.handle(),
-        log_dir: logs.path().to_path_buf(),
-        theme: Theme::colored(),
-        launch: crate::tui_support::unused_launch_clients(),
-        events: tx.clone(),
-        shared: None,
-    });
+    let mut app = App::new(
+        TuiContext {
+            title: "DEMO".to_string(),
+            credentials: "credentials: the demo token".to_string(),
+            catalog,
+            warmer: warmer.handle(),
+            log_dir: logs.path().to_path_buf(),
+            launch: crate::tui_support::unused_launch_clients(),
+            shared: None,
+        },
+        Theme::colored(),
+        tx.clone(),
+    );
     let cancel = CancellationToken::new();
     let (_handle, warmer_task) = warmer.start(cancel.clone());
 

@@ -20,17 +20,15 @@ use crate::catalog::{Capacity, Catalog, GpuType, Limit};
 use crate::cli::LaunchArgs;
 use crate::exit::Failure;
 use crate::gcp::project::validate_project_id;
-use crate::gcp::vertex::{CustomJob, VertexClient, validate_region};
+use crate::gcp::vertex::{CustomJob, VertexClient};
 use crate::gcp::{ErrorKind, QuotaSource};
 use crate::launch::{
-    Created, FreshCheck, LaunchPlan, RankedRegion, Refusal, Submission, SubmitFailure,
-    choose_region, common_failure, create_order, default_job_name, fresh_check, nobody_answered,
+    Created, FreshCheck, LaunchPlan, LaunchRequest, RankedRegion, Refusal, Submission,
+    SubmitFailure, choose_region, common_failure, create_order, fresh_check, nobody_answered,
     submit,
 };
 use crate::sanitize::{Sanitized, sanitize};
 use crate::store::QuotaStore;
-
-mod region;
 
 /// The options of `launch`, as the command line gives them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,31 +72,24 @@ impl LaunchOptions {
 /// Refuse, before any request, what the options alone show cannot work (exit 2): a shape no
 /// machine type carries, a bad image or job name, or a `--region` that is neither one of
 /// `catalog.gpu_regions` nor a region where Vertex AI trains the GPU type
-/// ([`region::check_region`]). [`run`] does this first too.
+/// ([`LaunchPlan::from_request`]). [`run`] does this first too.
 pub fn validate(opts: &LaunchOptions, catalog: &Catalog) -> Result<(), Failure> {
-    let first_region = catalog.gpu_regions.first().map_or("us-central1", |r| r);
-    LaunchPlan::new(
-        opts.gpu,
-        opts.count,
-        opts.capacity,
-        first_region,
-        &opts.image,
-        &display_name(opts),
-    )
-    .map_err(|e| Failure::usage(e.to_string()))?;
-    if let Some(r) = &opts.region {
-        validate_region(r).map_err(Failure::usage)?;
-        region::check_region(opts.gpu, r, &catalog.gpu_regions).map_err(Failure::usage)?;
-    }
-    Ok(())
+    plan(opts, catalog).map(drop)
 }
 
-/// The job's display name: `--name`, else `quota-tui-<gpu>-<YYYYmmdd-HHMMSS>` (now).
-fn display_name(opts: &LaunchOptions) -> String {
-    match &opts.name {
-        Some(n) => n.clone(),
-        None => default_job_name(opts.gpu, &chrono::Local::now()),
-    }
+/// The plan the options ask for ([`LaunchPlan::from_request`]); a usage error (exit 2) when
+/// they cannot work.
+fn plan(opts: &LaunchOptions, catalog: &Catalog) -> Result<LaunchPlan, Failure> {
+    let request = LaunchRequest {
+        gpu: opts.gpu,
+        count: opts.count,
+        capacity: opts.capacity,
+        image: opts.image.clone(),
+        name: opts.name.clone(),
+        region: opts.region.clone(),
+    };
+    LaunchPlan::from_request(&request, &catalog.gpu_regions)
+        .map_err(|e| Failure::usage(e.to_string()))
 }
 
 /// Run `launch` and return what to print on stdout.
@@ -116,8 +107,7 @@ pub async fn run(
     cache: Option<&dyn QuotaStore>,
 ) -> Result<String, Failure> {
     // Everything that can be refused without the network is refused first (exit 2).
-    validate(opts, catalog)?;
-    let display_name = display_name(opts);
+    let plan = plan(opts, catalog)?;
     validate_project_id(project).map_err(Failure::usage)?;
     let mut regions = catalog.gpu_regions.clone();
     if let Some(r) = opts.region.as_ref().filter(|r| !regions.contains(r)) {
@@ -129,15 +119,7 @@ pub async fn run(
     let Some(chosen) = choose_region(&ranking, opts.region.as_deref()) else {
         return Err(no_region_failure(opts, &fresh, &ranking));
     };
-    let plan = LaunchPlan::new(
-        opts.gpu,
-        opts.count,
-        opts.capacity,
-        &chosen.region,
-        &opts.image,
-        &display_name,
-    )
-    .map_err(|e| Failure::usage(e.to_string()))?;
+    let plan = plan.in_region(&chosen.region);
     let mut text = ranking_text(opts, &fresh, &ranking);
     let _ = writeln!(text, "Machine: {}", machine_line(&plan));
     if opts.dry_run {

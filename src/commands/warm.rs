@@ -1,5 +1,8 @@
-//! `quota-tui warm`: the warmer without a screen (SPEC §9; issue 4.6). A daemon until SIGINT
-//! or SIGTERM, or one complete cycle with `--once`, writing the same log files as the TUI.
+//! `quota-tui warm`: the warmer without a screen (SPEC §9; issue 4.6). A daemon until SIGINT,
+//! SIGTERM or SIGHUP ([`crate::signals::cancel_on_signals`]), or one complete cycle with
+//! `--once`, writing the same log files as the TUI. A daemon takes up a fresh snapshot or
+//! shared cycle (SPEC §11); `--force` asks for a cycle at once even when the cache is fresh
+//! (the warmer's warm-now). On a shared store it warms while it holds the lease.
 //! `--once` ends as `check` does ([`crate::exit::for_checks`] over each check's last result).
 
 use std::collections::HashMap;
@@ -13,7 +16,9 @@ use crate::gcp::{ApiError, QuotaSource};
 use crate::logs::{final_stats_details, spawn_warm_log_writer};
 use crate::store::open::OpenStore;
 use crate::store::redis::{LeaseState, RedisStore};
-use crate::warmer::{StatsSnapshot, Warmer, WarmerConfig, WarmerEvent, share};
+use crate::warmer::{
+    StatsSnapshot, WarmNow, Warmer, WarmerConfig, WarmerEvent, WarmerHandle, share,
+};
 
 /// How a `warm` run ended.
 #[derive(Debug)]
@@ -26,26 +31,27 @@ pub struct WarmRun {
 }
 
 /// Run the warmer into `store` until `cancel` fires (or, with `cfg.once`, until one cycle
-/// completes). A daemon resumes the store's last complete cycle (a snapshot's, the shared
-/// store's) unless `force`; `--once` always runs a cycle. On a shared store it warms only
-/// while holding the lease, saying once on stderr (with `notices`) when another instance
-/// holds it. Returns the final statistics, after the log writer has written `📊 FINAL_STATS`,
-/// and the exit status of each check's last result.
+/// completes). A daemon first takes up the store's last complete cycle (a snapshot's, the
+/// shared store's) when it is still fresh; `--once` always runs a cycle; with `force`, a cycle
+/// starts at once even when the cache is fresh (the warmer's warm-now). On a shared store it
+/// warms only while holding the lease, saying once on stderr (with `notices`) when another
+/// instance holds it. Returns the final statistics, after the log writer has written
+/// `📊 FINAL_STATS`, and the exit status of each check's last result.
 pub async fn run(
     cfg: WarmerConfig,
     catalog: &Catalog,
     source: Arc<dyn QuotaSource>,
     store: &OpenStore,
-    force: bool,
     notices: bool,
     cancel: CancellationToken,
+    force: bool,
 ) -> WarmRun {
     let once = cfg.once;
     let warmer = Warmer::new(cfg, catalog, source, store.store.clone());
     // Subscribed first: the log writer logs the resumed cycle.
     let log_writer = spawn_warm_log_writer(warmer.subscribe());
     let mut rx = warmer.subscribe();
-    if !force && !once {
+    if !once {
         warmer.resume_from_store();
     }
     let sharing = store.redis.clone().map(|redis| {
@@ -54,7 +60,10 @@ pub async fn run(
         }
         share::share(&warmer, redis, cancel.clone())
     });
-    let (_handle, task) = warmer.start(cancel);
+    let (handle, task) = warmer.start(cancel.clone());
+    if force {
+        tokio::spawn(force_cycle(handle, cancel));
+    }
     let mut last = StatsSnapshot::default();
     let mut results: HashMap<Check, Result<Limit, ApiError>> = HashMap::new();
     while let Ok(ev) = rx.recv().await {
@@ -113,31 +122,25 @@ async fn say_who_warms(redis: Arc<RedisStore>, cancel: CancellationToken) {
     }
 }
 
-/// Cancel `cancel` on SIGINT or SIGTERM (and Ctrl-C).
-pub fn cancel_on_signals(cancel: CancellationToken) {
-    tokio::spawn(async move {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
-            let mut int = signal(SignalKind::interrupt()).expect("SIGINT handler");
-            let mut hup = signal(SignalKind::hangup()).expect("SIGHUP handler");
-            tokio::select! {
-                _ = term.recv() => tracing::info!("SIGTERM: shutting down"),
-                _ = int.recv() => tracing::info!("SIGINT: shutting down"),
-                _ = hup.recv() => tracing::info!("SIGHUP: shutting down"),
-                _ = cancel.cancelled() => return,
-            }
+/// `warm --force`: once the warmer has begun its first cycle (or taken up a saved one), ask
+/// it to warm now (SPEC §7 warm-now), so a cycle starts at once even when the cache is fresh.
+/// A new process begins its first cycle at once anyway (the answer is then "already
+/// running"); a warmer that resumed a fresh saved cycle starts a new one.
+async fn force_cycle(handle: WarmerHandle, cancel: CancellationToken) {
+    let mut progress = handle.watch_progress();
+    let begun = tokio::select! {
+        _ = cancel.cancelled() => false,
+        seen = progress.wait_for(|p| p.started_at.is_some()) => seen.is_ok(),
+    };
+    if !begun {
+        return;
+    }
+    match handle.warm_now() {
+        WarmNow::Started => tracing::info!("warm --force: a new cycle started at once"),
+        WarmNow::AlreadyRunning => {
+            tracing::info!("warm --force: a cycle is already running (nothing to add)")
         }
-        #[cfg(not(unix))]
-        {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {},
-                _ = cancel.cancelled() => return,
-            }
-        }
-        cancel.cancel();
-    });
+    }
 }
 
 /// The statistics as people read them (`warm --once` without `--json`).

@@ -51,7 +51,7 @@ fn value_table(m: Measured) -> &'static [i64] {
         Measured::Gpu(GpuType::T4) => &[0, 4, 8, 8, 16, 16, 32, 64],
         Measured::Gpu(GpuType::L4) => &[0, 0, 4, 8, 8, 16, 32],
         Measured::Gpu(GpuType::A100) => &[0, 0, 0, 4, 8, 16],
-        Measured::Gpu(GpuType::H100) => &[0, 0, 0, 0, 8, 16],
+        Measured::Gpu(GpuType::H100) => &[0, 8, 0, 16, 8, 0],
         Measured::Gpu(GpuType::H200) => &[0, 0, 0, 0, 0, 0, 0, 8],
         Measured::C3 => &[0, 24, 44, 48, 88, 96, 176, 176, 512],
     }

@@ -83,14 +83,6 @@ pub const MONITORING_VIEWER_ROLE: &str = "roles/monitoring.viewer";
 /// so a server that keeps answering with a next page cannot hold a check forever.
 pub const MAX_PAGES: u32 = 100;
 
-/// The base URL: `QUOTA_TUI_MONITORING_URL` when set and not blank, else Google's.
-pub fn monitoring_url_from_env() -> String {
-    std::env::var(MONITORING_URL_ENV)
-        .ok()
-        .filter(|v| !v.trim().is_empty())
-        .unwrap_or_else(|| DEFAULT_MONITORING_URL.to_string())
-}
-
 /// The usage of one quota metric, as read from every page of its `timeSeries.list`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Usage {
@@ -128,7 +120,7 @@ pub struct MonitoringClient {
 }
 
 impl MonitoringClient {
-    /// A client for `project` at `base_url` (e.g. [`monitoring_url_from_env`]), with the
+    /// A client for `project` at `base_url` (the resolved `monitoring_url`), with the
     /// default [`RetryPolicy`] (10 s deadline) and [`http_client`].
     ///
     /// Errors (kind `NotFound`, no request sent) when `project` breaks Google's project ID
@@ -163,12 +155,6 @@ impl MonitoringClient {
     /// (`--check-timeout`).
     pub fn with_deadline(mut self, deadline: Duration) -> Self {
         self.policy.deadline = deadline;
-        self
-    }
-
-    /// The same client using `http` (one [`http_client`] shared by every Google client).
-    pub fn with_http_client(mut self, http: reqwest::Client) -> Self {
-        self.http = http;
         self
     }
 

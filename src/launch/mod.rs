@@ -2,17 +2,19 @@
 //! cache), the regions ranked for the GPU count, the machine type for the shape, and the
 //! Vertex AI CustomJob request that is submitted to the chosen region.
 //!
-//! The pieces are pure where they can be ([`rank`], [`plan`]), so the command line
-//! (`commands::launch`) and the Launch screen share them; both submit through the one
-//! [`submit::submit`] (create in ranked order, going on past `quota_exceeded`).
+//! The pieces are pure where they can be ([`rank`], [`plan`], [`region`]), so the command
+//! line (`commands::launch`) and the Launch screen share one flow: both check what was asked
+//! with [`LaunchPlan::from_request`] and submit through the one [`submit::submit`] (create in
+//! ranked order, going on past `quota_exceeded`, then read the job back).
 
 pub mod fresh;
 pub mod plan;
 pub mod rank;
+pub mod region;
 pub mod submit;
 
 pub use fresh::{FreshCheck, RegionResult, fresh_check};
-pub use plan::{LaunchPlan, PlanError, default_job_name, validate_display_name};
+pub use plan::{LaunchPlan, LaunchRequest, PlanError, default_job_name, validate_display_name};
 pub use rank::{
     RankedRegion, Shortfall, choose_region, common_failure, nobody_answered, rank_regions,
 };

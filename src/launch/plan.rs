@@ -1,6 +1,10 @@
 //! What a launch submits: the [`LaunchPlan`] (GPU type and count, machine type, region,
 //! image, job name) and the Vertex AI CustomJob request body built from it.
 //!
+//! A launch as asked for — `quota-tui launch`'s flags or the Launch screen's form — is a
+//! [`LaunchRequest`]; [`LaunchPlan::from_request`] is the one place it is checked (shape for
+//! the capacity, image, job name, region) before anything is sent.
+//!
 //! Body shape: Vertex AI REST v1 `projects.locations.customJobs.create`
 //! (<https://cloud.google.com/vertex-ai/docs/reference/rest/v1/projects.locations.customJobs>):
 //! `CustomJob{displayName, jobSpec: CustomJobSpec{workerPoolSpecs: [WorkerPoolSpec{machineSpec,
@@ -10,6 +14,9 @@ use chrono::{DateTime, TimeZone};
 use serde_json::{Value, json};
 
 use crate::catalog::{Capacity, GpuType, ShapeError};
+use crate::gcp::vertex::validate_region;
+
+use super::region::check_region;
 
 /// Longest Vertex AI `displayName`, in characters (UTF-8 allowed).
 pub const MAX_DISPLAY_NAME_CHARS: usize = 128;
@@ -47,6 +54,28 @@ pub enum PlanError {
         "the job name has {chars} characters; Vertex AI allows at most {MAX_DISPLAY_NAME_CHARS}"
     )]
     NameTooLong { chars: usize },
+    /// A named region that is malformed, or neither one of the GPU regions nor a region where
+    /// Vertex AI trains the GPU type (the message names the regions that would work).
+    #[error("{0}")]
+    Region(String),
+}
+
+/// A launch as asked for, before it is checked: `quota-tui launch`'s flags or the Launch
+/// screen's form (SPEC §10 Launch).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LaunchRequest {
+    pub gpu: GpuType,
+    /// GPUs on the one replica.
+    pub count: u32,
+    pub capacity: Capacity,
+    /// Container image URI (`containerSpec.imageUri`); surrounding blanks are dropped.
+    pub image: String,
+    /// The job's `displayName`; `None` → `quota-tui-<gpu>-<YYYYmmdd-HHMMSS>` (local time, when
+    /// the plan is made).
+    pub name: Option<String>,
+    /// The region asked for (`launch --region`, the screen's chosen region); `None` until a
+    /// fresh check's ranking chooses one.
+    pub region: Option<String>,
 }
 
 impl LaunchPlan {
@@ -78,6 +107,49 @@ impl LaunchPlan {
             image: image.to_string(),
             display_name: display_name.to_string(),
         })
+    }
+
+    /// Check `request` and make its plan: the machine type for the shape and capacity, the
+    /// image, the job name (the default one when none was given), and the region — the one
+    /// asked for, which must be well formed and one of `gpu_regions` (the config's, in
+    /// preference order) or a region where Vertex AI trains the type; with none asked for,
+    /// the first of `gpu_regions` until the ranking chooses ([`LaunchPlan::in_region`]).
+    ///
+    /// Errors (usage errors: exit 2, nothing sent): [`PlanError::Shape`],
+    /// [`PlanError::EmptyImage`], [`PlanError::EmptyName`], [`PlanError::NameTooLong`],
+    /// [`PlanError::Region`].
+    pub fn from_request(
+        request: &LaunchRequest,
+        gpu_regions: &[String],
+    ) -> Result<LaunchPlan, PlanError> {
+        let name = match &request.name {
+            Some(n) => n.clone(),
+            None => default_job_name(request.gpu, &chrono::Local::now()),
+        };
+        let plan = LaunchPlan::new(
+            request.gpu,
+            request.count,
+            request.capacity,
+            gpu_regions.first().map_or("us-central1", |r| r),
+            &request.image,
+            &name,
+        )?;
+        match &request.region {
+            Some(r) => {
+                validate_region(r).map_err(PlanError::Region)?;
+                check_region(request.gpu, r, gpu_regions).map_err(PlanError::Region)?;
+                Ok(plan.in_region(r))
+            }
+            None => Ok(plan),
+        }
+    }
+
+    /// The same plan in `region`.
+    pub fn in_region(&self, region: &str) -> LaunchPlan {
+        LaunchPlan {
+            region: region.to_string(),
+            ..self.clone()
+        }
     }
 
     /// The CustomJob request body: one worker pool of one replica with `machineType`,
@@ -226,5 +298,53 @@ mod tests {
             LaunchPlan::new(GpuType::T4, 1, Capacity::Spot, "r", " ", "n"),
             Err(PlanError::EmptyImage)
         );
+    }
+
+    fn request(region: Option<&str>) -> LaunchRequest {
+        LaunchRequest {
+            gpu: GpuType::L4,
+            count: 4,
+            capacity: Capacity::Spot,
+            image: " img ".into(),
+            name: Some("job".into()),
+            region: region.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn a_request_is_checked_once_for_both_front_ends() {
+        let mine: Vec<String> = ["us-central1", "us-east1"].map(String::from).to_vec();
+        let p = LaunchPlan::from_request(&request(None), &mine).unwrap();
+        assert_eq!(
+            (p.region.as_str(), p.machine_type, p.image.as_str()),
+            ("us-central1", "g2-standard-48", "img"),
+            "no region asked: the first of the preference order until the ranking chooses"
+        );
+        assert_eq!(p.in_region("us-east1").region, "us-east1");
+        let p = LaunchPlan::from_request(&request(Some("us-east1")), &mine).unwrap();
+        assert_eq!(p.region, "us-east1");
+        // Not one of mine, but Vertex AI trains L4 there.
+        assert!(LaunchPlan::from_request(&request(Some("asia-northeast3")), &mine).is_ok());
+        let e = LaunchPlan::from_request(&request(Some("mars-west1")), &mine).unwrap_err();
+        assert!(
+            matches!(&e, PlanError::Region(m) if m.starts_with("--region mars-west1: ")),
+            "{e}"
+        );
+        let e = LaunchPlan::from_request(&request(Some("US_EAST1")), &mine).unwrap_err();
+        assert!(e.to_string().contains("is not valid"), "{e}");
+        let e = LaunchPlan::from_request(
+            &LaunchRequest {
+                count: 3,
+                ..request(None)
+            },
+            &mine,
+        );
+        assert!(matches!(e, Err(PlanError::Shape(_))), "{e:?}");
+        let unnamed = LaunchRequest {
+            name: None,
+            ..request(None)
+        };
+        let p = LaunchPlan::from_request(&unnamed, &mine).unwrap();
+        assert!(p.display_name.starts_with("quota-tui-l4-"), "{p:?}");
     }
 }

@@ -135,13 +135,17 @@ pub fn warm_line(event: &WarmerEvent) -> Option<String> {
             failed,
             ..
         } => {
-            let failed = if *failed > 0 {
-                format!(" ({failed} failed)")
+            // A cycle that checked everything is complete (SPEC §7), but a cache in which every
+            // check failed is not hot: `tail -f` and grep must not read it as healthy (issue 11).
+            let verdict = if *failed > 0 && *failed >= gpu.total + c3.total {
+                format!("no value: every check failed ({failed} failed)")
+            } else if *failed > 0 {
+                format!("Cache is HOT! ({failed} failed)")
             } else {
-                String::new()
+                "Cache is HOT!".to_string()
             };
             format!(
-                "✅ CACHE_WARM_COMPLETE: GPU {}/{}, C3 {}/{} - {:.1}s - Cache is HOT!{failed}",
+                "✅ CACHE_WARM_COMPLETE: GPU {}/{}, C3 {}/{} - {:.1}s - {verdict}",
                 gpu.n,
                 gpu.total,
                 c3.n,

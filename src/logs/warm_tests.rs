@@ -162,6 +162,18 @@ fn error_cancel_complete_and_stats_lines() {
         warm_line(&complete).unwrap(),
         "✅ CACHE_WARM_COMPLETE: GPU 20/20, C3 18/18 - 9.8s - Cache is HOT! (4 failed)"
     );
+    let all_failed = WarmerEvent::CycleComplete {
+        cycle: 1,
+        elapsed: Duration::from_millis(100),
+        gpu: ListPos { n: 20, total: 20 },
+        c3: ListPos { n: 18, total: 18 },
+        failed: 38,
+    };
+    assert_eq!(
+        warm_line(&all_failed).unwrap(),
+        "✅ CACHE_WARM_COMPLETE: GPU 20/20, C3 18/18 - 0.1s - no value: every check failed (38 failed)",
+        "a cycle in which every check failed is not called hot"
+    );
     let stats = StatsSnapshot {
         batches: 23,
         avg_ms: 1412,

@@ -3,8 +3,9 @@
 //!
 //! [`spawn_event_pump`] `select!`s over crossterm's `EventStream`, the warmer's broadcast
 //! receiver, a 1 s clock (ages and the re-warm countdown only) and cancellation, and forwards
-//! everything on one tokio mpsc channel (the Launch screen's tasks send on it too). It ends when the receiver is dropped
-//! (`sender.closed()`). Only the UI loop changes UI state.
+//! everything on one tokio mpsc channel (screens' tasks send on it too, as [`Event::Task`]).
+//! It ends when the receiver is dropped (`sender.closed()`). Only the UI loop changes UI
+//! state.
 
 use std::time::Duration;
 
@@ -15,14 +16,15 @@ use tokio::task::JoinHandle;
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
-use super::screens::launch::LaunchEvent;
+use super::task::TaskDone;
+use crate::signals::Shutdown;
 use crate::warmer::WarmerEvent;
 
 /// Period of the age clock.
 pub const CLOCK_PERIOD: Duration = Duration::from_secs(1);
 
 /// Everything the UI loop reacts to.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub enum Event {
     /// The 1 s age clock.
     Tick,
@@ -34,8 +36,9 @@ pub enum Event {
     WarmerLagged(u64),
     /// A toast's display time ran out (the deadline it was scheduled for).
     ToastExpiry(Instant),
-    /// A Launch screen task (fresh check, submission) ended.
-    Launch(LaunchEvent),
+    /// A screen's background task ended: its output, for the screen that spawned it
+    /// ([`super::task`]).
+    Task(TaskDone),
     /// The shared store reported something (link, lease, progress, entries, warm-now).
     Shared(super::shared::SharedEvent),
     /// Quit at once: a signal (SIGTERM, SIGHUP, SIGINT, SIGQUIT) or someone cancelled the
@@ -86,37 +89,15 @@ pub fn spawn_event_pump(
 }
 
 /// Spawn a task sending `Quit` on SIGTERM, SIGHUP, SIGINT or SIGQUIT (the TUI's quit on
-/// signals). SIGQUIT's default action would dump core and leave the terminal in raw mode on
-/// the alternate screen; caught, it quits like the others, restoring the terminal. (In raw
-/// mode Ctrl-C, Ctrl-\ and Ctrl-Z reach the app as keys, not signals; a SIGTSTP sent with
-/// `kill` keeps its default action: the process stops as it is.)
+/// signals, [`crate::signals`]): caught, SIGQUIT quits like the others, restoring the
+/// terminal, instead of dumping core with the terminal in raw mode.
 ///
 /// Errors when a signal handler cannot be installed.
-#[cfg(unix)]
 pub fn spawn_signal_listener(tx: mpsc::Sender<Event>) -> std::io::Result<JoinHandle<()>> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term = signal(SignalKind::terminate())?;
-    let mut hup = signal(SignalKind::hangup())?;
-    let mut int = signal(SignalKind::interrupt())?;
-    let mut quit = signal(SignalKind::quit())?;
+    let mut shutdown = Shutdown::install(true)?;
     Ok(tokio::spawn(async move {
-        let name = tokio::select! {
-            _ = term.recv() => "SIGTERM",
-            _ = hup.recv() => "SIGHUP",
-            _ = int.recv() => "SIGINT",
-            _ = quit.recv() => "SIGQUIT",
-        };
+        let name = shutdown.recv().await;
         tracing::info!("{name} received; quitting");
         let _ = tx.send(Event::Quit).await;
-    }))
-}
-
-/// Spawn a task sending `Quit` on Ctrl-C (platforms without Unix signals).
-#[cfg(not(unix))]
-pub fn spawn_signal_listener(tx: mpsc::Sender<Event>) -> std::io::Result<JoinHandle<()>> {
-    Ok(tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            let _ = tx.send(Event::Quit).await;
-        }
     }))
 }

@@ -4,20 +4,21 @@
 //! capture, a panic hook that restores the terminal before printing, quit on SIGTERM / SIGHUP /
 //! SIGINT / SIGQUIT, and restoration on every exit path, a setup that fails half-way
 //! included. Inside, one [`event::Event`] channel feeds the [`app::App`], which owns all UI
-//! state; drawing is pure and happens only when something changed. Workers never touch the
-//! terminal; nothing is printed on it while the TUI runs.
+//! state; drawing is pure ([`widgets`] for the shared pieces) and happens only when something
+//! changed. Workers and screens' tasks ([`task`]) never touch the terminal; nothing is
+//! printed on it while the TUI runs.
 
 pub mod app;
 pub mod event;
 pub mod keys;
 pub mod log_tail;
-pub mod popup;
 pub mod quit;
 pub mod screens;
 pub mod shared;
-pub mod status;
+pub mod task;
 pub mod theme;
 pub mod toast;
+pub mod widgets;
 
 use std::io::{self, Stdout};
 use std::panic::PanicHookInfo;
@@ -37,79 +38,47 @@ use tokio::sync::{broadcast, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use crate::catalog::Catalog;
-use crate::gcp::QuotaSource;
-use crate::gcp::vertex::VertexClient;
 use crate::store::redis::RedisStore;
 use crate::warmer::{WarmerEvent, WarmerHandle};
-use app::{Action, App, AppParts};
+use app::{Action, App};
 use event::{Event, spawn_event_pump, spawn_signal_listener};
-use screens::launch::LaunchClients;
+pub use screens::launch::LaunchClients;
 use theme::Theme;
 
-/// Everything the TUI needs from `main`.
+/// Everything the TUI needs from `main`; it flows into the [`App`] as one struct, each part
+/// to the one that reads it.
 pub struct TuiContext {
     /// The project ID, or `DEMO` (shown as `quota-tui · <title>`).
     pub title: String,
     /// What the credentials are (`credentials: <source, file, type, account>`), for the Cache
     /// screen; never a secret.
     pub credentials: String,
-    pub demo: bool,
     pub catalog: Catalog,
     /// The running warmer: events, "warm now", statistics, and the cache it fills.
     pub warmer: WarmerHandle,
     /// Folder of `cache_warm.log`, tailed by the Logs screen.
     pub log_dir: PathBuf,
-    /// Cancelled by the TUI when it quits; if someone else cancels it, the TUI quits too.
-    pub cancel: CancellationToken,
-    /// The project ID the Launch screen submits to (the demo's own in demo mode).
-    pub project: String,
-    /// Answers the Launch screen's fresh checks (the Service Usage client; never the cache).
-    pub quota: Arc<dyn QuotaSource>,
-    /// Submits the Launch screen's CustomJobs; `None` when no Vertex AI client could be made.
-    pub vertex: Option<Arc<VertexClient>>,
+    /// The project, quota source and Vertex AI client the Launch screen checks and submits
+    /// with (never the cache).
+    pub launch: LaunchClients,
     /// The shared Redis store (SPEC §11), when the cache is shared; `None` otherwise.
     pub shared: Option<Arc<RedisStore>>,
 }
 
 /// Run the TUI until the user quits, a signal (SIGTERM, SIGHUP, SIGINT, SIGQUIT) arrives or
-/// `ctx.cancel` is cancelled. Restores the terminal on every path and cancels `ctx.cancel`
-/// before returning.
+/// `cancel` is cancelled (someone else ending the session). Restores the terminal on every
+/// path and cancels `cancel` before returning.
 ///
 /// Errors when the terminal cannot be set up, drawn on or restored.
-pub async fn run(ctx: TuiContext) -> anyhow::Result<()> {
-    let TuiContext {
-        title,
-        credentials,
-        demo,
-        catalog,
-        warmer,
-        log_dir,
-        cancel,
-        project,
-        quota,
-        vertex,
-        shared,
-    } = ctx;
+pub async fn run(ctx: TuiContext, cancel: CancellationToken) -> anyhow::Result<()> {
     // Subscribe before reading the progress so no event falls between the two.
-    let warmer_rx = warmer.subscribe();
+    let warmer_rx = ctx.warmer.subscribe();
     let (tx, rx) = mpsc::channel(256);
-    let mut app = App::new(AppParts {
-        title,
-        credentials,
-        demo,
-        catalog,
-        warmer,
-        log_dir,
-        theme: Theme::from_env(),
-        launch: LaunchClients {
-            project,
-            quota,
-            vertex,
-        },
-        events: tx.clone(),
-        shared: shared.clone(),
-    });
-    let shared_pump = shared.map(|redis| shared::spawn_shared_pump(redis, tx.clone()));
+    let shared_pump = ctx
+        .shared
+        .clone()
+        .map(|redis| shared::spawn_shared_pump(redis, tx.clone()));
+    let mut app = App::new(ctx, Theme::from_env(), tx.clone());
     let result = run_in_terminal(&mut app, warmer_rx, tx, rx, &cancel).await;
     if let Some(pump) = shared_pump {
         pump.abort();

@@ -14,8 +14,8 @@ use ratatui::text::{Line, Span};
 
 use super::app::Action;
 use super::keys::{KeyHint, is_ctrl_c};
-use super::popup::draw_popup;
 use super::theme::Theme;
+use super::widgets::popup::draw_popup;
 use crate::gcp::vertex::console_jobs_url;
 
 /// The footer while the question is open.
@@ -42,19 +42,21 @@ impl QuitGuard {
         self.notice.as_deref()
     }
 
-    /// `q` or Ctrl-C: quit, unless a submission to `project` is in flight: then ask.
-    pub fn request(&mut self, in_flight: bool, project: &str) -> Action {
-        if in_flight {
+    /// `q` or Ctrl-C: quit, unless a submission is in flight (`pending`: the project it may
+    /// create a job in): then ask.
+    pub fn request(&mut self, pending: Option<&str>) -> Action {
+        if pending.is_some() {
             self.open = true;
             Action::Redraw
         } else {
-            self.now(false, project)
+            self.now(None)
         }
     }
 
-    /// Quit without asking; with a submission in flight, leave the notice.
-    pub fn now(&mut self, in_flight: bool, project: &str) -> Action {
-        if in_flight {
+    /// Quit without asking; with a submission in flight to project `pending`, leave the
+    /// notice with that project's custom jobs page.
+    pub fn now(&mut self, pending: Option<&str>) -> Action {
+        if let Some(project) = pending {
             let url = console_jobs_url(project);
             tracing::warn!("quit with a CustomJob submission in flight; check {url}");
             self.notice = Some(format!(
@@ -65,13 +67,13 @@ impl QuitGuard {
         Action::Quit
     }
 
-    /// A key while the question is open.
-    pub fn on_key(&mut self, key: &KeyEvent, in_flight: bool, project: &str) -> Action {
+    /// A key while the question is open (`pending` as in [`Self::now`]).
+    pub fn on_key(&mut self, key: &KeyEvent, pending: Option<&str>) -> Action {
         if is_ctrl_c(key) {
-            return self.now(in_flight, project);
+            return self.now(pending);
         }
         match key.code {
-            KeyCode::Char('y' | 'Y') => self.now(in_flight, project),
+            KeyCode::Char('y' | 'Y') => self.now(pending),
             KeyCode::Char('n' | 'N') | KeyCode::Esc => {
                 self.open = false;
                 Action::Redraw

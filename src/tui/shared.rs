@@ -14,8 +14,8 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::event::Event;
-use super::status::WarmStatus;
 use super::toast::ToastLevel;
+use super::widgets::status::WarmStatus;
 use crate::sanitize::Sanitized;
 use crate::store::redis::{LeaseState, Link, RedisStore, SharedProgress, WarmNowAnswer};
 use crate::warmer::BatchLevel;

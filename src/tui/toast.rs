@@ -85,6 +85,33 @@ impl Toasts {
     }
 }
 
+/// The toast at the end of a cycle of `total` checks, `failed` of which failed, that took
+/// `elapsed`: `✅ Cache warm: 38/38 checks in 10.2s`, with `(3 failed)` as a warning, or
+/// `💥 Cycle done in 10.2s: all 38 checks failed (Cache screen)` as an error.
+pub fn cycle_complete_toast(
+    total: usize,
+    failed: usize,
+    elapsed: Duration,
+) -> (String, ToastLevel) {
+    let (n, secs) = (total, elapsed.as_secs_f64());
+    if n > 0 && failed >= n {
+        (
+            format!("💥 Cycle done in {secs:.1}s: all {n} checks failed (Cache screen)"),
+            ToastLevel::Error,
+        )
+    } else if failed > 0 {
+        (
+            format!("✅ Cache warm: {n}/{n} checks in {secs:.1}s ({failed} failed)"),
+            ToastLevel::Warn,
+        )
+    } else {
+        (
+            format!("✅ Cache warm: {n}/{n} checks in {secs:.1}s"),
+            ToastLevel::Ok,
+        )
+    }
+}
+
 /// The toast for a slow batch (> 3000 ms, `BatchLevel::Slow`), if this one was.
 pub fn slow_batch_toast(report: &BatchReport) -> Option<String> {
     (report.level == BatchLevel::Slow).then(|| {

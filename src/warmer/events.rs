@@ -53,13 +53,6 @@ pub enum CycleCause {
     WarmNow,
 }
 
-impl CycleCause {
-    /// True for every cycle but the first: the cache is kept while it runs.
-    pub fn is_rewarm(self) -> bool {
-        !matches!(self, CycleCause::First { .. })
-    }
-}
-
 /// A finished batch: at most one GPU metric and one C3 metric.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BatchReport {

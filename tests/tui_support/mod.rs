@@ -11,9 +11,11 @@ use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
 use quota_tui::catalog::{Capacity, Catalog, Check, GpuType, Limit, MetricRequest};
 use quota_tui::gcp::{ApiError, ErrorKind, MetricOutcome, QuotaSource};
 use quota_tui::store::{MemoryStore, QuotaStore, TokioClock};
-use quota_tui::tui::app::{App, AppParts};
+use quota_tui::tui::TuiContext;
+use quota_tui::tui::app::App;
 use quota_tui::tui::event::Event;
-use quota_tui::tui::screens::launch::LaunchClients;
+use quota_tui::tui::screens::launch::{LaunchClients, LaunchEvent};
+use quota_tui::tui::task::TaskDone;
 use quota_tui::tui::theme::Theme;
 use quota_tui::warmer::{
     BatchLevel, BatchReport, CycleCause, ListPos, Warmer, WarmerConfig, WarmerEvent, WarmerHandle,
@@ -143,7 +145,7 @@ pub fn app(warmer: WarmerHandle, theme: Theme, log_dir: &Path) -> App {
 }
 
 /// The app with `launch` clients, and the receiver of its event queue: what its tasks send
-/// (e.g. `Event::Launch`) arrives there, for the test to hand to `App::handle_event`.
+/// (`Event::Task`) arrives there, for the test to hand to `App::handle_event`.
 pub fn app_with_queue(
     warmer: WarmerHandle,
     theme: Theme,
@@ -152,19 +154,28 @@ pub fn app_with_queue(
 ) -> (App, tokio::sync::mpsc::Receiver<Event>) {
     install_global_subscriber();
     let (tx, rx) = tokio::sync::mpsc::channel(64);
-    let app = App::new(AppParts {
-        title: "DEMO".to_string(),
-        credentials: "credentials: the demo token".to_string(),
-        demo: true,
-        catalog: Catalog::default(),
-        warmer,
-        log_dir: log_dir.to_path_buf(),
+    let app = App::new(
+        TuiContext {
+            title: "DEMO".to_string(),
+            credentials: "credentials: the demo token".to_string(),
+            catalog: Catalog::default(),
+            warmer,
+            log_dir: log_dir.to_path_buf(),
+            launch,
+            shared: None,
+        },
         theme,
-        launch,
-        events: tx,
-        shared: None,
-    });
+        tx,
+    );
     (app, rx)
+}
+
+/// Index of the Launch screen (key `3`).
+pub const LAUNCH_SCREEN: usize = 2;
+
+/// A Launch screen task's end, as its task delivers it.
+pub fn launch_done(event: LaunchEvent) -> Event {
+    Event::Task(TaskDone::new(LAUNCH_SCREEN, event))
 }
 
 /// A key press as crossterm delivers it.

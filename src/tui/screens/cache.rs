@@ -11,39 +11,50 @@ use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
+use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
-use super::infra::quota_cell;
-use super::{Reply, Screen, ScreenCtx, fmt_age};
+use super::{Reply, Screen, ScreenCtx, View, fmt_age};
 use crate::durations::fmt_duration;
 use crate::store::redis::Link;
 use crate::store::{Backing, Cached, CachedState, SnapshotLoad};
 use crate::tui::keys::{KeyHint, SCROLL_KEYS, Scroll};
+use crate::tui::widgets::quota_cell::quota_cell;
+use crate::tui::widgets::table::{body_rows, header_row, scrolled_title, titled_block};
 
-/// The Cache screen's state: the check table's scroll position.
+/// The Cache screen's state: the credentials line it shows and the check table's scroll
+/// position.
 #[derive(Debug, Default)]
 pub struct CacheScreen {
+    /// What the credentials are (`credentials: <source, file, type, account>`); never a
+    /// secret.
+    credentials: String,
     scroll: Scroll,
 }
 
 impl CacheScreen {
-    fn stats_lines<'a>(ctx: &ScreenCtx) -> Vec<Line<'a>> {
-        let theme = &ctx.theme;
-        let s = &ctx.stats;
+    /// The screen, showing `credentials` under the statistics.
+    pub fn new(credentials: String) -> Self {
+        CacheScreen {
+            credentials,
+            scroll: Scroll::default(),
+        }
+    }
+
+    fn stats_lines<'a>(view: &View) -> Vec<Line<'a>> {
+        let theme = view.theme();
+        let s = view.stats();
+        let cfg = view.warmer_config();
+        let status = view.status();
         let last_cycle = s
             .last_cycle_ms
             .map(|ms| format!(" (last {:.1}s)", ms as f64 / 1000.0))
             .unwrap_or_default();
-        let next = match ctx.next_rewarm_in {
+        let next = match view.next_rewarm_in() {
             Some(d) => format!("in {}", fmt_age(d)),
-            None if ctx.warmer.config().once => "never (--once)".to_string(),
-            None if ctx.status.hot && !ctx.status.rewarming => "—".to_string(),
-            None => format!(
-                "after this cycle ({}/{})",
-                ctx.status.done, ctx.status.total
-            ),
+            None if cfg.once => "never (--once)".to_string(),
+            None if status.hot && !status.rewarming => "—".to_string(),
+            None => format!("after this cycle ({}/{})", status.done, status.total),
         };
-        let cfg = ctx.warmer.config();
         vec![
             Line::from(vec![
                 Span::styled("hits ", theme.muted),
@@ -101,7 +112,7 @@ impl CacheScreen {
                     theme.muted,
                 ),
             ]),
-            store_line(ctx),
+            store_line(view),
         ]
     }
 }
@@ -109,29 +120,29 @@ impl CacheScreen {
 /// `store memory + snapshot ~/.cache/quota-tui/demo-spot.json · loaded 12:01:05 (38 entries)`,
 /// `store Redis redis://host:6379/0 · warmer: host:pid`, `store memory (Redis
 /// redis://host:6379/0 unreachable since 12:01)`, ...
-fn store_line<'a>(ctx: &ScreenCtx) -> Line<'a> {
-    let theme = &ctx.theme;
+fn store_line<'a>(view: &View) -> Line<'a> {
+    let theme = view.theme();
     let mut spans = vec![Span::styled("store ", theme.muted)];
-    match ctx.warmer.store().backing() {
-        Backing::Redis(view) => {
-            spans.push(match &view.link {
+    match view.backing().clone() {
+        Backing::Redis(redis) => {
+            spans.push(match &redis.link {
                 Link::Down { since } => Span::styled(
                     format!(
                         "memory (Redis {} unreachable since {})",
-                        view.url,
+                        redis.url,
                         since.with_timezone(&chrono::Local).format("%H:%M")
                     ),
                     theme.toast_warn,
                 ),
-                Link::Connecting => Span::raw(format!("Redis {} (connecting)", view.url)),
-                Link::Up => Span::raw(format!("Redis {}", view.url)),
+                Link::Connecting => Span::raw(format!("Redis {} (connecting)", redis.url)),
+                Link::Up => Span::raw(format!("Redis {}", redis.url)),
             });
-            if let Some(shared) = &ctx.shared {
+            if let Some(shared) = view.shared() {
                 spans.push(Span::styled(" · warmer: ", theme.muted));
                 spans.push(Span::raw(shared.holder_name()));
             }
             // The local snapshot, briefly (its file is on the line without Redis).
-            if let Backing::Snapshot { load, .. } = view.local.as_ref() {
+            if let Backing::Snapshot { load, .. } = redis.local.as_ref() {
                 spans.push(Span::styled(
                     format!(" · snapshot {}", snapshot_load(load)),
                     theme.muted,
@@ -189,7 +200,7 @@ impl Screen for CacheScreen {
     }
 
     fn on_key(&mut self, key: &KeyEvent, ctx: &mut ScreenCtx) -> Reply {
-        if self.scroll.key(key, ctx.checks.len()) {
+        if self.scroll.key(key, ctx.view().checks().len()) {
             Reply::Redraw
         } else {
             Reply::Ignored
@@ -197,7 +208,7 @@ impl Screen for CacheScreen {
     }
 
     fn on_wheel(&mut self, down: bool, ctx: &mut ScreenCtx) -> Reply {
-        self.scroll.wheel(down, ctx.checks.len());
+        self.scroll.wheel(down, ctx.view().checks().len());
         Reply::Redraw
     }
 
@@ -205,62 +216,27 @@ impl Screen for CacheScreen {
         true // ages and the re-warm countdown move
     }
 
-    fn draw(&self, frame: &mut Frame, area: Rect, ctx: &ScreenCtx) {
-        let theme = &ctx.theme;
+    fn draw(&self, frame: &mut Frame, area: Rect, view: &View) {
+        let theme = view.theme();
         let [stats, table] =
             Layout::vertical([Constraint::Length(6), Constraint::Min(0)]).areas(area);
         frame.render_widget(
-            Paragraph::new(Self::stats_lines(ctx)).block(
-                Block::bordered()
-                    .title(Span::styled(" Warmer statistics ", theme.title))
+            Paragraph::new(Self::stats_lines(view)).block(
+                titled_block(" Warmer statistics ", theme)
                     // The account comes from a credentials file: sanitised.
                     .title_bottom(Span::styled(
-                        format!(" {} ", crate::sanitize::Sanitized::new(&ctx.credentials)),
+                        format!(" {} ", crate::sanitize::Sanitized::new(&self.credentials)),
                         theme.muted,
                     )),
             ),
             stats,
         );
 
-        let height = table.height.saturating_sub(3) as usize;
-        let range = self.scroll.visible(ctx.checks.len(), height);
-        let title = if range.len() < ctx.checks.len() {
-            format!(
-                " Checks ({}–{} of {}) ",
-                range.start + 1,
-                range.end,
-                ctx.checks.len()
-            )
-        } else {
-            format!(" Checks ({}) ", ctx.checks.len())
-        };
-        let rows = range.map(|i| {
-            let check = &ctx.checks[i];
-            let cached = ctx.snapshot.get(i);
-            let (value, style) = quota_cell(cached, theme);
-            let age = cached
-                .and_then(|c| ctx.age(c))
-                .map(fmt_age)
-                .unwrap_or_else(|| "—".to_string());
-            let (latency, failure) = match cached.map(Cached::state) {
-                Some(CachedState::Fresh(g) | CachedState::Stale(g)) => (Some(g.latency), None),
-                Some(CachedState::Failed { error, .. }) => (Some(error.latency), Some(error)),
-                Some(CachedState::Pending) | None => (None, None),
-            };
-            let latency = latency
-                .map(|d| format!("{}ms", d.as_millis()))
-                .unwrap_or_else(|| "—".to_string());
-            let error = failure
-                .map(|f| Span::styled(f.error.to_string(), theme.failed))
-                .unwrap_or_else(|| Span::raw(""));
-            Row::new([
-                Cell::from(check.to_string()),
-                Cell::from(Span::styled(value, style)),
-                Cell::from(age),
-                Cell::from(latency),
-                Cell::from(error),
-            ])
-        });
+        let checks = view.checks();
+        let range = self.scroll.visible(checks.len(), body_rows(table));
+        let title = scrolled_title("Checks", &range, checks.len())
+            .unwrap_or_else(|| format!(" Checks ({}) ", checks.len()));
+        let rows = range.map(|i| check_row(view, i));
         frame.render_widget(
             Table::new(
                 rows,
@@ -272,9 +248,43 @@ impl Screen for CacheScreen {
                     Constraint::Min(10),
                 ],
             )
-            .header(Row::new(["Check", "Value", "Age", "Latency", "Last error"]).style(theme.title))
-            .block(Block::bordered().title(Span::styled(title, theme.title))),
+            .header(header_row(
+                ["Check", "Value", "Age", "Latency", "Last error"],
+                theme,
+            ))
+            .block(titled_block(title, theme)),
             table,
         );
     }
+}
+
+/// The row of check `i`: check, value (as on the Infra screen), age, latency of the last
+/// fetch, last error.
+fn check_row(view: &View, i: usize) -> Row<'static> {
+    let theme = view.theme();
+    let check = &view.checks()[i];
+    let cached = view.snapshot().get(i);
+    let (value, style) = quota_cell(cached, theme);
+    let age = cached
+        .and_then(|c| view.age(c))
+        .map(fmt_age)
+        .unwrap_or_else(|| "—".to_string());
+    let (latency, failure) = match cached.map(Cached::state) {
+        Some(CachedState::Fresh(g) | CachedState::Stale(g)) => (Some(g.latency), None),
+        Some(CachedState::Failed { error, .. }) => (Some(error.latency), Some(error)),
+        Some(CachedState::Pending) | None => (None, None),
+    };
+    let latency = latency
+        .map(|d| format!("{}ms", d.as_millis()))
+        .unwrap_or_else(|| "—".to_string());
+    let error = failure
+        .map(|f| Span::styled(f.error.to_string(), theme.failed))
+        .unwrap_or_else(|| Span::raw(""));
+    Row::new([
+        Cell::from(check.to_string()),
+        Cell::from(Span::styled(value, style)),
+        Cell::from(age),
+        Cell::from(latency),
+        Cell::from(error),
+    ])
 }

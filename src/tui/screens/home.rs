@@ -10,12 +10,12 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
-use super::infra::{value_marks, value_style};
-use super::{Reply, Screen, ScreenCtx};
-use crate::catalog::{Limit, best_c3_machine};
+use super::{Reply, Screen, ScreenCtx, View};
+use crate::catalog::{Capacity, Limit, best_c3_machine};
 use crate::store::{Cached, CachedState};
 use crate::tui::keys::KeyHint;
 use crate::tui::theme::Theme;
+use crate::tui::widgets::quota_cell::{shown_value, value_marks, value_style};
 
 const KEYS: &[KeyHint] = &[
     KeyHint::main("j/k", "select"),
@@ -38,99 +38,109 @@ fn marks_note(cached: &Cached) -> &'static str {
     }
 }
 
-/// The answer for one GPU type across its regions (in preference order). A value whose last
+/// The answer for one GPU type across its regions (in preference order): the first region
+/// with a fresh positive value, else the first with any positive value. A value whose last
 /// refresh failed or that is stale is dimmed and says so, in the "also" list too (`8!`, `8~`).
 fn gpu_line<'a>(name: &'a str, regions: &[String], cells: &[&Cached], theme: &Theme) -> Line<'a> {
     let mut spans = vec![Span::styled(format!(" {name:<5} "), theme.title)];
+    let positive = |c: &&Cached, fresh_only: bool| {
+        shown_value(c).is_some_and(|(l, fresh)| l.is_positive() && (fresh || !fresh_only))
+    };
     let best = cells
         .iter()
-        .position(|c| c.is_hit() && c.limit().is_some_and(Limit::is_positive))
-        .map(|i| (i, false))
-        .or_else(|| {
-            cells
-                .iter()
-                .position(|c| c.limit().is_some_and(Limit::is_positive))
-                .map(|i| (i, true))
-        });
+        .position(|c| positive(c, true))
+        .or_else(|| cells.iter().position(|c| positive(c, false)));
     match best {
-        Some((i, _)) => {
-            let limit = cells[i].limit().unwrap_or(Limit::Finite(0));
-            let style = value_style(cells[i], theme.positive, theme);
-            let unit = if limit == Limit::Finite(1) {
-                "GPU"
-            } else {
-                "GPUs"
-            };
-            spans.push(Span::styled(format!("{:<14}", regions[i]), style));
-            spans.push(Span::styled(
-                format!("{:>3} {unit:<4}", limit.to_string()),
-                style,
-            ));
-            let note = marks_note(cells[i]);
-            if !note.is_empty() {
-                spans.push(Span::styled(note, theme.stale(theme.muted)));
-            }
-            let mut first = true;
-            for (j, c) in cells.iter().enumerate() {
-                let Some(other) = c.limit().filter(|l| j != i && l.is_positive()) else {
-                    continue;
-                };
-                spans.push(Span::styled(
-                    if first { "  also " } else { ", " },
-                    theme.muted,
-                ));
-                first = false;
-                spans.push(Span::styled(
-                    format!("{} {other}{}", regions[j], value_marks(c)),
-                    value_style(c, theme.muted, theme),
-                ));
-            }
-        }
-        None => {
-            let unchecked = cells
-                .iter()
-                .filter(|c| matches!(c.state(), CachedState::Pending))
-                .count();
-            let failed = cells
-                .iter()
-                .filter(|c| {
-                    matches!(
-                        c.state(),
-                        CachedState::Failed {
-                            last_good: None,
-                            ..
-                        }
-                    )
-                })
-                .count();
-            if unchecked > 0 {
-                spans.push(Span::styled(
-                    format!(
-                        "…  checking ({}/{} regions so far)",
-                        cells.len() - unchecked,
-                        cells.len()
-                    ),
-                    theme.pending,
-                ));
-            } else if failed == cells.len() {
-                spans.push(Span::styled("!  every region failed", theme.failed));
-            } else {
-                spans.push(Span::styled("—  no quota in any region", theme.zero));
-            }
-            if unchecked == 0 && failed > 0 && failed < cells.len() {
-                spans.push(Span::styled(format!(" ({failed} failed)"), theme.failed));
-            }
-        }
+        Some(i) => best_region(&mut spans, i, regions, cells, theme),
+        None => no_region(&mut spans, cells, theme),
     }
     Line::from(spans)
+}
+
+/// The best region `i` with its value, then the other regions with quota (`also ...`).
+fn best_region(
+    spans: &mut Vec<Span<'_>>,
+    i: usize,
+    regions: &[String],
+    cells: &[&Cached],
+    theme: &Theme,
+) {
+    let limit = shown_value(cells[i]).map_or(Limit::Finite(0), |(l, _)| l);
+    let style = value_style(cells[i], theme.positive, theme);
+    let unit = if limit == Limit::Finite(1) {
+        "GPU"
+    } else {
+        "GPUs"
+    };
+    spans.push(Span::styled(format!("{:<14}", regions[i]), style));
+    spans.push(Span::styled(
+        format!("{:>3} {unit:<4}", limit.to_string()),
+        style,
+    ));
+    let note = marks_note(cells[i]);
+    if !note.is_empty() {
+        spans.push(Span::styled(note, theme.stale(theme.muted)));
+    }
+    let mut first = true;
+    for (j, c) in cells.iter().enumerate() {
+        let Some((other, _)) = shown_value(c).filter(|(l, _)| j != i && l.is_positive()) else {
+            continue;
+        };
+        spans.push(Span::styled(
+            if first { "  also " } else { ", " },
+            theme.muted,
+        ));
+        first = false;
+        spans.push(Span::styled(
+            format!("{} {other}{}", regions[j], value_marks(c)),
+            value_style(c, theme.muted, theme),
+        ));
+    }
+}
+
+/// Why no region has quota: still checking, every region failed, or none has any.
+fn no_region(spans: &mut Vec<Span<'_>>, cells: &[&Cached], theme: &Theme) {
+    let unchecked = cells
+        .iter()
+        .filter(|c| matches!(c.state(), CachedState::Pending))
+        .count();
+    let failed = cells
+        .iter()
+        .filter(|c| {
+            matches!(
+                c.state(),
+                CachedState::Failed {
+                    last_good: None,
+                    ..
+                }
+            )
+        })
+        .count();
+    if unchecked > 0 {
+        spans.push(Span::styled(
+            format!(
+                "…  checking ({}/{} regions so far)",
+                cells.len() - unchecked,
+                cells.len()
+            ),
+            theme.pending,
+        ));
+    } else if failed == cells.len() {
+        spans.push(Span::styled("!  every region failed", theme.failed));
+    } else {
+        spans.push(Span::styled("—  no quota in any region", theme.zero));
+    }
+    if unchecked == 0 && failed > 0 && failed < cells.len() {
+        spans.push(Span::styled(format!(" ({failed} failed)"), theme.failed));
+    }
 }
 
 /// The C3 summary: the biggest machine and how many regions can build; the best region's
 /// value dimmed and noted when stale or its last refresh failed; `· N failed` counts every
 /// region whose last refresh failed.
-fn c3_line<'a>(ctx: &ScreenCtx) -> Line<'a> {
-    let theme = &ctx.theme;
-    let c3 = ctx.c3_cached();
+fn c3_line<'a>(view: &View) -> Line<'a> {
+    let theme = view.theme();
+    let c3 = view.c3_cached();
     let mut spans = vec![Span::styled(" C3    ", theme.title)];
     // The biggest machine tier; the first region in catalog order among equals.
     let mut best: Option<(usize, Limit, &'static str)> = None; // (region index, vCPUs, machine)
@@ -162,7 +172,7 @@ fn c3_line<'a>(ctx: &ScreenCtx) -> Line<'a> {
     match best {
         Some((i, _, machine)) => {
             spans.push(Span::styled(
-                format!("{machine} in {}", ctx.catalog.c3_regions[i]),
+                format!("{machine} in {}", view.catalog().c3_regions[i]),
                 value_style(&c3[i], theme.positive, theme),
             ));
             let note = marks_note(&c3[i]);
@@ -201,12 +211,12 @@ impl Screen for Home {
 
     /// Opening Home is a load of its summaries: a counted cache read (SPEC §6 hits/misses).
     fn on_enter(&mut self, ctx: &mut ScreenCtx) {
-        ctx.warmer.store().read(&ctx.checks);
+        ctx.store().read(ctx.view().checks());
         ctx.refresh();
     }
 
     fn on_key(&mut self, key: &KeyEvent, ctx: &mut ScreenCtx) -> Reply {
-        let n = ctx.screen_titles.len();
+        let n = ctx.view().screen_titles().len();
         match key.code {
             KeyCode::Char('j') | KeyCode::Down => {
                 self.selected = (self.selected + 1).min(n.saturating_sub(1));
@@ -221,13 +231,13 @@ impl Screen for Home {
         }
     }
 
-    fn draw(&self, frame: &mut Frame, area: Rect, ctx: &ScreenCtx) {
-        let theme = &ctx.theme;
-        let n_screens = ctx.screen_titles.len() as u16;
+    fn draw(&self, frame: &mut Frame, area: Rect, view: &View) {
+        let theme = view.theme();
+        let n_screens = view.screen_titles().len() as u16;
         let [screens, answers] =
             Layout::vertical([Constraint::Length(n_screens + 2), Constraint::Min(0)]).areas(area);
-        let lines: Vec<Line> = ctx
-            .screen_titles
+        let lines: Vec<Line> = view
+            .screen_titles()
             .iter()
             .enumerate()
             .map(|(i, (title, summary))| {
@@ -250,19 +260,20 @@ impl Screen for Home {
             screens,
         );
 
-        let regions = &ctx.catalog.gpu_regions;
-        let capacity = match ctx.catalog.capacity {
-            crate::catalog::Capacity::Spot => "spot",
-            crate::catalog::Capacity::OnDemand => "on-demand",
+        let catalog = view.catalog();
+        let regions = &catalog.gpu_regions;
+        let capacity = match catalog.capacity {
+            Capacity::Spot => "spot",
+            Capacity::OnDemand => "on-demand",
         };
-        let mut lines = Vec::with_capacity(ctx.catalog.gpu_types.len() + 1);
+        let mut lines = Vec::with_capacity(catalog.gpu_types.len() + 1);
         let mut cells: Vec<&Cached> = Vec::with_capacity(regions.len());
-        for (ti, gpu) in ctx.catalog.gpu_types.iter().enumerate() {
+        for (ti, gpu) in catalog.gpu_types.iter().enumerate() {
             cells.clear();
-            cells.extend((0..regions.len()).filter_map(|ri| ctx.gpu_cached(ti, ri)));
+            cells.extend((0..regions.len()).filter_map(|ri| view.gpu_cached(ti, ri)));
             lines.push(gpu_line(gpu.name(), regions, &cells, theme));
         }
-        lines.push(c3_line(ctx));
+        lines.push(c3_line(view));
         frame.render_widget(
             Paragraph::new(lines).block(Block::bordered().title(Span::styled(
                 format!(" Where you can run now ({capacity}; best region by preference) "),

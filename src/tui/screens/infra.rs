@@ -1,16 +1,12 @@
 //! The Infra screen (SPEC §10, key `2`): the quota tables, read from the cache only.
 //!
 //! A GPU table (rows: GPU types; columns: GPU regions in preference order) and a C3 table
-//! (region, vCPUs, best private-pool machine). A cell shows the limit: green above zero, red at
-//! zero, `…` not yet checked, `!` failed with no good value, `∞` unlimited; a value whose
-//! last refresh failed is dimmed with a `!` after it (`16!`: the last good value, kept), one
-//! that is stale (older than the TTL) dimmed with a `~`. Opening the screen, and `r`, do a
-//! counted [`QuotaStore::read`](crate::store::QuotaStore::read) and write a `⏱️ QUOTA_TIMING`
-//! entry;
-//! redraws in between use the uncounted peek in the [`ScreenCtx`], so cells fill in live as the
+//! (region, vCPUs, best private-pool machine), each cell a
+//! [`quota_cell`](crate::tui::widgets::quota_cell). Opening the screen, and `r`, do a counted
+//! [`QuotaStore::read`](crate::store::QuotaStore::read) and write a `⏱️ QUOTA_TIMING` entry;
+//! redraws in between use the uncounted peek in the [`View`], so cells fill in live as the
 //! warmer lands checks without touching the hit rate.
 
-use std::borrow::Cow;
 use std::time::{Duration, Instant as StdInstant};
 
 use crossterm::event::{KeyCode, KeyEvent};
@@ -18,14 +14,15 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
+use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
-use super::{Reply, Screen, ScreenCtx, fmt_age};
-use crate::catalog::{Limit, best_c3_machine};
+use super::{Reply, Screen, ScreenCtx, View, fmt_age};
+use crate::catalog::{Capacity, best_c3_machine};
 use crate::logs::{QuotaTiming, TimingPart, TimingSource, log_quota_timing};
 use crate::store::{Cached, CachedState};
 use crate::tui::keys::{KeyHint, Scroll};
-use crate::tui::theme::Theme;
+use crate::tui::widgets::quota_cell::{quota_cell, shown_value, value_style};
+use crate::tui::widgets::table::{body_rows, header_row, scrolled_title, titled_block};
 
 const KEYS: &[KeyHint] = &[
     KeyHint::main("r", "refresh + warm now"),
@@ -45,60 +42,6 @@ pub struct Infra {
     pub last_load: Option<QuotaTiming>,
 }
 
-/// The marks after a shown value: `!` when the last refresh failed (the value is the last
-/// good one), `~` when it is stale (older than the TTL); `""` for a fresh, good value.
-pub fn value_marks(cached: &Cached) -> &'static str {
-    match cached.state() {
-        CachedState::Pending | CachedState::Fresh(_) => "",
-        CachedState::Stale(_) => "~",
-        CachedState::Failed { stale: false, .. } => "!",
-        CachedState::Failed { stale: true, .. } => "!~",
-    }
-}
-
-/// `style` for a shown value: dimmed when the value is stale or its last refresh failed
-/// (shown, never as fresh: SPEC §6).
-pub fn value_style(cached: &Cached, style: Style, theme: &Theme) -> Style {
-    if value_marks(cached).is_empty() {
-        style
-    } else {
-        theme.stale(style)
-    }
-}
-
-/// The text and style of one quota cell (GPU limit or C3 vCPUs).
-///
-/// `None` (no entry) and an entry without a good value or error are `…`; an error with no
-/// good value is `!`; a value is its limit (`∞` when unlimited), `positive` above zero,
-/// `zero` at zero, followed by its [`value_marks`] and dimmed when it has any (`16!` when the
-/// last refresh failed, `8~` when stale).
-pub fn quota_cell(cached: Option<&Cached>, theme: &Theme) -> (String, Style) {
-    let Some(cached) = cached else {
-        return ("…".to_string(), theme.pending);
-    };
-    let limit = match cached.state() {
-        CachedState::Pending => return ("…".to_string(), theme.pending),
-        CachedState::Failed {
-            last_good: None, ..
-        } => return ("!".to_string(), theme.failed),
-        CachedState::Fresh(good)
-        | CachedState::Stale(good)
-        | CachedState::Failed {
-            last_good: Some(good),
-            ..
-        } => good.limit,
-    };
-    let style = if limit.is_positive() {
-        theme.positive
-    } else {
-        theme.zero
-    };
-    (
-        format!("{limit}{}", value_marks(cached)),
-        value_style(cached, style, theme),
-    )
-}
-
 fn timing_part(read: &[Cached], elapsed: Duration) -> TimingPart {
     let hits = read.iter().filter(|c| c.is_hit()).count();
     TimingPart {
@@ -114,7 +57,7 @@ fn timing_part(read: &[Cached], elapsed: Duration) -> TimingPart {
             .count(),
         found: read
             .iter()
-            .filter(|c| c.limit().is_some_and(Limit::is_positive))
+            .filter(|c| shown_value(c).is_some_and(|(limit, _)| limit.is_positive()))
             .count(),
     }
 }
@@ -123,13 +66,14 @@ impl Infra {
     /// The counted load: read every check from the cache (hits and misses counted), write
     /// the `QUOTA_TIMING` entry (elapsed = each read's own time), then refresh the ctx.
     fn load(&mut self, ctx: &mut ScreenCtx) {
-        let n = ctx.gpu_len().min(ctx.checks.len());
-        let cache = ctx.warmer.store().clone();
+        let checks = ctx.view().checks();
+        let n = ctx.view().gpu_len().min(checks.len());
+        let cache = ctx.store();
         let t0 = StdInstant::now();
-        let gpu = cache.read(&ctx.checks[..n]);
+        let gpu = cache.read(&checks[..n]);
         let gpu_elapsed = t0.elapsed();
         let t1 = StdInstant::now();
-        let c3 = cache.read(&ctx.checks[n..]);
+        let c3 = cache.read(&checks[n..]);
         let c3_elapsed = t1.elapsed();
         let entry = QuotaTiming {
             gpu: Some(timing_part(&gpu, gpu_elapsed)),
@@ -140,12 +84,12 @@ impl Infra {
         ctx.refresh();
     }
 
-    fn age_line<'a>(ctx: &ScreenCtx) -> Line<'a> {
-        let theme = &ctx.theme;
+    fn age_line<'a>(view: &View) -> Line<'a> {
+        let theme = view.theme();
         let mut newest: Option<Duration> = None;
         let mut oldest: Option<Duration> = None;
         let (mut checked, mut stale, mut failed) = (0, 0, 0);
-        for c in &ctx.snapshot {
+        for c in view.snapshot() {
             match c.state() {
                 CachedState::Pending => {}
                 CachedState::Fresh(_) => checked += 1,
@@ -159,7 +103,7 @@ impl Infra {
                     stale += usize::from(s);
                 }
             }
-            if let Some(age) = ctx.age(c) {
+            if let Some(age) = view.age(c) {
                 newest = Some(newest.map_or(age, |n| n.min(age)));
                 oldest = Some(oldest.map_or(age, |o| o.max(age)));
             }
@@ -167,7 +111,7 @@ impl Infra {
         let mut spans = vec![Span::styled("Cache ", theme.title)];
         spans.push(Span::raw(format!(
             "{checked}/{} checked",
-            ctx.snapshot.len()
+            view.snapshot().len()
         )));
         match (newest, oldest) {
             (Some(n), Some(o)) => spans.push(Span::raw(format!(
@@ -178,10 +122,7 @@ impl Infra {
             _ => spans.push(Span::styled(" · nothing cached yet", theme.muted)),
         }
         spans.push(Span::styled(
-            format!(
-                " · TTL {}",
-                crate::durations::fmt_duration(ctx.warmer.store().ttl())
-            ),
+            format!(" · TTL {}", crate::durations::fmt_duration(view.ttl())),
             theme.muted,
         ));
         if stale > 0 {
@@ -197,54 +138,50 @@ impl Infra {
     }
 
     /// The GPU table, borrowing the catalog's names (no per-frame copies of them).
-    fn gpu_table(ctx: &ScreenCtx) -> Table<'_> {
-        let theme = &ctx.theme;
-        let regions = &ctx.catalog.gpu_regions;
-        let header = Row::new(
+    fn gpu_table(view: &View) -> Table<'_> {
+        let theme = view.theme();
+        let regions = &view.catalog().gpu_regions;
+        let header = header_row(
             std::iter::once(Cell::from("GPU"))
                 .chain(regions.iter().map(|r| Cell::from(r.as_str()))),
-        )
-        .style(theme.title);
-        let rows = ctx.catalog.gpu_types.iter().enumerate().map(|(ti, gpu)| {
-            let cells = regions.iter().enumerate().map(|(ri, _)| {
-                let (text, style) = quota_cell(ctx.gpu_cached(ti, ri), theme);
-                Cell::from(Span::styled(text, style))
+            theme,
+        );
+        let rows = view
+            .catalog()
+            .gpu_types
+            .iter()
+            .enumerate()
+            .map(|(ti, gpu)| {
+                let cells = regions.iter().enumerate().map(|(ri, _)| {
+                    let (text, style) = quota_cell(view.gpu_cached(ti, ri), theme);
+                    Cell::from(Span::styled(text, style))
+                });
+                Row::new(std::iter::once(Cell::from(gpu.name())).chain(cells))
             });
-            Row::new(std::iter::once(Cell::from(gpu.name())).chain(cells))
-        });
         let widths = std::iter::once(Constraint::Length(5))
             .chain(regions.iter().map(|_| Constraint::Length(12)));
-        let title = match ctx.catalog.capacity {
-            crate::catalog::Capacity::Spot => " GPU quota (spot, GPUs per region) ",
-            crate::catalog::Capacity::OnDemand => " GPU quota (on-demand, GPUs per region) ",
+        let title = match view.catalog().capacity {
+            Capacity::Spot => " GPU quota (spot, GPUs per region) ",
+            Capacity::OnDemand => " GPU quota (on-demand, GPUs per region) ",
         };
         Table::new(rows, widths)
             .header(header)
-            .block(Block::bordered().title(Span::styled(title, theme.title)))
+            .block(titled_block(title, theme))
     }
 
     /// The C3 table's visible rows, borrowing the catalog's region names.
-    fn c3_table<'a>(&self, ctx: &'a ScreenCtx, area: Rect) -> Table<'a> {
-        let theme = &ctx.theme;
-        let c3 = ctx.c3_cached();
-        let height = area.height.saturating_sub(3) as usize;
-        let range = self.c3_scroll.visible(c3.len(), height);
-        let title: Cow<'static, str> = if range.len() < c3.len() {
-            Cow::Owned(format!(
-                " C3 private pools ({}–{} of {}) ",
-                range.start + 1,
-                range.end,
-                c3.len()
-            ))
-        } else {
-            Cow::Borrowed(" C3 private pools ")
-        };
-        let regions = &ctx.catalog.c3_regions;
+    fn c3_table<'a>(&self, view: &'a View, area: Rect) -> Table<'a> {
+        let theme = view.theme();
+        let c3 = view.c3_cached();
+        let range = self.c3_scroll.visible(c3.len(), body_rows(area));
+        let title = scrolled_title("C3 private pools", &range, c3.len())
+            .unwrap_or_else(|| " C3 private pools ".to_string());
+        let regions = &view.catalog().c3_regions;
         let rows = range.map(|i| {
             let cached = &c3[i];
             let (text, style) = quota_cell(Some(cached), theme);
-            let machine = match cached.limit() {
-                Some(limit) => Span::styled(
+            let machine = match shown_value(cached) {
+                Some((limit, _)) => Span::styled(
                     best_c3_machine(limit).unwrap_or("— (< 44 vCPUs)"),
                     value_style(cached, Style::new(), theme),
                 ),
@@ -264,8 +201,8 @@ impl Infra {
                 Constraint::Min(15),
             ],
         )
-        .header(Row::new(["Region", "vCPUs", "Best pool machine"]).style(theme.title))
-        .block(Block::bordered().title(Span::styled(title, theme.title)))
+        .header(header_row(["Region", "vCPUs", "Best pool machine"], theme))
+        .block(titled_block(title, theme))
     }
 }
 
@@ -292,7 +229,7 @@ impl Screen for Infra {
             ctx.warm_now();
             return Reply::Redraw;
         }
-        let rows = ctx.c3_cached().len();
+        let rows = ctx.view().c3_cached().len();
         if self.c3_scroll.key(key, rows) {
             Reply::Redraw
         } else {
@@ -301,7 +238,7 @@ impl Screen for Infra {
     }
 
     fn on_wheel(&mut self, down: bool, ctx: &mut ScreenCtx) -> Reply {
-        self.c3_scroll.wheel(down, ctx.c3_cached().len());
+        self.c3_scroll.wheel(down, ctx.view().c3_cached().len());
         Reply::Redraw
     }
 
@@ -309,21 +246,21 @@ impl Screen for Infra {
         true // ages move
     }
 
-    fn draw(&self, frame: &mut Frame, area: Rect, ctx: &ScreenCtx) {
+    fn draw(&self, frame: &mut Frame, area: Rect, view: &View) {
         let [age, tables, legend] = Layout::vertical([
             Constraint::Length(1),
             Constraint::Min(0),
             Constraint::Length(1),
         ])
         .areas(area);
-        frame.render_widget(Paragraph::new(Self::age_line(ctx)), age);
-        let gpu_height = ctx.catalog.gpu_types.len() as u16 + 3;
+        frame.render_widget(Paragraph::new(Self::age_line(view)), age);
+        let gpu_height = view.catalog().gpu_types.len() as u16 + 3;
         let (gpu_area, c3_area) = if tables.width >= SIDE_BY_SIDE_WIDTH {
             let [g, c] =
                 Layout::horizontal([Constraint::Length(62), Constraint::Min(0)]).areas(tables);
             let [g, _] =
                 Layout::vertical([Constraint::Length(gpu_height), Constraint::Min(0)]).areas(g);
-            let c3_height = ctx.catalog.c3_regions.len() as u16 + 3;
+            let c3_height = view.catalog().c3_regions.len() as u16 + 3;
             let [c, _] =
                 Layout::vertical([Constraint::Length(c3_height), Constraint::Min(0)]).areas(c);
             (g, c)
@@ -332,9 +269,9 @@ impl Screen for Infra {
                 .areas(tables);
             (g, c)
         };
-        frame.render_widget(Self::gpu_table(ctx), gpu_area);
-        frame.render_widget(self.c3_table(ctx, c3_area), c3_area);
-        let theme = &ctx.theme;
+        frame.render_widget(Self::gpu_table(view), gpu_area);
+        frame.render_widget(self.c3_table(view, c3_area), c3_area);
+        let theme = view.theme();
         frame.render_widget(
             Paragraph::new(Line::from(vec![
                 Span::styled("n", theme.positive),
@@ -353,81 +290,5 @@ impl Screen for Infra {
             ])),
             legend,
         );
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::gcp::{ApiError, ErrorKind};
-    use crate::store::{Entry, Failure, GoodValue};
-    use chrono::{DateTime, Utc};
-    use ratatui::style::Modifier;
-
-    const TTL: Duration = Duration::from_secs(60);
-
-    fn now() -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2026-11-21T02:45:22Z")
-            .unwrap()
-            .with_timezone(&Utc)
-    }
-
-    /// An entry holding `limit` fetched `age` ago (stale from the 60 s TTL on), and the
-    /// failure `error` after it when given.
-    fn cached(limit: Option<Limit>, age: Duration, error: Option<ErrorKind>) -> Cached {
-        let entry = Entry {
-            good: limit.map(|limit| GoodValue {
-                limit,
-                fetched_at: now() - age,
-                latency: Duration::ZERO,
-            }),
-            last_error: error.map(|kind| Failure {
-                error: ApiError::new(kind, "no"),
-                at: now(),
-                latency: Duration::ZERO,
-            }),
-        };
-        Cached::new(Some(&entry), TTL, now())
-    }
-
-    fn good(limit: Limit, age: Duration) -> Cached {
-        cached(Some(limit), age, None)
-    }
-
-    #[test]
-    fn cells_carry_meaning_by_symbol_and_style() {
-        let t = Theme::colored();
-        let (fresh, stale) = (Duration::from_secs(1), Duration::from_secs(61));
-        assert_eq!(quota_cell(None, &t), ("…".into(), t.pending));
-        assert_eq!(
-            quota_cell(Some(&cached(None, fresh, None)), &t),
-            ("…".into(), t.pending)
-        );
-        assert_eq!(
-            quota_cell(Some(&good(Limit::Finite(16), fresh)), &t),
-            ("16".into(), t.positive)
-        );
-        assert_eq!(
-            quota_cell(Some(&good(Limit::Finite(0), fresh)), &t),
-            ("0".into(), t.zero)
-        );
-        assert_eq!(
-            quota_cell(Some(&good(Limit::Unlimited, fresh)), &t),
-            ("∞".into(), t.positive)
-        );
-        let (text, style) = quota_cell(Some(&good(Limit::Finite(8), stale)), &t);
-        assert_eq!(text, "8~");
-        assert!(style.add_modifier.contains(Modifier::DIM));
-        let failed = cached(None, fresh, Some(ErrorKind::Permission));
-        assert_eq!(quota_cell(Some(&failed), &t), ("!".into(), t.failed));
-
-        // A good value whose last refresh failed: kept, marked, dimmed; stale too: both marks.
-        let kept = cached(Some(Limit::Finite(16)), fresh, Some(ErrorKind::Permission));
-        let (text, style) = quota_cell(Some(&kept), &t);
-        assert_eq!(text, "16!");
-        assert!(style.add_modifier.contains(Modifier::DIM));
-        assert_eq!(style.fg, t.positive.fg);
-        let kept_stale = cached(Some(Limit::Finite(16)), stale, Some(ErrorKind::Permission));
-        assert_eq!(quota_cell(Some(&kept_stale), &t).0, "16!~");
     }
 }

@@ -10,7 +10,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
-use super::{Reply, Screen, ScreenCtx};
+use std::path::PathBuf;
+
+use super::{Reply, Screen, ScreenCtx, View};
 use crate::logs::WARM_LOG;
 use crate::tui::keys::{KeyHint, SCROLL_KEYS, Scroll};
 use crate::tui::log_tail::LogTail;
@@ -19,26 +21,30 @@ use crate::warmer::WarmerEvent;
 /// Lines kept in memory.
 const MAX_LINES: usize = 2000;
 
-/// The Logs screen's state: the tail (opened on first view) and the scroll position.
+/// The Logs screen's state: the log file, its tail (opened on first view) and the scroll
+/// position.
 #[derive(Debug)]
 pub struct Logs {
+    /// `<log_dir>/cache_warm.log`.
+    path: PathBuf,
     tail: Option<LogTail>,
     scroll: Scroll,
 }
 
-impl Default for Logs {
-    fn default() -> Self {
+impl Logs {
+    /// The screen over `log_dir`'s `cache_warm.log`.
+    pub fn new(log_dir: PathBuf) -> Self {
         Logs {
+            path: log_dir.join(WARM_LOG),
             tail: None,
             scroll: Scroll::following(),
         }
     }
-}
 
-impl Logs {
-    fn poll(&mut self, ctx: &ScreenCtx) -> bool {
+    fn poll(&mut self) -> bool {
+        let path = &self.path;
         self.tail
-            .get_or_insert_with(|| LogTail::new(ctx.log_dir.join(WARM_LOG), MAX_LINES))
+            .get_or_insert_with(|| LogTail::new(path.clone(), MAX_LINES))
             .poll()
     }
 
@@ -60,8 +66,8 @@ impl Screen for Logs {
         SCROLL_KEYS
     }
 
-    fn on_enter(&mut self, ctx: &mut ScreenCtx) {
-        self.poll(ctx);
+    fn on_enter(&mut self, _ctx: &mut ScreenCtx) {
+        self.poll();
     }
 
     fn on_key(&mut self, key: &KeyEvent, _ctx: &mut ScreenCtx) -> Reply {
@@ -77,19 +83,18 @@ impl Screen for Logs {
         Reply::Redraw
     }
 
-    fn on_warmer(&mut self, _event: &WarmerEvent, ctx: &mut ScreenCtx) -> bool {
-        self.poll(ctx)
+    fn on_warmer(&mut self, _event: &WarmerEvent, _ctx: &mut ScreenCtx) -> bool {
+        self.poll()
     }
 
-    fn on_tick(&mut self, ctx: &mut ScreenCtx) -> bool {
-        self.poll(ctx)
+    fn on_tick(&mut self, _ctx: &mut ScreenCtx) -> bool {
+        self.poll()
     }
 
-    fn draw(&self, frame: &mut Frame, area: Rect, ctx: &ScreenCtx) {
-        let theme = &ctx.theme;
+    fn draw(&self, frame: &mut Frame, area: Rect, view: &View) {
+        let theme = view.theme();
         let height = area.height.saturating_sub(2) as usize;
         let mut lines: Vec<Line> = Vec::with_capacity(height);
-        let path = ctx.log_dir.join(WARM_LOG);
         match &self.tail {
             Some(tail) => {
                 let range = self.scroll.visible(tail.lines().len(), height);
@@ -110,7 +115,10 @@ impl Screen for Logs {
                 Block::bordered()
                     .title(Span::styled(" cache_warm.log (live tail) ", theme.title))
                     .title(Line::styled(follow, theme.muted).right_aligned())
-                    .title_bottom(Span::styled(format!(" {} ", path.display()), theme.muted)),
+                    .title_bottom(Span::styled(
+                        format!(" {} ", self.path.display()),
+                        theme.muted,
+                    )),
             ),
             area,
         );

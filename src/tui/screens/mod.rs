@@ -2,37 +2,31 @@
 //!
 //! A screen is a type implementing [`Screen`]; [`screen_table`] lists them in the order of
 //! their digit keys (`1` Home, `2` Infra, ...). Adding a screen is one new file here and one
-//! line in the table. Screens keep their own state (scroll positions, a log tail); what they
-//! share — catalog, warmer handle, the cache as last peeked, statistics, toasts, the launch
-//! clients and the sender of the app's event queue — is the [`ScreenCtx`], owned by the
-//! `App` and changed only by the UI loop.
+//! line in the table. Screens keep their own state (scroll positions, a log tail) and what
+//! only they read (the Cache screen's credentials line, the Logs screen's folder, the Launch
+//! screen's clients); what they share is the [`ScreenCtx`]: a read-only [`View`] (catalog,
+//! the cache as last peeked, statistics, status, theme, time) and a few services (re-read,
+//! toast, warm now, spawn a task), owned by the `App` and changed only by the UI loop.
+//! A screen's background work comes back to it as a generic task payload
+//! ([`Screen::on_task`], [`crate::tui::task`]).
 
 pub mod cache;
+pub mod ctx;
 pub mod home;
 pub mod infra;
 pub mod launch;
 pub mod logs;
 
 use std::path::PathBuf;
-use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use tokio::sync::mpsc;
-use tokio::time::Instant;
 
-use super::event::Event;
 use super::keys::KeyHint;
-use super::shared::SharedView;
-use super::status::WarmStatus;
-use super::theme::Theme;
-use super::toast::{ToastLevel, Toasts};
-use crate::catalog::{Catalog, Check};
-use crate::store::Cached;
-use crate::warmer::{StatsSnapshot, WarmNow, WarmerEvent, WarmerHandle};
-use launch::{LaunchClients, LaunchEvent};
+use super::task::Payload;
+use crate::warmer::WarmerEvent;
+pub use ctx::{ScreenCtx, View};
 
 /// What a screen's key handler asks of the app.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,136 +85,36 @@ pub trait Screen {
         false
     }
 
-    /// A Launch screen task ended (delivered to every screen, whichever is shown); true
-    /// when this screen took it.
-    fn on_launch(&mut self, _event: &LaunchEvent, _ctx: &mut ScreenCtx) -> bool {
-        false
+    /// A task this screen spawned ([`ScreenCtx::spawn`]) ended with `payload`, whether or
+    /// not the screen is `shown`; a screen not shown says what happened with a toast.
+    fn on_task(&mut self, _payload: Payload, _shown: bool, _ctx: &mut ScreenCtx) {}
+
+    /// While a request the screen sent may still create something remotely (the Launch
+    /// screen's CustomJob submission), the project it may create it in: quitting then asks
+    /// first, and leaves that project's console link.
+    fn submission_pending(&self) -> Option<&str> {
+        None
     }
 
-    /// True while a request the screen sent may still create something remotely (the
-    /// Launch screen's CustomJob submission): quitting then asks first.
-    fn submission_pending(&self) -> bool {
-        false
-    }
-
-    /// Draw into `area` from state alone.
-    fn draw(&self, frame: &mut Frame, area: Rect, ctx: &ScreenCtx);
+    /// Draw into `area` from the view alone.
+    fn draw(&self, frame: &mut Frame, area: Rect, view: &View);
 }
 
-/// The screens in digit-key order: `1` Home, `2` Infra, `3` Launch, `4` Cache, `5` Logs.
-pub fn screen_table() -> Vec<Box<dyn Screen>> {
+/// The screens in digit-key order: `1` Home, `2` Infra, `3` Launch, `4` Cache, `5` Logs,
+/// each given what only it reads: the Cache screen the `credentials` line (never a secret),
+/// the Logs screen the folder of `cache_warm.log`, the Launch screen its clients.
+pub fn screen_table(
+    credentials: String,
+    log_dir: PathBuf,
+    launch: launch::LaunchClients,
+) -> Vec<Box<dyn Screen>> {
     vec![
         Box::new(home::Home::default()),
         Box::new(infra::Infra::default()),
-        Box::new(launch::Launch::default()),
-        Box::new(cache::CacheScreen::default()),
-        Box::new(logs::Logs::default()),
+        Box::new(launch::Launch::new(launch)),
+        Box::new(cache::CacheScreen::new(credentials)),
+        Box::new(logs::Logs::new(log_dir)),
     ]
-}
-
-/// State every screen reads: owned by the app, changed only by the UI loop.
-pub struct ScreenCtx {
-    /// `quota-tui · <title>`: the project ID, or `DEMO`.
-    pub title: String,
-    /// What the credentials are (`credentials: ...`), shown on the Cache screen.
-    pub credentials: String,
-    pub demo: bool,
-    pub catalog: Catalog,
-    pub warmer: WarmerHandle,
-    /// Folder of `cache_warm.log` (the Logs screen).
-    pub log_dir: PathBuf,
-    pub theme: Theme,
-    /// The time of the event being handled (tokio clock): toasts and tasks are timed on it.
-    pub now: Instant,
-    /// The same moment on the store's wall clock: the ages of cached values are measured
-    /// against it.
-    pub wall_now: DateTime<Utc>,
-    /// Every check in catalog order: GPU (type-major), then C3.
-    pub checks: Vec<Check>,
-    /// `checks` as last peeked from the cache (not counted as hits or misses).
-    pub snapshot: Vec<Cached>,
-    /// Warmer statistics as of the last event.
-    pub stats: StatsSnapshot,
-    /// Time to the next refresh-ahead cycle, when the current one is complete.
-    pub next_rewarm_in: Option<Duration>,
-    pub status: WarmStatus,
-    pub toasts: Toasts,
-    /// Titles and summaries of [`screen_table`], for the tab bar and the home screen.
-    pub screen_titles: Vec<(&'static str, &'static str)>,
-    /// The project and clients the Launch screen checks and submits with.
-    pub launch: LaunchClients,
-    /// The app's one event queue: spawned tasks report back on it.
-    pub events: mpsc::Sender<Event>,
-    /// The shared store's link, lease and holder's progress, when the cache is shared.
-    pub shared: Option<SharedView>,
-}
-
-impl ScreenCtx {
-    /// Re-read the clock, the cache (peek), the statistics and the re-warm countdown; true
-    /// when the cache snapshot changed (a value landed, or one turned stale).
-    pub fn refresh(&mut self) -> bool {
-        self.now = Instant::now();
-        self.wall_now = self.warmer.store().now();
-        let snapshot = self.warmer.store().peek(&self.checks);
-        let changed = snapshot != self.snapshot;
-        self.snapshot = snapshot;
-        self.stats = self.warmer.stats();
-        self.next_rewarm_in = self.warmer.next_rewarm_in();
-        changed
-    }
-
-    /// Number of GPU checks (they come first in `checks`).
-    pub fn gpu_len(&self) -> usize {
-        self.catalog.gpu_types.len() * self.catalog.gpu_regions.len()
-    }
-
-    /// The snapshot entry of GPU type `type_idx` in GPU region `region_idx`.
-    pub fn gpu_cached(&self, type_idx: usize, region_idx: usize) -> Option<&Cached> {
-        self.snapshot
-            .get(type_idx * self.catalog.gpu_regions.len() + region_idx)
-    }
-
-    /// The snapshot entries of the C3 checks, in catalog order.
-    pub fn c3_cached(&self) -> &[Cached] {
-        self.snapshot.get(self.gpu_len()..).unwrap_or(&[])
-    }
-
-    /// Age of a cached good value at `wall_now`.
-    pub fn age(&self, cached: &Cached) -> Option<Duration> {
-        cached.age(self.wall_now)
-    }
-
-    /// Show a toast from now.
-    pub fn toast(&mut self, text: impl Into<String>, level: ToastLevel) {
-        self.toasts.push(text, level, self.now);
-    }
-
-    /// Ask the warmer for a new cycle now and toast its answer (SPEC §7 "warm now"): this
-    /// instance's warmer, or, where another instance holds the shared cache's lease, a
-    /// request to it whose answer comes later as a toast (`None` here; SPEC §11).
-    pub fn warm_now(&mut self) -> Option<WarmNow> {
-        if let Some(shared) = self.shared.as_ref().filter(|s| !s.warms_here()) {
-            let who = shared.holder_name();
-            super::shared::request_warm_now(shared.redis().clone(), self.events.clone());
-            self.toast(
-                format!("🔄 Asking the warmer ({who}) to warm now…"),
-                ToastLevel::Ok,
-            );
-            return None;
-        }
-        let answer = self.warmer.warm_now();
-        match answer {
-            WarmNow::Started => self.toast("🔄 Warming now: new cycle started", ToastLevel::Ok),
-            WarmNow::AlreadyRunning => {
-                let p = self.warmer.progress();
-                self.toast(
-                    format!("⏳ Already warming ({}/{})", p.done, p.total),
-                    ToastLevel::Warn,
-                );
-            }
-        }
-        Some(answer)
-    }
 }
 
 pub use crate::durations::fmt_age;
@@ -229,9 +123,28 @@ pub use crate::durations::fmt_age;
 mod tests {
     use super::*;
 
+    struct Unused;
+
+    #[async_trait::async_trait]
+    impl crate::gcp::QuotaSource for Unused {
+        async fn fetch_metric(
+            &self,
+            _request: &crate::catalog::MetricRequest,
+        ) -> Result<Vec<Result<crate::catalog::Limit, crate::gcp::ApiError>>, crate::gcp::ApiError>
+        {
+            unreachable!("never asked")
+        }
+    }
+
     #[test]
     fn table_has_the_five_screens_in_digit_order() {
-        let titles: Vec<_> = screen_table().iter().map(|s| s.title()).collect();
+        let clients = launch::LaunchClients {
+            project: "p".into(),
+            quota: std::sync::Arc::new(Unused),
+            vertex: None,
+        };
+        let table = screen_table(String::new(), PathBuf::new(), clients);
+        let titles: Vec<_> = table.iter().map(|s| s.title()).collect();
         assert_eq!(titles, ["Home", "Infra", "Launch", "Cache", "Logs"]);
     }
 }

@@ -5,16 +5,21 @@
 //! on to the next fitting regions (3 in all) when Vertex AI answers `quota_exceeded`
 //! (`launch::submit`, shared with `quota-tui launch`); `d` shows the request instead.
 //!
-//! The network work runs in spawned tasks ([`tasks`]) that report back through the app's one
-//! event queue as `Event::Launch`; until then the screen shows "checking…" or
-//! "submitting…" and stays responsive. The screen wants every key first
+//! The network work runs in spawned tasks (`tasks`, through
+//! [`ScreenCtx::spawn`](crate::tui::screens::ScreenCtx::spawn)) whose answers come back
+//! through the app's one event queue as this screen's task payload; until then the screen
+//! shows "checking…" or "submitting…" and stays responsive. `actions` holds what the keys
+//! do, on the one launch flow `quota-tui launch` uses. The screen wants every key first
 //! ([`Screen::captures_input`]): Tab moves between fields here, and while a text field is
 //! edited every printable key types (digits and `q` included); keys it does not use fall
 //! through to the global ones.
 
+mod actions;
 mod form;
 mod tasks;
+mod text_field;
 mod view;
+mod view_job;
 
 use std::time::Duration;
 
@@ -24,15 +29,14 @@ use ratatui::layout::Rect;
 use serde_json::Value;
 use tokio::time::Instant;
 
-use super::{Reply, Screen, ScreenCtx, fmt_age};
+use super::{Reply, Screen, ScreenCtx, View};
 use crate::catalog::{Capacity, GpuType};
-use crate::launch::{
-    FreshCheck, LaunchPlan, RankedRegion, Submission, common_failure, create_order,
-    default_job_name, validate_display_name,
-};
+use crate::launch::{FreshCheck, LaunchPlan, RankedRegion, Submission};
 use crate::tui::keys::KeyHint;
-pub use form::{Field, Form, TextField};
-pub use tasks::{LaunchClients, LaunchEvent, spawn_check, spawn_submit};
+use crate::tui::task::Payload;
+pub use form::{Field, Form};
+pub use tasks::{LaunchClients, LaunchEvent};
+pub use text_field::TextField;
 
 /// How long a fresh check is trusted for a submission; after that `s` asks for a new `c`
 /// (a launch must not act on stale numbers, SPEC §1).
@@ -84,10 +88,11 @@ enum CheckState {
 enum Outcome {
     #[default]
     None,
-    /// `d`: the request that `s` would send.
+    /// `d`: the request that `s` would send: the Vertex AI client's URL for it (or why
+    /// there is none) and the body.
     DryRun {
         plan: LaunchPlan,
-        url: String,
+        url: Result<String, String>,
         body: Value,
     },
     /// In flight: `plan` goes to `regions` in order (the first is `plan.region`).
@@ -103,9 +108,10 @@ enum Outcome {
     },
 }
 
-/// The Launch screen's state.
-#[derive(Debug, Default)]
+/// The Launch screen's state, and the clients it checks and submits with.
+#[derive(Debug)]
 pub struct Launch {
+    clients: LaunchClients,
     form: Form,
     /// The form was set up from the catalog (first `on_enter`).
     ready: bool,
@@ -122,6 +128,19 @@ fn capacity_word(c: Capacity) -> &'static str {
 }
 
 impl Launch {
+    /// The screen, checking and submitting with `clients`.
+    pub fn new(clients: LaunchClients) -> Self {
+        Launch {
+            clients,
+            form: Form::default(),
+            ready: false,
+            check: CheckState::default(),
+            outcome: Outcome::default(),
+            confirm: None,
+            notice: None,
+        }
+    }
+
     /// The launch being submitted right now, if one is in flight (its CustomJob may be
     /// created whatever happens to the screen): the plan and the regions it asks, in order.
     pub fn submission_in_flight(&self) -> Option<(&LaunchPlan, &[String])> {
@@ -154,133 +173,6 @@ impl Launch {
         let fitting = self.fitting();
         let refs: Vec<&RankedRegion> = fitting.iter().collect();
         self.form.sync_region(&refs);
-    }
-
-    fn start_check(&mut self, ctx: &mut ScreenCtx) {
-        if let CheckState::Checking { gpu, .. } = self.check {
-            self.notice = Some(format!("already checking {gpu}: one fresh check at a time"));
-            return;
-        }
-        let regions = ctx.catalog.gpu_regions.clone();
-        spawn_check(
-            self.form.gpu,
-            self.form.capacity,
-            regions.clone(),
-            ctx.launch.quota.clone(),
-            Some(ctx.warmer.store().clone()),
-            ctx.events.clone(),
-        );
-        self.check = CheckState::Checking {
-            gpu: self.form.gpu,
-            capacity: self.form.capacity,
-            regions: regions.len(),
-            started: ctx.now,
-        };
-        self.notice = None;
-    }
-
-    /// The plan `s` and `d` act on, or why there is none yet.
-    fn plan(&self, ctx: &ScreenCtx) -> Result<LaunchPlan, String> {
-        let f = &self.form;
-        f.machine_type().map_err(|e| e.to_string())?;
-        if f.image.text().trim().is_empty() {
-            return Err("the image is empty: select Image, press Enter and type a URI".into());
-        }
-        let want = format!("{} ({})", f.gpu, capacity_word(f.capacity));
-        let at = match &self.check {
-            CheckState::Idle => return Err(format!("press c first: a launch checks {want} fresh")),
-            CheckState::Checking { .. } => return Err("wait for the fresh check to finish".into()),
-            CheckState::Done { fresh, at } => {
-                if fresh.gpu != f.gpu || fresh.capacity != f.capacity {
-                    return Err(format!(
-                        "the last check was of {} ({}): press c to check {want}",
-                        fresh.gpu,
-                        capacity_word(fresh.capacity)
-                    ));
-                }
-                *at
-            }
-        };
-        let age = ctx.now.saturating_duration_since(at);
-        if age > MAX_CHECK_AGE {
-            return Err(format!(
-                "the check is {} old: press c to check again",
-                fmt_age(age)
-            ));
-        }
-        let Some(region) = &f.region else {
-            let ranking = self.ranking().map(|(_, r)| r).unwrap_or_default();
-            let why = common_failure(&ranking).unwrap_or_else(|| "see the ranking".into());
-            return Err(format!("no region can take {} × {want}: {why}", f.count));
-        };
-        let name = match f.name.text().trim() {
-            "" => default_job_name(f.gpu, &chrono::Local::now()),
-            n => n.to_string(),
-        };
-        validate_display_name(&name).map_err(|e| e.to_string())?;
-        LaunchPlan::new(f.gpu, f.count, f.capacity, region, f.image.text(), &name)
-            .map_err(|e| e.to_string())
-    }
-
-    fn ask_submit(&mut self, ctx: &mut ScreenCtx) {
-        if matches!(self.outcome, Outcome::Submitting { .. }) {
-            self.notice = Some("a submission is in flight: wait for its answer".into());
-            return;
-        }
-        if ctx.launch.vertex.is_none() {
-            self.notice = Some("no Vertex AI client (see quota-tui.log): cannot submit".into());
-            return;
-        }
-        match self.plan(ctx) {
-            Ok(plan) => {
-                self.confirm = Some(plan);
-                self.notice = None;
-            }
-            Err(why) => self.notice = Some(why),
-        }
-    }
-
-    /// Submit `plan`: to its region, then to the other fitting regions of the ranking when
-    /// Vertex AI answers `quota_exceeded` (`launch::create_order`).
-    fn submit(&mut self, plan: LaunchPlan, ctx: &mut ScreenCtx) {
-        let Some(vertex) = ctx.launch.vertex.clone() else {
-            return;
-        };
-        let ranking = self.ranking().map(|(_, r)| r).unwrap_or_default();
-        let regions = create_order(&ranking, &plan.region, false);
-        spawn_submit(
-            vertex,
-            ctx.launch.project.clone(),
-            plan.clone(),
-            regions.clone(),
-            ctx.events.clone(),
-        );
-        self.outcome = Outcome::Submitting {
-            plan,
-            regions,
-            started: ctx.now,
-        };
-    }
-
-    fn dry_run(&mut self, ctx: &mut ScreenCtx) {
-        match self.plan(ctx) {
-            Ok(plan) => {
-                let project = &ctx.launch.project;
-                let url = match &ctx.launch.vertex {
-                    Some(v) => v
-                        .custom_jobs_url(project, &plan.region)
-                        .unwrap_or_else(|e| e.message),
-                    None => format!(
-                        "https://{r}-aiplatform.googleapis.com/v1/projects/{project}/locations/{r}/customJobs",
-                        r = plan.region
-                    ),
-                };
-                let body = plan.custom_job_body();
-                self.outcome = Outcome::DryRun { plan, url, body };
-                self.notice = None;
-            }
-            Err(why) => self.notice = Some(why),
-        }
     }
 
     fn on_confirm_key(&mut self, key: &KeyEvent, ctx: &mut ScreenCtx) -> Reply {
@@ -358,7 +250,8 @@ impl Screen for Launch {
 
     fn on_enter(&mut self, ctx: &mut ScreenCtx) {
         if !self.ready {
-            self.form = Form::new(&ctx.catalog.gpu_types, ctx.catalog.capacity);
+            let catalog = ctx.view().catalog();
+            self.form = Form::new(&catalog.gpu_types, catalog.capacity);
             self.ready = true;
         }
     }
@@ -404,29 +297,16 @@ impl Screen for Launch {
         Reply::Redraw
     }
 
-    fn on_launch(&mut self, event: &LaunchEvent, ctx: &mut ScreenCtx) -> bool {
-        match event {
-            LaunchEvent::Checked(fresh) => {
-                self.check = CheckState::Done {
-                    fresh: fresh.clone(),
-                    at: ctx.now,
-                };
-                self.sync_region();
-                true
-            }
-            LaunchEvent::Submitted(submission) => {
-                if !matches!(self.outcome, Outcome::Submitting { .. }) {
-                    return false;
-                }
-                let Outcome::Submitting { plan, .. } = std::mem::take(&mut self.outcome) else {
-                    return false;
-                };
-                self.outcome = Outcome::Done {
-                    plan,
-                    submission: submission.clone(),
-                };
-                true
-            }
+    /// A task's answer; when the screen is not shown, or the answer is not for its current
+    /// state, a toast says what happened.
+    fn on_task(&mut self, payload: Payload, shown: bool, ctx: &mut ScreenCtx) {
+        let Ok(event) = payload.downcast::<LaunchEvent>() else {
+            tracing::warn!("the Launch screen got a task answer that is not its own");
+            return;
+        };
+        if !(self.land(&event, ctx) && shown) {
+            let (text, level) = event.toast();
+            ctx.toast(text, level);
         }
     }
 
@@ -436,11 +316,12 @@ impl Screen for Launch {
             || matches!(self.outcome, Outcome::Submitting { .. })
     }
 
-    fn submission_pending(&self) -> bool {
-        self.submission_in_flight().is_some()
+    fn submission_pending(&self) -> Option<&str> {
+        self.submission_in_flight()
+            .map(|_| self.clients.project.as_str())
     }
 
-    fn draw(&self, frame: &mut Frame, area: Rect, ctx: &ScreenCtx) {
-        view::draw(self, frame, area, ctx);
+    fn draw(&self, frame: &mut Frame, area: Rect, view: &View) {
+        view::draw(self, frame, area, view);
     }
 }

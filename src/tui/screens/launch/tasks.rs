@@ -3,20 +3,18 @@
 //! same function `quota-tui launch` uses: `customJobs.create` in ranked order past
 //! `quota_exceeded`, then `customJobs.get` to read the job back).
 //!
-//! Each task sends one [`LaunchEvent`] into the app's one event queue when it ends, and ends
-//! early without a word when the queue closes (the UI quit). Tasks never touch the terminal.
+//! Each task ends with one [`LaunchEvent`], which the app hands back to the screen as a task
+//! payload ([`crate::tui::task`]); a task ends early when the app's queue closes (the UI
+//! quit). Tasks never touch the terminal.
 
+use std::fmt;
 use std::sync::Arc;
-
-use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
 
 use crate::catalog::{Capacity, GpuType};
 use crate::gcp::QuotaSource;
 use crate::gcp::vertex::VertexClient;
 use crate::launch::{FreshCheck, LaunchPlan, Submission, fresh_check, submit};
 use crate::store::QuotaStore;
-use crate::tui::event::Event;
 use crate::tui::toast::ToastLevel;
 
 /// What the Launch screen talks to (SPEC §10 Launch).
@@ -31,7 +29,16 @@ pub struct LaunchClients {
     pub vertex: Option<Arc<VertexClient>>,
 }
 
-/// The end of a Launch screen task, delivered as `Event::Launch`.
+impl fmt::Debug for LaunchClients {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LaunchClients")
+            .field("project", &self.project)
+            .field("vertex", &self.vertex.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The end of a Launch screen task: the payload of its `Event::Task`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LaunchEvent {
     /// A fresh check of one GPU type in every region finished.
@@ -73,46 +80,28 @@ impl LaunchEvent {
     }
 }
 
-/// Spawn the fresh check of `gpu` for `capacity` in `regions` (preference order) through
-/// `quota`; it writes its `QUOTA_TIMING (FRESH, launch <type>)` entry, and writes what it
-/// read into `cache` (keyed by the checks of `capacity`) when given. Sends `LaunchEvent::Checked` on `events`.
-pub fn spawn_check(
+/// The fresh check of `gpu` for `capacity` in `regions` (preference order) through `quota`:
+/// it writes its `QUOTA_TIMING (FRESH, launch <type>)` entry, and what it read into `cache`
+/// (keyed by the checks of `capacity`) when given.
+pub async fn check(
     gpu: GpuType,
     capacity: Capacity,
     regions: Vec<String>,
     quota: Arc<dyn QuotaSource>,
     cache: Option<Arc<dyn QuotaStore>>,
-    events: mpsc::Sender<Event>,
-) -> JoinHandle<()> {
-    tokio::spawn(async move {
-        let check = fresh_check(gpu, capacity, &regions, quota, cache.as_deref());
-        tokio::select! {
-            _ = events.closed() => tracing::debug!("launch: fresh check dropped, the UI is gone"),
-            fresh = check => {
-                let _ = events.send(Event::Launch(LaunchEvent::Checked(fresh))).await;
-            }
-        }
-    })
+) -> LaunchEvent {
+    LaunchEvent::Checked(fresh_check(gpu, capacity, &regions, quota, cache.as_deref()).await)
 }
 
-/// Spawn the submission of `plan` in `project`, asking `regions` in order
-/// (`launch::create_order`; a region is left only after a `quota_exceeded` refusal, see
-/// [`submit`]). Sends `LaunchEvent::Submitted` on `events`.
-pub fn spawn_submit(
+/// The submission of `plan` in `project`, asking `regions` in order (`launch::create_order`;
+/// a region is left only after a `quota_exceeded` refusal, see [`submit`]).
+pub async fn submission(
     vertex: Arc<VertexClient>,
     project: String,
     plan: LaunchPlan,
     regions: Vec<String>,
-    events: mpsc::Sender<Event>,
-) -> JoinHandle<()> {
-    tokio::spawn(async move {
-        tokio::select! {
-            _ = events.closed() => tracing::warn!("launch: submission cut short, the UI is gone"),
-            submission = submit(&vertex, &project, &plan, &regions) => {
-                tracing::info!("launch: {}", submission.summary());
-                let event = LaunchEvent::Submitted(Box::new(submission));
-                let _ = events.send(Event::Launch(event)).await;
-            }
-        }
-    })
+) -> LaunchEvent {
+    let submission = submit(&vertex, &project, &plan, &regions).await;
+    tracing::info!("launch: {}", submission.summary());
+    LaunchEvent::Submitted(Box::new(submission))
 }

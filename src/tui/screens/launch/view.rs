@@ -1,6 +1,6 @@
 //! Drawing the Launch screen from its state alone: the form (with the machine type the
-//! choice maps to), the fresh check's ranking, the job (or dry-run request, or error), and
-//! the confirmation popup.
+//! choice maps to), the fresh check's ranking, the job ([`super::view_job`]), and the
+//! confirmation popup.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -8,31 +8,31 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
-use super::{CheckState, Field, Launch, Outcome, TextField, capacity_word};
+use super::view_job::{draw_outcome, field_line, shape};
+use super::{CheckState, Field, Launch, TextField, capacity_word};
 use crate::catalog::Limit;
-use crate::launch::{LaunchPlan, RankedRegion, Submission, SubmitFailure, create_order};
-use crate::sanitize::{Sanitized, sanitize};
-use crate::tui::popup::draw_popup;
-use crate::tui::screens::{ScreenCtx, fmt_age};
+use crate::launch::{LaunchPlan, RankedRegion, create_order};
+use crate::tui::screens::{View, fmt_age};
 use crate::tui::theme::Theme;
+use crate::tui::widgets::popup::draw_popup;
 
 /// Width of the form's labels, marker included.
 const LABEL_WIDTH: usize = 12;
 
 /// Draw the screen into `area`.
-pub(super) fn draw(s: &Launch, frame: &mut Frame, area: Rect, ctx: &ScreenCtx) {
-    let ranking_rows = ctx.catalog.gpu_regions.len().max(1) as u16 + 2;
+pub(super) fn draw(s: &Launch, frame: &mut Frame, area: Rect, view: &View) {
+    let ranking_rows = view.catalog().gpu_regions.len().max(1) as u16 + 2;
     let [form_area, rank_area, outcome_area] = Layout::vertical([
         Constraint::Length(Field::ALL.len() as u16 + 3),
         Constraint::Length(ranking_rows),
         Constraint::Min(0),
     ])
     .areas(area);
-    draw_form(s, frame, form_area, ctx);
-    draw_ranking(s, frame, rank_area, ctx);
-    draw_outcome(s, frame, outcome_area, ctx);
+    draw_form(s, frame, form_area, view);
+    draw_ranking(s, frame, rank_area, view);
+    draw_outcome(s, frame, outcome_area, view);
     if let Some(plan) = &s.confirm {
-        draw_confirm(s, plan, frame, area, ctx);
+        draw_confirm(s, plan, frame, area, view);
     }
 }
 
@@ -87,8 +87,8 @@ fn text_value(
     ]
 }
 
-fn draw_form(s: &Launch, frame: &mut Frame, area: Rect, ctx: &ScreenCtx) {
-    let theme = &ctx.theme;
+fn draw_form(s: &Launch, frame: &mut Frame, area: Rect, view: &View) {
+    let theme = view.theme();
     let f = &s.form;
     let value_width = (area.width as usize).saturating_sub(LABEL_WIDTH + 3);
     let fitting = s.fitting();
@@ -189,8 +189,8 @@ fn ranking_line(r: &RankedRegion, chosen: bool, width: usize, theme: &Theme) -> 
     ])
 }
 
-fn draw_ranking(s: &Launch, frame: &mut Frame, area: Rect, ctx: &ScreenCtx) {
-    let theme = &ctx.theme;
+fn draw_ranking(s: &Launch, frame: &mut Frame, area: Rect, view: &View) {
+    let theme = view.theme();
     let f = &s.form;
     let want = format!("{} ({})", f.gpu, capacity_word(f.capacity));
     let mut block = Block::bordered();
@@ -201,7 +201,7 @@ fn draw_ranking(s: &Launch, frame: &mut Frame, area: Rect, ctx: &ScreenCtx) {
                 format!(
                     "c checks {want} quota in {} straight from the API (never the cache), \
                      then ranks the regions for {} GPU{}.",
-                    ctx.catalog.gpu_regions.join(", "),
+                    view.catalog().gpu_regions.join(", "),
                     f.count,
                     if f.count == 1 { "" } else { "s" }
                 ),
@@ -214,7 +214,7 @@ fn draw_ranking(s: &Launch, frame: &mut Frame, area: Rect, ctx: &ScreenCtx) {
             regions,
             started,
         } => {
-            let took = ctx.now.saturating_duration_since(*started);
+            let took = view.now().saturating_duration_since(*started);
             block = block.title(Span::styled(" Fresh check · checking… ", theme.title));
             vec![Line::from(format!(
                 "⏳ Checking {gpu} ({}) in {regions} regions… {}",
@@ -223,7 +223,7 @@ fn draw_ranking(s: &Launch, frame: &mut Frame, area: Rect, ctx: &ScreenCtx) {
             ))]
         }
         CheckState::Done { fresh, at } => {
-            let age = ctx.now.saturating_duration_since(*at);
+            let age = view.now().saturating_duration_since(*at);
             let mut title = format!(
                 " Fresh check · {} {} · {:.2}s · {} ago",
                 fresh.gpu,
@@ -258,177 +258,15 @@ fn draw_ranking(s: &Launch, frame: &mut Frame, area: Rect, ctx: &ScreenCtx) {
     frame.render_widget(paragraph, area);
 }
 
-fn field_line(name: &str, value: String, theme: &Theme, style: Style) -> Line<'static> {
-    Line::from(vec![
-        Span::styled(format!("{name:<9}"), theme.title),
-        Span::styled(value, style),
-    ])
-}
-
-fn shape(plan: &LaunchPlan) -> String {
-    format!(
-        "{} × {} · {} · {} · {}",
-        plan.count,
-        plan.gpu,
-        plan.machine_type,
-        plan.capacity.scheduling_strategy(),
-        plan.region
-    )
-}
-
-fn draw_outcome(s: &Launch, frame: &mut Frame, area: Rect, ctx: &ScreenCtx) {
-    let theme = &ctx.theme;
-    let (title, lines): (String, Vec<Line>) = match &s.outcome {
-        Outcome::None => (
-            " Job ".into(),
-            vec![Line::styled(
-                "s submits a CustomJob to the chosen region after a confirmation; \
-                 d shows the request instead.",
-                theme.muted,
-            )],
-        ),
-        Outcome::DryRun { plan, url, body } => (
-            " Dry run · nothing submitted ".into(),
-            vec![
-                Line::from(vec![
-                    Span::styled("POST ", theme.title),
-                    Span::raw(url.clone()),
-                ]),
-                Line::styled(shape(plan), theme.muted),
-                Line::raw(body.to_string()),
-            ],
-        ),
-        Outcome::Submitting {
-            plan,
-            regions,
-            started,
-        } => {
-            let mut lines = vec![Line::from(format!(
-                "⏳ Submitting {} to {}… {}",
-                plan.display_name,
-                plan.region,
-                fmt_age(ctx.now.saturating_duration_since(*started))
-            ))];
-            if regions.len() > 1 {
-                lines.push(Line::styled(
-                    format!(
-                        "if its quota is in use: then {}",
-                        regions[1..].join(", then ")
-                    ),
-                    theme.muted,
-                ));
-            }
-            (" Job · submitting… ".into(), lines)
-        }
-        Outcome::Done { plan, submission } => done_lines(plan, submission, theme),
-    };
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(Block::bordered().title(Span::styled(title, theme.title))),
-        area,
-    );
-}
-
-/// The title and lines of a finished submission: the job (first, so its name and link fit
-/// at 80×24), or why there is none; then each region's quota refusal.
-fn done_lines(
-    plan: &LaunchPlan,
-    submission: &Submission,
-    theme: &Theme,
-) -> (String, Vec<Line<'static>>) {
-    let refusals = submission
-        .refusals
-        .iter()
-        .map(|r| Line::styled(r.to_string(), theme.failed));
-    match &submission.outcome {
-        Ok(created) => {
-            // The job's fields came from the server: sanitised before they are drawn.
-            let job = &created.job;
-            let state = if job.state.is_empty() {
-                "(no state)".to_string()
-            } else {
-                sanitize(&job.state)
-            };
-            let mut lines = vec![
-                Line::styled(sanitize(&job.name), theme.positive),
-                Line::raw(sanitize(&created.console_url)),
-                Line::styled(
-                    format!(
-                        "{} · {}",
-                        Sanitized::new(&job.display_name),
-                        shape(&created.plan)
-                    ),
-                    theme.muted,
-                ),
-            ];
-            lines.extend(refusals);
-            if let Some(t) = &job.create_time {
-                lines.push(field_line("Created", sanitize(t), theme, theme.muted));
-            }
-            if let Some(e) = &created.read_back_error {
-                lines.push(field_line(
-                    "Note",
-                    format!("the job exists; reading it back failed: {e}"),
-                    theme,
-                    theme.failed,
-                ));
-            }
-            let left: Vec<&str> = submission
-                .refusals
-                .iter()
-                .map(|r| r.region.as_str())
-                .collect();
-            let after = if left.is_empty() {
-                String::new()
-            } else {
-                format!(" (quota in use in {})", left.join(", "))
-            };
-            let title = format!(
-                " Job submitted in {}{after} · {state} ",
-                created.plan.region
-            );
-            (title, lines)
-        }
-        Err(SubmitFailure::QuotaInUseEverywhere) => {
-            let mut lines: Vec<Line> = refusals.collect();
-            lines.push(Line::styled(
-                format!("{} · {} · nothing created", plan.display_name, shape(plan)),
-                theme.muted,
-            ));
-            (
-                " No job · quota in use in every region asked ".into(),
-                lines,
-            )
-        }
-        Err(SubmitFailure::Failed { region, error }) => {
-            let mut lines = vec![Line::styled(error.to_string(), theme.failed)];
-            lines.extend(refusals);
-            let plan = LaunchPlan {
-                region: region.clone(),
-                ..plan.clone()
-            };
-            lines.push(Line::styled(
-                format!("{} · {}", plan.display_name, shape(&plan)),
-                theme.muted,
-            ));
-            (
-                format!(" Submission failed · {} ", error.kind.describe()),
-                lines,
-            )
-        }
-    }
-}
-
-fn draw_confirm(s: &Launch, plan: &LaunchPlan, frame: &mut Frame, area: Rect, ctx: &ScreenCtx) {
-    let theme = &ctx.theme;
+fn draw_confirm(s: &Launch, plan: &LaunchPlan, frame: &mut Frame, area: Rect, view: &View) {
+    let theme = view.theme();
     let mut lines = vec![
         Line::styled("Submit this CustomJob?", theme.title),
         Line::raw(""),
         field_line("Shape", shape(plan), theme, Style::new()),
         field_line("Image", plan.image.clone(), theme, Style::new()),
         field_line("Name", plan.display_name.clone(), theme, Style::new()),
-        field_line("Project", ctx.launch.project.clone(), theme, Style::new()),
+        field_line("Project", s.clients.project.clone(), theme, Style::new()),
     ];
     let ranking = s.ranking().map(|(_, r)| r).unwrap_or_default();
     let order = create_order(&ranking, &plan.region, false);

@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 
 use ratatui::style::Style;
 
-use super::theme::Theme;
+use crate::tui::theme::Theme;
 use crate::warmer::{BatchLevel, Progress, WarmerEvent};
 
 /// What the status widget shows, folded from warmer events.

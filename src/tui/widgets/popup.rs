@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
-use super::theme::Theme;
+use crate::tui::theme::Theme;
 
 /// Draw `lines` in a box `width` columns wide (at most the area's), centred in `area`,
 /// titled `title`, with `footer` on its bottom border. Clamped to the area at any size.

@@ -1,4 +1,5 @@
-//! Which regions `launch --region` accepts: the config's GPU regions (each is checked, and
+//! Which regions a launch may name (`launch --region`; checked by
+//! [`LaunchPlan::from_request`](super::LaunchPlan::from_request)): the config's GPU regions (each is checked, and
 //! one that does not train the type is reported as "not offered") and the regions where
 //! Vertex AI custom training offers the GPU type (Google's Vertex AI locations page, recorded
 //! in [`training_regions`]). Anything else (`mars-west1`, a typo) is a usage error naming the
