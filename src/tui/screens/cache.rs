@@ -177,7 +177,7 @@ fn home_relative(path: &std::path::Path) -> String {
 fn snapshot_load(load: &SnapshotLoad) -> String {
     match load {
         SnapshotLoad::Off => "off".to_string(),
-        SnapshotLoad::Missing => "none saved yet".to_string(),
+        SnapshotLoad::Missing => "none at start".to_string(),
         SnapshotLoad::Loaded { at, entries } => format!(
             "loaded {} ({entries} entries)",
             at.with_timezone(&chrono::Local).format("%H:%M:%S")
