@@ -17,7 +17,7 @@ use super::event::Event;
 use super::keys::{GLOBAL_KEYS, is_ctrl_c};
 use super::quit::{self, QuitGuard};
 use super::screens::{Reply, Screen, ScreenCtx, screen_table};
-use super::shared::SharedEvent;
+use super::shared::fold_shared;
 use super::task::TaskDone;
 use super::theme::Theme;
 use super::toast::{
@@ -204,7 +204,13 @@ impl App {
             Event::ToastExpiry(_) => redraw_if(self.ctx.expire_toasts()),
             Event::Warmer(ev) => self.on_warmer(ev),
             Event::Task(done) => self.on_task(done),
-            Event::Shared(ev) => self.on_shared(ev),
+            Event::Shared(ev) => {
+                if !fold_shared(&mut self.ctx, &ev) {
+                    return Action::None;
+                }
+                self.write_status_text();
+                Action::Redraw
+            }
             Event::WarmerLagged(n) => {
                 tracing::warn!("the UI missed {n} warmer events; resyncing");
                 if self.warms_here() {
@@ -247,32 +253,6 @@ impl App {
         if let Some(shared) = view.shared() {
             self.status_text.push_str(&shared.suffix());
         }
-    }
-
-    /// Something the shared store reported: the status follows the lease holder's progress
-    /// where this instance does not warm, and its own warmer's where it does (SPEC §11).
-    fn on_shared(&mut self, ev: SharedEvent) -> Action {
-        let checks = self.ctx.view().checks().len();
-        let Some(shared) = self.ctx.shared_mut() else {
-            return Action::None;
-        };
-        let warmed_here = shared.warms_here();
-        let toast = shared.apply(&ev);
-        let reader = shared.reader_status(checks);
-        if let Some((text, level)) = toast {
-            self.ctx.toast(text, level);
-        }
-        match reader {
-            Some(status) => self.ctx.set_status(status),
-            None if !warmed_here => {
-                let own = self.ctx.own_status();
-                self.ctx.set_status(own);
-            }
-            None => {}
-        }
-        self.ctx.refresh();
-        self.write_status_text();
-        Action::Redraw
     }
 
     fn on_warmer(&mut self, ev: WarmerEvent) -> Action {

@@ -14,6 +14,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::event::Event;
+use super::screens::ScreenCtx;
 use super::toast::ToastLevel;
 use super::widgets::status::WarmStatus;
 use crate::sanitize::Sanitized;
@@ -217,6 +218,32 @@ impl SharedView {
             previous_all_failed: false,
         })
     }
+}
+
+/// Fold `event` into the screens' context: toast what it calls for, and make the status follow
+/// the lease holder's progress where this instance does not warm, and its own warmer's where
+/// it does (SPEC §11). False when the cache is not shared.
+pub(in crate::tui) fn fold_shared(ctx: &mut ScreenCtx, event: &SharedEvent) -> bool {
+    let checks = ctx.view().checks().len();
+    let Some(shared) = ctx.shared_mut() else {
+        return false;
+    };
+    let warmed_here = shared.warms_here();
+    let toast = shared.apply(event);
+    let reader = shared.reader_status(checks);
+    if let Some((text, level)) = toast {
+        ctx.toast(text, level);
+    }
+    match reader {
+        Some(status) => ctx.set_status(status),
+        None if !warmed_here => {
+            let own = ctx.own_status();
+            ctx.set_status(own);
+        }
+        None => {}
+    }
+    ctx.refresh();
+    true
 }
 
 /// Ask the holder to warm now (in the background); its answer comes as an event.

@@ -20,20 +20,28 @@ impl TestRedis {
     /// Start one on a free port; `None` when `redis-server` is missing.
     pub fn start() -> Option<TestRedis> {
         let dir = tempfile::tempdir().expect("a temporary folder");
-        let port = free_port();
         let mut server = TestRedis {
             child: None,
-            port,
+            port: 0,
             dir,
         };
-        if !server.spawn() {
-            eprintln!("note: redis-server is not installed; skipping a Redis test");
-            return None;
+        // A port found free may be taken by another test's server before ours binds it:
+        // then ours exits, and the one answering there is not ours. Try another port.
+        for _ in 0..10 {
+            server.port = free_port();
+            match server.spawn() {
+                Spawned::Missing => {
+                    eprintln!("note: redis-server is not installed; skipping a Redis test");
+                    return None;
+                }
+                Spawned::Ours => return Some(server),
+                Spawned::NotOurs => server.stop(),
+            }
         }
-        Some(server)
+        panic!("no free port for redis-server after 10 tries");
     }
 
-    fn spawn(&mut self) -> bool {
+    fn spawn(&mut self) -> Spawned {
         let child = Command::new("redis-server")
             .args(["--port", &self.port.to_string()])
             .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
@@ -42,19 +50,43 @@ impl TestRedis {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn();
-        let Ok(child) = child else { return false };
+        let Ok(child) = child else {
+            return Spawned::Missing;
+        };
+        let pid = child.id();
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
-            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
-                return true;
+            if let Some(c) = self.child.as_mut()
+                && c.try_wait().ok().flatten().is_some()
+            {
+                return Spawned::NotOurs; // it could not bind the port
+            }
+            if let Some(server_pid) = self.server_pid() {
+                return if server_pid == pid {
+                    Spawned::Ours
+                } else {
+                    Spawned::NotOurs
+                };
             }
             std::thread::sleep(Duration::from_millis(20));
         }
         panic!(
-            "redis-server did not listen on port {} within 10 s",
+            "redis-server did not answer on port {} within 10 s",
             self.port
         );
+    }
+
+    /// The process id of the server answering on the port (`INFO server`), if one does.
+    fn server_pid(&self) -> Option<u32> {
+        let client = redis::Client::open(self.url()).ok()?;
+        let mut conn = client
+            .get_connection_with_timeout(Duration::from_millis(200))
+            .ok()?;
+        let info: String = redis::cmd("INFO").arg("server").query(&mut conn).ok()?;
+        info.lines()
+            .find_map(|l| l.strip_prefix("process_id:"))
+            .and_then(|p| p.trim().parse().ok())
     }
 
     /// `redis://127.0.0.1:PORT/0`.
@@ -73,7 +105,11 @@ impl TestRedis {
     /// Start it again on the same port, empty.
     pub fn restart(&mut self) {
         self.stop();
-        assert!(self.spawn(), "redis-server restarts");
+        assert!(
+            matches!(self.spawn(), Spawned::Ours),
+            "redis-server restarts on port {}",
+            self.port
+        );
     }
 
     /// A plain connection for the test's own commands.
@@ -90,6 +126,16 @@ impl Drop for TestRedis {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// What starting a server found.
+enum Spawned {
+    /// `redis-server` is not installed.
+    Missing,
+    /// Ours answers on the port.
+    Ours,
+    /// Ours exited, or another answers on the port.
+    NotOurs,
 }
 
 /// A loopback port nobody listens on now.

@@ -28,6 +28,15 @@ fn store(server: &TestRedis, project: &str, role: Role) -> RedisStore {
     RedisStore::connect(target, project, Capacity::Spot, local(), options)
 }
 
+/// Wait (up to 10 s) for `store`'s link to Redis to be up, its first load done.
+async fn up(store: &RedisStore) {
+    let mut link = store.link();
+    tokio::time::timeout(Duration::from_secs(10), link.wait_for(|l| *l == Link::Up))
+        .await
+        .expect("connected within 10 s")
+        .unwrap();
+}
+
 /// Poll `cond` every 20 ms for up to `within`.
 async fn eventually(within: Duration, what: &str, mut cond: impl FnMut() -> bool) {
     let end = Instant::now() + within;
@@ -75,9 +84,9 @@ async fn writes_reach_readers_live_and_late_joiners_at_load() {
     let writer = store(&server, "p1", Role::Reader);
     let reader = store(&server, "p1", Role::Reader);
     let other_project = store(&server, "p2", Role::Reader);
-    assert!(writer.wait_loaded(Duration::from_secs(5)).await);
-    assert!(reader.wait_loaded(Duration::from_secs(5)).await);
-    assert!(other_project.wait_loaded(Duration::from_secs(5)).await);
+    up(&writer).await;
+    up(&reader).await;
+    up(&other_project).await;
     let changes = reader.changes();
     let t4 = Check::gpu(GpuType::T4, Capacity::Spot, "us-central1");
     let c3 = Check::c3("us-east1");
@@ -106,7 +115,7 @@ async fn writes_reach_readers_live_and_late_joiners_at_load() {
     writer.cycle_complete(writer.now());
 
     let late = store(&server, "p1", Role::Reader);
-    assert!(late.wait_loaded(Duration::from_secs(5)).await);
+    up(&late).await;
     let r = late.read(std::slice::from_ref(&t4));
     assert!(
         matches!(r[0].state(), CachedState::Fresh(g) if g.limit == Limit::Finite(64) && g.latency == Duration::from_millis(900))
@@ -132,7 +141,7 @@ async fn an_older_write_never_overwrites_a_newer_one() {
         return;
     };
     let a = store(&server, "p", Role::Reader);
-    assert!(a.wait_loaded(Duration::from_secs(5)).await);
+    up(&a).await;
     let c = Check::c3("us-east1");
     let now = a.now();
     a.put_ok(
@@ -144,7 +153,7 @@ async fn an_older_write_never_overwrites_a_newer_one() {
         },
     );
     let b = store(&server, "p", Role::Reader);
-    assert!(b.wait_loaded(Duration::from_secs(5)).await);
+    up(&b).await;
     eventually(Duration::from_secs(5), "b has a's value", || {
         limit_of(&b, &c) == Some(Limit::Finite(176))
     })
@@ -164,7 +173,7 @@ async fn an_older_write_never_overwrites_a_newer_one() {
     b.cycle_complete(now - Duration::from_secs(600));
     tokio::time::sleep(Duration::from_millis(300)).await;
     let late = store(&server, "p", Role::Reader);
-    assert!(late.wait_loaded(Duration::from_secs(5)).await);
+    up(&late).await;
     assert_eq!(limit_of(&late, &c), Some(Limit::Finite(176)));
     assert_eq!(limit_of(&a, &c), Some(Limit::Finite(176)));
     let ms = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| t.timestamp_millis());
@@ -365,8 +374,8 @@ async fn redis_stopped_mid_run_never_blocks_and_catches_up_after_a_restart() {
     };
     let a = store(&server, "p", Role::Warmer);
     let b = store(&server, "p", Role::Warmer);
-    assert!(a.wait_loaded(Duration::from_secs(5)).await);
-    assert!(b.wait_loaded(Duration::from_secs(5)).await);
+    up(&a).await;
+    up(&b).await;
     let before = Check::c3("us-east1");
     let during = Check::c3("us-west2");
     a.record(&before, Ok(Limit::Finite(44)), Duration::ZERO);
@@ -430,7 +439,7 @@ async fn redis_stopped_mid_run_never_blocks_and_catches_up_after_a_restart() {
     })
     .await;
     let late = store(&server, "p", Role::Reader);
-    assert!(late.wait_loaded(Duration::from_secs(5)).await);
+    up(&late).await;
     assert_eq!(
         limit_of(&late, &before),
         Some(Limit::Finite(44)),
@@ -454,4 +463,40 @@ async fn redis_stopped_mid_run_never_blocks_and_catches_up_after_a_restart() {
         held == 1 && elsewhere == 1
     })
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_load_is_awaited_briefly_and_a_dead_redis_does_not_hold_the_start() {
+    let Some(server) = TestRedis::start() else {
+        return;
+    };
+    let warm = store(&server, "p", Role::Reader);
+    up(&warm).await;
+    warm.record(
+        &Check::c3("us-east1"),
+        Ok(Limit::Finite(44)),
+        Duration::ZERO,
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let joining = store(&server, "p", Role::Reader);
+    assert!(joining.wait_loaded(Duration::from_secs(5)).await);
+    assert_eq!(
+        limit_of(&joining, &Check::c3("us-east1")),
+        Some(Limit::Finite(44)),
+        "the shared entries are in before the first frame"
+    );
+
+    // Nobody listens on port 1: the wait ends at the first refusal, not at its bound.
+    let target = RedisTarget::parse("redis://127.0.0.1:1/0").unwrap();
+    let dead = RedisStore::connect(
+        target,
+        "p",
+        Capacity::Spot,
+        local(),
+        RedisOptions::new(Role::Reader),
+    );
+    let t = Instant::now();
+    assert!(!dead.wait_loaded(Duration::from_secs(5)).await);
+    assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
+    assert!(matches!(*dead.link().borrow(), Link::Down { .. }));
 }
