@@ -2,8 +2,10 @@
 //!
 //! Statistics (their box's lower edge names the credentials in use and the account when known,
 //! SPEC §4; never a secret): hits, misses, hit rate, cycles, batches and min / avg / p95 / max batch time
-//! (ms), slow batches (> 3000 ms) and failed checks, time to the next re-warm. Rows: check,
-//! value (as on the Infra screen), age, latency of the last fetch, last error. Scrollable.
+//! (ms), slow batches (> 3000 ms) and failed checks, time to the next re-warm, and the store
+//! (SPEC §11: memory, the snapshot's file and when it was loaded, or Redis with its host and
+//! database and the warmer lease's holder). Rows: check, value (as on the Infra screen), age,
+//! latency of the last fetch, last error. Scrollable.
 
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
@@ -13,7 +15,8 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
 use super::{Reply, Screen, ScreenCtx, View, fmt_age};
 use crate::durations::fmt_duration;
-use crate::store::{Cached, CachedState};
+use crate::store::redis::Link;
+use crate::store::{Backing, Cached, CachedState, SnapshotLoad};
 use crate::tui::keys::{KeyHint, SCROLL_KEYS, Scroll};
 use crate::tui::widgets::quota_cell::quota_cell;
 use crate::tui::widgets::table::{body_rows, header_row, scrolled_title, titled_block};
@@ -109,7 +112,77 @@ impl CacheScreen {
                     theme.muted,
                 ),
             ]),
+            store_line(view),
         ]
+    }
+}
+
+/// `store memory + snapshot ~/.cache/quota-tui/demo-spot.json · loaded 12:01:05 (38 entries)`,
+/// `store Redis redis://host:6379/0 · warmer: host:pid`, `store memory (Redis
+/// redis://host:6379/0 unreachable since 12:01)`, ...
+fn store_line<'a>(view: &View) -> Line<'a> {
+    let theme = view.theme();
+    let mut spans = vec![Span::styled("store ", theme.muted)];
+    match view.backing().clone() {
+        Backing::Redis(redis) => {
+            spans.push(match &redis.link {
+                Link::Down { since } => Span::styled(
+                    format!(
+                        "memory (Redis {} unreachable since {})",
+                        redis.url,
+                        since.with_timezone(&chrono::Local).format("%H:%M")
+                    ),
+                    theme.toast_warn,
+                ),
+                Link::Connecting => Span::raw(format!("Redis {} (connecting)", redis.url)),
+                Link::Up => Span::raw(format!("Redis {}", redis.url)),
+            });
+            if let Some(shared) = view.shared() {
+                spans.push(Span::styled(" · warmer: ", theme.muted));
+                spans.push(Span::raw(shared.holder_name()));
+            }
+            // The local snapshot, briefly (its file is on the line without Redis).
+            if let Backing::Snapshot { load, .. } = redis.local.as_ref() {
+                spans.push(Span::styled(
+                    format!(" · snapshot {}", snapshot_load(load)),
+                    theme.muted,
+                ));
+            }
+        }
+        Backing::Memory => spans.push(Span::raw("memory (no snapshot)")),
+        Backing::Snapshot { path, load } => {
+            spans.push(Span::raw(format!(
+                "memory + snapshot {}",
+                home_relative(&path)
+            )));
+            spans.push(Span::styled(
+                format!(" · {}", snapshot_load(&load)),
+                theme.muted,
+            ));
+        }
+    }
+    Line::from(spans)
+}
+
+/// `path` with the home folder written `~`, sanitised (a folder name is outside text).
+fn home_relative(path: &std::path::Path) -> String {
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+    let shown = match home.as_deref().and_then(|h| path.strip_prefix(h).ok()) {
+        Some(rest) => format!("~/{}", rest.display()),
+        None => path.display().to_string(),
+    };
+    crate::sanitize::sanitize(&shown)
+}
+
+fn snapshot_load(load: &SnapshotLoad) -> String {
+    match load {
+        SnapshotLoad::Off => "off".to_string(),
+        SnapshotLoad::Missing => "none at start".to_string(),
+        SnapshotLoad::Loaded { at, entries } => format!(
+            "loaded {} ({entries} entries)",
+            at.with_timezone(&chrono::Local).format("%H:%M:%S")
+        ),
+        SnapshotLoad::Ignored(why) => format!("ignored: {}", crate::sanitize::sanitize(why)),
     }
 }
 
@@ -146,7 +219,7 @@ impl Screen for CacheScreen {
     fn draw(&self, frame: &mut Frame, area: Rect, view: &View) {
         let theme = view.theme();
         let [stats, table] =
-            Layout::vertical([Constraint::Length(5), Constraint::Min(0)]).areas(area);
+            Layout::vertical([Constraint::Length(6), Constraint::Min(0)]).areas(area);
         frame.render_widget(
             Paragraph::new(Self::stats_lines(view)).block(
                 titled_block(" Warmer statistics ", theme)
