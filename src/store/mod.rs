@@ -61,9 +61,10 @@ pub struct GoodValue {
     #[serde(default)]
     pub usage: Option<Usage>,
     /// The last usage failure, when the latest usage read failed (cleared by the next good
-    /// one): why usage is `?`, or why the usage shown is old.
+    /// one): why usage is `?`, or why the usage shown is old. Boxed: rarely set, and it
+    /// keeps every entry small.
     #[serde(default)]
-    pub usage_error: Option<Failure>,
+    pub usage_error: Option<Box<Failure>>,
 }
 
 impl GoodValue {
@@ -197,7 +198,7 @@ impl Cached {
         self.entry
             .good
             .as_ref()
-            .and_then(|g| g.usage_error.as_ref())
+            .and_then(|g| g.usage_error.as_deref())
     }
 
     /// True for a hit: a good value younger than the TTL (SPEC §6), even when a later
@@ -387,11 +388,11 @@ fn put_update<S: QuotaStore + ?Sized>(
                 good.usage_error = None;
             }
             Some(Err(error)) => {
-                good.usage_error = Some(Failure {
+                good.usage_error = Some(Box::new(Failure {
                     error: error.cap_message(),
                     at,
                     latency: update.usage_latency,
-                });
+                }));
             }
             None => {}
         }

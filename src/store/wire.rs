@@ -222,11 +222,11 @@ mod tests {
         later.fetched_at = t0;
         let mut error = ApiError::new(ErrorKind::Permission, "y".repeat(100_000));
         error.details.activation_url = Some("javascript:alert(1)".into());
-        later.usage_error = Some(Failure {
+        later.usage_error = Some(Box::new(Failure {
             error,
             at: t0 + Duration::from_secs(5),
             latency: Duration::ZERO,
-        });
+        }));
         let entry = Entry {
             good: Some(later),
             last_error: None,
