@@ -12,7 +12,7 @@
 //! - `cycle_time_ratio` / `baseline_skip_tick_ratio` (`pacing`): a full cycle over the ideal
 //!   Σ max(interval, batch time), paused clock, 3 s requests at a 2 s interval; quota-tui's
 //!   warmer and the original's skip-a-tick pacing; `requests_per_cycle`: the requests that
-//!   cycle sent (one per metric);
+//!   cycle sent (per metric one for its limits and one for its usage);
 //! - `time_to_hot_s` (`hot`): the release binary's `--demo warm --once` at default settings on
 //!   the real clock, cycle start to complete, median of 3 runs, s;
 //! - `startup_to_first_frame_ms`, `rss_after_warm_kib`, `idle_cpu_pct`, `idle_wakeups_per_s`
@@ -178,7 +178,7 @@ fn measure_pacing(put: &mut impl FnMut(&str, Value)) {
         pacing.baseline_cycle.as_secs_f64(),
     );
     println!(
-        "requests_per_cycle        {}  (one per metric, each answering every region: 38 checks)",
+        "requests_per_cycle        {}  (per metric its limits and its usage, each answering every region: 38 checks)",
         pacing.requests_per_cycle
     );
     put("cycle_time_ratio", json!(round3(pacing.cycle_time_ratio)));

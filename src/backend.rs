@@ -6,17 +6,20 @@ use std::sync::Arc;
 use crate::config::Config;
 use crate::exit::Failure;
 use crate::fake_gcp::FakeGcp;
+use crate::gcp::QuotaClients;
 use crate::gcp::auth::TokenSource;
+use crate::gcp::monitoring::{DEFAULT_MONITORING_URL, MonitoringClient};
 use crate::gcp::serviceusage::{DEFAULT_SERVICEUSAGE_URL, ServiceUsageClient};
 
 pub use crate::fake_gcp::DEMO_PROJECT;
 
-/// A connected backend: the quota client, the credentials, and in demo mode the server.
+/// A connected backend: the quota clients, the credentials, and in demo mode the server.
 pub struct Backend {
     /// The project the clients address (the demo's own in demo mode).
     pub project: String,
     pub demo: bool,
-    pub quota: Arc<ServiceUsageClient>,
+    /// Limits (Service Usage) and usage (Cloud Monitoring), asked together per metric.
+    pub quota: Arc<QuotaClients>,
     pub tokens: TokenSource,
     /// Vertex AI base URL override (the demo server in demo mode).
     pub aiplatform_url: Option<String>,
@@ -55,7 +58,7 @@ impl Backend {
 /// message names the source, file and type, and what to run); a bad base URL → exit 2; the
 /// demo server failing to bind → exit 4.
 pub async fn connect(cfg: &Config) -> Result<Backend, Failure> {
-    let (project, demo, tokens, su_url, ai_url, fake) = match &cfg.project {
+    let (project, demo, tokens, su_url, mon_url, ai_url, fake) = match &cfg.project {
         None => {
             let fake = FakeGcp::start(cfg.fake, 0)
                 .await
@@ -65,6 +68,7 @@ pub async fn connect(cfg: &Config) -> Result<Backend, Failure> {
                 DEMO_PROJECT.to_string(),
                 true,
                 TokenSource::demo(),
+                url.clone(),
                 url.clone(),
                 Some(url),
                 Some(fake),
@@ -81,18 +85,26 @@ pub async fn connect(cfg: &Config) -> Result<Backend, Failure> {
                 cfg.serviceusage_url
                     .clone()
                     .unwrap_or_else(|| DEFAULT_SERVICEUSAGE_URL.to_string()),
+                cfg.monitoring_url
+                    .clone()
+                    .unwrap_or_else(|| DEFAULT_MONITORING_URL.to_string()),
                 cfg.aiplatform_url.clone(),
                 None,
             )
         }
     };
-    let quota = ServiceUsageClient::new(&project, &su_url, tokens.clone())
+    let limits = ServiceUsageClient::new(&project, &su_url, tokens.clone())
         .map_err(|e| Failure::usage(e.message))?
         .with_deadline(cfg.check_timeout);
+    let usage = MonitoringClient::new(&project, &mon_url, tokens.clone())
+        .map_err(|e| Failure::usage(e.message))?
+        .with_deadline(cfg.check_timeout);
+    let quota = QuotaClients::new(limits, usage);
     tracing::info!(
         project = %project,
         demo,
         serviceusage = %su_url,
+        monitoring = %mon_url,
         credentials = tokens.source_name(),
         quota_project = tokens.quota_project().map(|q| q.id.as_str()).unwrap_or("-"),
         "connected"

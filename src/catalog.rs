@@ -92,6 +92,15 @@ impl Limit {
             Limit::Unlimited => None,
         }
     }
+
+    /// What is free with `in_use` units in use (SPEC §4 Usage): limit − in use, never below
+    /// 0 (usage can pass a limit lowered under it); unlimited stays unlimited.
+    pub fn free(self, in_use: i64) -> Limit {
+        match self {
+            Limit::Finite(v) => Limit::Finite(v.saturating_sub(in_use.max(0)).max(0)),
+            Limit::Unlimited => Limit::Unlimited,
+        }
+    }
 }
 
 impl fmt::Display for Limit {

@@ -35,7 +35,7 @@ use std::time::Duration;
 use toml::Spanned;
 
 use crate::catalog::Catalog;
-use crate::cli::{FakeKnobs, GlobalArgs};
+use crate::cli::{FakeGcpArgs, FakeKnobs, GlobalArgs};
 use crate::exit::Failure;
 use crate::fake_gcp::FakeGcpConfig;
 use crate::gcp::auth::QuotaProject;
@@ -126,6 +126,18 @@ pub fn fake_gcp_config(knobs: &FakeKnobs) -> FakeGcpConfig {
         knobs.malformed_rate,
         knobs.seed,
     )
+}
+
+/// `quota-tui fake-gcp`'s settings: its knobs as [`fake_gcp_config`] reads them, and the
+/// refusals it is asked to play (`--service-disabled`, `--monitoring-denied`,
+/// `--monitoring-disabled`).
+pub fn fake_gcp_standalone(args: &FakeGcpArgs) -> FakeGcpConfig {
+    FakeGcpConfig {
+        service_disabled: args.service_disabled,
+        monitoring_denied: args.monitoring_denied,
+        monitoring_disabled: args.monitoring_disabled,
+        ..fake_gcp_config(&args.knobs())
+    }
 }
 
 /// The default config file path: `<platform config dir>/quota-tui/config.toml`.

@@ -63,7 +63,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     let settings = cli.settings();
     let command = match cli.command {
         Some(Command::FakeGcp(args)) => {
-            let cfg = config::fake_gcp_config(&args.knobs());
+            let cfg = config::fake_gcp_standalone(&args);
             return fake_gcp::run_standalone(args.port, cfg)
                 .await
                 .map_err(|e| Failure::api(e.to_string()));
@@ -174,6 +174,11 @@ async fn run_launch(cfg: &Config, args: &LaunchArgs, log_flag: bool) -> Result<(
     let backend = backend::connect(cfg).await?;
     let _guards = init_logs(cfg, log_flag, LogStart::Append)?;
     let vertex = vertex_client(&backend)?;
+    // `--wait`'s progress lines, as they happen (not eprintln!, which panics when stderr is
+    // a closed pipe); they were sanitised where they were made.
+    let mut progress = |line: &str| {
+        let _ = writeln!(std::io::stderr(), "{line}");
+    };
     let out = launch::run(
         &opts,
         &cfg.catalog,
@@ -181,6 +186,7 @@ async fn run_launch(cfg: &Config, args: &LaunchArgs, log_flag: bool) -> Result<(
         &vertex,
         &backend.project,
         None,
+        &mut progress,
     )
     .await?;
     print_stdout(&out)

@@ -28,7 +28,8 @@ async fn run(args: Vec<String>, url: Option<String>) -> std::process::Output {
         let mut c = bin();
         c.args(&args);
         if let Some(u) = url {
-            c.env("QUOTA_TUI_SERVICEUSAGE_URL", u);
+            c.env("QUOTA_TUI_SERVICEUSAGE_URL", &u)
+                .env("QUOTA_TUI_MONITORING_URL", &u);
         }
         c.output().unwrap()
     })
@@ -269,6 +270,7 @@ async fn no_credentials_exits_3_with_what_to_run() {
             .env("HOME", "/nonexistent-home")
             .env("PATH", "/nonexistent-bin") // no gcloud
             .env("QUOTA_TUI_SERVICEUSAGE_URL", "http://127.0.0.1:9")
+            .env("QUOTA_TUI_MONITORING_URL", "http://127.0.0.1:9")
             .output()
             .unwrap()
     })

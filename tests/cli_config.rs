@@ -11,6 +11,7 @@ fn bin(config: &std::path::Path) -> Command {
         .env_remove("CLOUDSDK_CONFIG") // gcloud's project is read from HOME's only
         .env("GOOGLE_OAUTH_ACCESS_TOKEN", "tok")
         .env("QUOTA_TUI_SERVICEUSAGE_URL", "http://127.0.0.1:9")
+        .env("QUOTA_TUI_MONITORING_URL", "http://127.0.0.1:9")
         .arg("--config")
         .arg(config);
     c

@@ -10,7 +10,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::google_proxy::GoogleProxy;
+use common::google_proxy::{ApiCall, GoogleProxy};
 use serde_json::{Value, json};
 
 const ISSUED: &str = "ya29.e2e-ISSUED-token-77";
@@ -65,7 +65,8 @@ impl Home {
             .env("NO_GCE_CHECK", "True")
             .env("RUST_LOG", "debug")
             .env("QUOTA_TUI_SERVICEUSAGE_URL", proxy_url)
-            .env("QUOTA_TUI_AIPLATFORM_URL", proxy_url);
+            .env("QUOTA_TUI_AIPLATFORM_URL", proxy_url)
+            .env("QUOTA_TUI_MONITORING_URL", proxy_url);
         c
     }
 
@@ -141,12 +142,17 @@ async fn an_authorized_user_file_works_end_to_end_through_google_cloud_auth() {
     assert_eq!(exchanges[0]["grant_type"], "refresh_token");
     assert_eq!(exchanges[0]["refresh_token"], REFRESH);
     assert_eq!(exchanges[0]["client_secret"], SECRET);
-    let calls = proxy.calls();
+    let (calls, usage) = quota_and_usage(proxy.calls());
     assert_eq!(calls.len(), 6, "one Service Usage call per metric");
-    for call in &calls {
+    assert!(usage.len() >= 6, "and the usage of each (paginated)");
+    for call in &usage {
+        assert!(call.path == format!("/v3/projects/{PROJECT}/timeSeries"));
+    }
+    for call in calls.iter().chain(&usage) {
         assert!(
             call.path
                 .starts_with(&format!("/v1beta1/projects/{PROJECT}/"))
+                || call.path.starts_with(&format!("/v3/projects/{PROJECT}/"))
         );
         assert_eq!(
             call.authorization.as_deref(),
@@ -298,11 +304,12 @@ async fn gcloud_s_adc_file_is_found_through_cloudsdk_config() {
     let out = output(c).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(proxy.token_requests().len(), 1);
-    let calls = proxy.calls();
+    let (calls, usage) = quota_and_usage(proxy.calls());
     assert_eq!(calls.len(), 6, "one Service Usage call per metric");
     assert!(
         calls
             .iter()
+            .chain(&usage)
             .all(|c| c.user_project.as_deref() == Some(FILE_QUOTA))
     );
 }
@@ -431,9 +438,9 @@ async fn the_gcloud_cli_comes_last_and_its_failure_is_an_auth_error() {
     ]);
     let out = output(c).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let calls = proxy.calls();
+    let (calls, usage) = quota_and_usage(proxy.calls());
     assert_eq!(calls.len(), 6, "one Service Usage call per metric");
-    assert!(calls.iter().all(|c| {
+    assert!(calls.iter().chain(&usage).all(|c| {
         c.authorization.as_deref() == Some("Bearer ya29.from-GCLOUD-cli")
             && c.user_project.as_deref() == Some("cli-billing")
     }));
@@ -443,6 +450,7 @@ async fn the_gcloud_cli_comes_last_and_its_failure_is_an_auth_error() {
         &home,
         "echo 'ERROR: (gcloud.auth.print-access-token) You do not currently have an active account selected.' >&2; exit 1",
     );
+    let sent = proxy.calls().len();
     let mut c = home.cmd(&proxy.url);
     c.args(["check", "--project", PROJECT]);
     let out = output(c).await;
@@ -452,5 +460,12 @@ async fn the_gcloud_cli_comes_last_and_its_failure_is_an_auth_error() {
         stderr.contains("the gcloud CLI gave no access token: ERROR: (gcloud.auth.print-access-token) You do not currently have an active account selected."),
         "{stderr}"
     );
-    assert_eq!(proxy.calls().len(), 6, "nothing more was sent");
+    assert_eq!(proxy.calls().len(), sent, "nothing more was sent");
+}
+
+/// The Service Usage calls and the Cloud Monitoring (usage) calls among `calls`.
+fn quota_and_usage(calls: Vec<ApiCall>) -> (Vec<ApiCall>, Vec<ApiCall>) {
+    calls
+        .into_iter()
+        .partition(|c| !c.path.ends_with("/timeSeries"))
 }

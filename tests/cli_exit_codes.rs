@@ -38,7 +38,8 @@ async fn run(args: &[&str], url: &str, logs: &std::path::Path) -> std::process::
         .env("GOOGLE_OAUTH_ACCESS_TOKEN", TOKEN)
         .env("HOME", std::env::temp_dir())
         .env("XDG_CACHE_HOME", test_cache_dir())
-        .env("QUOTA_TUI_SERVICEUSAGE_URL", url);
+        .env("QUOTA_TUI_SERVICEUSAGE_URL", url)
+        .env("QUOTA_TUI_MONITORING_URL", url);
     tokio::task::spawn_blocking(move || c.output().unwrap())
         .await
         .unwrap()

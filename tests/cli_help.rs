@@ -332,6 +332,7 @@ async fn launch_region_outside_the_catalog_and_vertex_is_refused_before_any_requ
     c.env("GOOGLE_OAUTH_ACCESS_TOKEN", "ya29.test-token")
         .env("QUOTA_TUI_SERVICEUSAGE_URL", server.uri())
         .env("QUOTA_TUI_AIPLATFORM_URL", server.uri())
+        .env("QUOTA_TUI_MONITORING_URL", server.uri())
         .args(["launch", "--project", "test-project-1", "--gpu", "L4"])
         .args(["--image", "gcr.io/x/y:1", "--region", "mars-west1"])
         .arg("--log-dir")

@@ -161,6 +161,7 @@ fn the_active_configuration_gives_the_project_and_each_source_is_named_on_stderr
     let base = |c: &mut std::process::Command| {
         c.env("GOOGLE_OAUTH_ACCESS_TOKEN", "tok")
             .env("QUOTA_TUI_SERVICEUSAGE_URL", "http://127.0.0.1:9")
+            .env("QUOTA_TUI_MONITORING_URL", "http://127.0.0.1:9")
             .args(["check", "--check-timeout", "1s"]);
     };
     let mut c = env.cmd();

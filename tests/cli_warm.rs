@@ -41,7 +41,8 @@ async fn warm_once_makes_6_paced_single_flight_requests_with_the_token() {
                 .args(["warm", "--once", "--json", "--interval", "100ms"])
                 .args(["--project", "test-project-1", "--log-dir"])
                 .arg(&dir)
-                .env("QUOTA_TUI_SERVICEUSAGE_URL", url)
+                .env("QUOTA_TUI_SERVICEUSAGE_URL", &url)
+                .env("QUOTA_TUI_MONITORING_URL", &url)
                 .output()
                 .unwrap()
         }
@@ -56,8 +57,11 @@ async fn warm_once_makes_6_paced_single_flight_requests_with_the_token() {
     assert_eq!(
         seen.len(),
         6,
-        "one cycle is exactly 6 requests, one per metric"
+        "one cycle is exactly 6 limit requests, one per metric"
     );
+    let usage = server.usage_seen();
+    assert_eq!(usage.len(), 6, "and 6 usage requests: 12 a cycle");
+    assert!(usage.iter().all(|s| s.bearer.as_deref() == Some(TOKEN)));
     assert!(
         server.max_in_flight() <= 2,
         "max in flight {}",
@@ -182,7 +186,8 @@ async fn a_metric_that_never_answers_times_out_and_is_named() {
                 ])
                 .args(["--project", "test-project-1", "--log-dir"])
                 .arg(&dir)
-                .env("QUOTA_TUI_SERVICEUSAGE_URL", url)
+                .env("QUOTA_TUI_SERVICEUSAGE_URL", &url)
+                .env("QUOTA_TUI_MONITORING_URL", &url)
                 .output()
                 .unwrap()
         }
@@ -225,6 +230,7 @@ async fn a_warm_daemon_rewarms_at_80_percent_of_the_ttl_and_stops_on_sigint() {
         .args(["--project", "test-project-1", "--log-dir"])
         .arg(logs.path())
         .env("QUOTA_TUI_SERVICEUSAGE_URL", &server.url)
+        .env("QUOTA_TUI_MONITORING_URL", &server.url)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

@@ -294,6 +294,31 @@ async fn without_monitoring_viewer_the_client_says_which_role() {
     fake.shutdown().await.unwrap();
 }
 
+#[tokio::test]
+async fn without_the_cloud_monitoring_api_the_client_names_it_with_its_activation_url() {
+    let cfg = FakeGcpConfig {
+        monitoring_disabled: true,
+        ..FakeGcpConfig::quiet()
+    };
+    let fake = FakeGcp::start(cfg, 0).await.unwrap();
+    let e = monitoring(&fake)
+        .usage(GpuType::L4.metric(Capacity::Spot), &regions())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::ServiceDisabled, "{e}");
+    let line = e
+        .service_disabled_line("monitoring.googleapis.com")
+        .unwrap();
+    assert!(
+        line.starts_with("Cloud Monitoring API (monitoring.googleapis.com) is not enabled")
+            && line.contains(
+                ": enable it at https://console.developers.google.com/apis/api/monitoring.googleapis.com/"
+            ),
+        "{line}"
+    );
+    fake.shutdown().await.unwrap();
+}
+
 /// The demo's injected 503s and 429s are retried like real ones and the usage still comes.
 #[tokio::test]
 async fn injected_faults_are_retried() {

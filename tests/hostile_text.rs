@@ -29,6 +29,7 @@ fn bin(url: &str, log_dir: &Path) -> Command {
         .env("XDG_CONFIG_HOME", log_dir.join("config"))
         .env("QUOTA_TUI_SERVICEUSAGE_URL", url)
         .env("QUOTA_TUI_AIPLATFORM_URL", url)
+        .env("QUOTA_TUI_MONITORING_URL", url)
         .env("RUST_LOG", "debug")
         .args(["--project", "my-project"]);
     c

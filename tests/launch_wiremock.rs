@@ -94,6 +94,7 @@ fn opts(count: u32) -> LaunchOptions {
         region: None,
         dry_run: false,
         json: false,
+        wait: false,
     }
 }
 
@@ -116,7 +117,16 @@ async fn launch(server: &MockServer, o: &LaunchOptions) -> Result<String, exit::
     let vertex = VertexClient::new(Some(&server.uri()), TokenSource::demo())
         .unwrap()
         .with_policy(quick_policy());
-    run(o, &Catalog::default(), source, &vertex, PROJECT, None).await
+    run(
+        o,
+        &Catalog::default(),
+        source,
+        &vertex,
+        PROJECT,
+        None,
+        &mut |_| {},
+    )
+    .await
 }
 
 fn exact_body(machine: &str, count: u32, strategy: &str) -> Value {
@@ -169,10 +179,11 @@ async fn four_l4_go_to_us_west1_with_the_exact_body() {
         out.contains("https://console.cloud.google.com/vertex-ai/locations/us-west1/training/789?project=my-project"),
         "{out}"
     );
-    // Ranking: us-west1 fits; the rest in preference order with their reasons.
+    // Ranking: us-west1 fits; the rest in preference order with their reasons. (This
+    // source reads limits only: the usage is unknown, and the limits decide.)
     let lines: Vec<&str> = out.lines().skip(1).take(4).collect();
     assert!(
-        lines[0].contains("us-west1") && lines[0].ends_with("fits"),
+        lines[0].contains("us-west1") && lines[0].ends_with("?/12  quota 12, usage unknown"),
         "{out}"
     );
     assert!(

@@ -90,6 +90,7 @@ fn l4_check() -> FreshCheck {
     let r = |region: &str, result, ms| RegionResult {
         region: region.to_string(),
         result,
+        usage: None,
         latency: Duration::from_millis(ms),
     };
     FreshCheck {
@@ -133,6 +134,7 @@ fn submitted() -> Submission {
             console_url: console_url(DEMO_PROJECT, "us-west1", job.id()),
             job,
             read_back_error: None,
+            created_state: "JOB_STATE_QUEUED".into(),
         }),
     }
 }
@@ -509,7 +511,7 @@ async fn check_and_submit_against_the_embedded_fake_gcp() {
     let s = wide(&app);
     assert!(
         s.contains(&format!(
-            "Job submitted in {} · JOB_STATE_PENDING",
+            "Job submitted in {} · JOB_STATE_QUEUED",
             "us-central1"
         )),
         "{s}"

@@ -60,6 +60,7 @@ fn submitting(logs: &std::path::Path) -> App {
         results: vec![RegionResult {
             region: "us-central1".into(),
             result: Ok(Limit::Finite(8)),
+            usage: None,
             latency: Duration::from_millis(400),
         }],
         elapsed: Duration::from_millis(400),

@@ -64,6 +64,7 @@ fn peak_rss(url: &str, log_dir: &Path, args: &[&str]) -> Result<(u64, usize), St
     let mut child = command
         .env("GOOGLE_OAUTH_ACCESS_TOKEN", "bench-token")
         .env("QUOTA_TUI_SERVICEUSAGE_URL", url)
+        .env("QUOTA_TUI_MONITORING_URL", url)
         .env("QUOTA_TUI_AIPLATFORM_URL", url)
         .env("HOME", log_dir)
         .env("XDG_CONFIG_HOME", log_dir.join("config"))

@@ -1,6 +1,7 @@
 //! Warmer pacing on tokio's paused clock, 3 s requests at a 2 s interval (issue 7, SPEC §7):
 //! quota-tui's warmer against the original's skip-a-tick pacing over the same batches, in the
-//! same run; and the requests one cycle sends (issue 12: one per metric).
+//! same run; and the requests one cycle sends (issue 12: one per metric; issue 13: its
+//! limit and its usage, 12 for the default catalog).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,7 +13,7 @@ use quota_tui::warmer::{Warmer, WarmerConfig, WarmerEvent};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::fake_source::FakeSource;
+use crate::fake_source::{FakeSource, Plan, UsagePlan};
 
 const INTERVAL: Duration = Duration::from_secs(2);
 const CHECK: Duration = Duration::from_secs(3);
@@ -29,8 +30,8 @@ pub struct Pacing {
     pub ideal: Duration,
     /// Batches in one cycle (5 for the default catalog).
     pub batches: usize,
-    /// Requests quota-tui's warmer sent in one cycle (6 for the default catalog: one per
-    /// metric, each answering every region).
+    /// Requests quota-tui's warmer sent in one cycle (12 for the default catalog: per metric
+    /// one for the limits and one for the usage, sent together, each answering every region).
     pub requests_per_cycle: usize,
 }
 
@@ -64,10 +65,13 @@ fn ideal(batches: usize) -> Duration {
 }
 
 /// quota-tui's warmer: time from start to `CycleComplete`, the number of batches and of
-/// requests.
+/// requests (limits and usage, each taking `CHECK`).
 fn quota_tui_cycle() -> (Duration, usize, usize) {
     paused_runtime().block_on(async {
-        let source = FakeSource::fixed(CHECK, 4);
+        let source = FakeSource::with_usage(
+            |_, _| Plan::Answer(CHECK, quota_tui::catalog::Limit::Finite(4)),
+            |_, _| UsagePlan::Answer(CHECK, 1),
+        );
         let cache = Arc::new(MemoryStore::with_clock(
             Duration::from_secs(1800),
             Arc::new(TokioClock::new()),
@@ -88,7 +92,7 @@ fn quota_tui_cycle() -> (Duration, usize, usize) {
                 _ => {}
             }
         };
-        let requests = source.requests().len();
+        let requests = source.requests().len() + source.usage_requests().len();
         cancel.cancel();
         let _ = task.await;
         (elapsed, batches, requests)

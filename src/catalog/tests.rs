@@ -165,3 +165,16 @@ fn six_metric_requests_answer_the_38_checks_in_catalog_order() {
     assert_eq!(no_c3.c3_request(), None);
     assert_eq!(no_c3.requests().len(), 5);
 }
+
+#[test]
+fn free_is_limit_minus_in_use_never_below_zero_and_unlimited_stays_unlimited() {
+    assert_eq!(Limit::Finite(16).free(14), Limit::Finite(2));
+    assert_eq!(Limit::Finite(16).free(0), Limit::Finite(16));
+    assert_eq!(Limit::Finite(8).free(8), Limit::Finite(0));
+    // Usage above a limit lowered under it: nothing free, never negative.
+    assert_eq!(Limit::Finite(4).free(6), Limit::Finite(0));
+    assert_eq!(Limit::Finite(0).free(0), Limit::Finite(0));
+    // A nonsensical negative usage frees nothing extra.
+    assert_eq!(Limit::Finite(4).free(-3), Limit::Finite(4));
+    assert_eq!(Limit::Unlimited.free(1_000), Limit::Unlimited);
+}

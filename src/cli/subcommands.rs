@@ -115,6 +115,11 @@ pub struct LaunchArgs {
     /// Print the request that would be sent; submit nothing
     #[arg(long)]
     pub dry_run: bool,
+    /// After the submission, follow the job (customJobs.get every 10s, one line per state
+    /// change on stderr) until it runs: exit 0 on JOB_STATE_RUNNING or JOB_STATE_SUCCEEDED, 4
+    /// on JOB_STATE_FAILED or JOB_STATE_CANCELLED
+    #[arg(long, conflicts_with = "dry_run")]
+    pub wait: bool,
     /// Print one JSON object: the ranking, the refusals and the job
     #[arg(long)]
     pub json: bool,
@@ -187,6 +192,18 @@ pub struct FakeGcpArgs {
     /// Seed of the quotas and random draws [default: 7]
     #[arg(long, value_name = "SEED")]
     pub seed: Option<u64>,
+    /// Answer every Service Usage call with SERVICE_DISABLED, as for a project where the
+    /// Service Usage API is not enabled
+    #[arg(long)]
+    pub service_disabled: bool,
+    /// Answer every Cloud Monitoring call with 403 PERMISSION_DENIED, as for a caller without
+    /// monitoring.timeSeries.list (usage unknown, limits still read)
+    #[arg(long)]
+    pub monitoring_denied: bool,
+    /// Answer every Cloud Monitoring call with SERVICE_DISABLED, as for a project where the
+    /// Cloud Monitoring API is not enabled (usage unknown, limits still read)
+    #[arg(long)]
+    pub monitoring_disabled: bool,
 }
 
 impl FakeGcpArgs {

@@ -1,23 +1,27 @@
 //! `quota-tui check`: one fresh pass over every metric request of the catalog (SPEC §9: 6
-//! requests answer the 38 checks), with bounded concurrency, printed as a table for people or as the JSON object of SPEC §9 for scripts.
-//! Per-check errors are part of the output. The exit code follows [`exit::for_checks`]: 0
-//! when any check returned a value, 3 when every check failed authentication, 4 when every
-//! check failed otherwise. A service that answered `service_disabled` is not asked again in
-//! the pass, and the table says so in one line per disabled API, with its activation URL.
+//! metrics answer the 38 checks, each asked for its limits and its usage concurrently, 12
+//! requests), with bounded concurrency, printed as a table of `free/limit` for people or as
+//! the JSON object of SPEC §9 for scripts. Per-check errors are part of the output. The exit
+//! code follows [`exit::for_checks`] on the limits: 0 when any check returned a value, 3 when
+//! every check failed authentication, 4 when every check failed otherwise; a usage failure
+//! alone never fails `check` (usage is `null`, its reason in `usage_error`). A service that
+//! answered `service_disabled` is not asked again in the pass, and the table says so in one
+//! line per disabled API, with its activation URL; so is a usage failure, once per reason.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
 use tokio::time::Instant;
 
-use crate::catalog::{Capacity, Catalog, Check, Limit, QuotaMetric, best_c3_machine};
+use crate::catalog::{Catalog, Check, Limit, QuotaMetric};
 use crate::exit::{self, Failure};
-use crate::gcp::disabled::announce_key;
 use crate::gcp::{ApiError, CHECK_CONCURRENCY, ErrorKind, QuotaSource, fetch_all};
 
-/// `error` of one check in the JSON output.
+mod table;
+pub use table::render_table;
+
+/// `error` (or `usage_error`) of one check in the JSON output.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CheckErrorJson {
     pub kind: ErrorKind,
@@ -25,6 +29,16 @@ pub struct CheckErrorJson {
     /// it, [`ApiError::unsanitized_text`]): serde escapes it in JSON; sanitise it
     /// ([`crate::sanitize`]) before showing it anywhere else.
     pub message: String,
+}
+
+impl CheckErrorJson {
+    fn of(e: &ApiError) -> Self {
+        CheckErrorJson {
+            kind: e.kind,
+            // Google's text as it came (capped); serde escapes it.
+            message: e.unsanitized_text(),
+        }
+    }
 }
 
 /// One check in the JSON output (SPEC §9).
@@ -39,31 +53,46 @@ pub struct CheckRow {
     /// The limit (GPUs or vCPUs); null when unlimited or failed.
     pub limit: Option<i64>,
     pub unlimited: bool,
+    /// In use (GPUs or vCPUs, Cloud Monitoring); null when the usage could not be read.
+    pub usage: Option<i64>,
+    /// Free: limit − usage, never below 0; null when unlimited, or when the limit or the
+    /// usage is unknown.
+    pub free: Option<i64>,
     pub error: Option<CheckErrorJson>,
+    /// Why the usage could not be read (a usage failure never fails the check).
+    pub usage_error: Option<CheckErrorJson>,
+    /// Wall time of the check's metric: its limit and usage requests, concurrent.
     pub latency_ms: u64,
     /// The error itself, for the table (not part of the JSON).
     #[serde(skip)]
     pub api_error: Option<ApiError>,
+    /// The usage error itself, for the table (not part of the JSON).
+    #[serde(skip)]
+    pub usage_api_error: Option<ApiError>,
     /// The service the check asks (`aiplatform.googleapis.com`, ...; not part of the JSON).
     #[serde(skip)]
     pub service: &'static str,
 }
 
 impl CheckRow {
-    /// The row for `check`'s result; `latency` is its metric request's.
-    pub fn new(check: &Check, result: &Result<Limit, ApiError>, latency: Duration) -> Self {
+    /// The row for `check`'s result and usage (`None`: not asked); `latency` is its
+    /// metric's.
+    pub fn new(
+        check: &Check,
+        result: &Result<Limit, ApiError>,
+        usage: Option<&Result<i64, ApiError>>,
+        latency: Duration,
+    ) -> Self {
         let (limit, unlimited, error) = match result {
             Ok(Limit::Finite(v)) => (Some(*v), false, None),
             Ok(Limit::Unlimited) => (None, true, None),
-            Err(e) => (
-                None,
-                false,
-                Some(CheckErrorJson {
-                    kind: e.kind,
-                    // Google's text as it came (capped); serde escapes it.
-                    message: e.unsanitized_text(),
-                }),
-            ),
+            Err(e) => (None, false, Some(CheckErrorJson::of(e))),
+        };
+        let in_use = usage.and_then(|u| u.as_ref().ok().copied());
+        let usage_api_error = usage.and_then(|u| u.as_ref().err().cloned());
+        let free = match (result, in_use) {
+            (Ok(l), Some(u)) => l.free(u).finite(),
+            _ => None,
         };
         CheckRow {
             kind: match check.metric {
@@ -75,22 +104,18 @@ impl CheckRow {
             metric: check.metric.name().to_string(),
             limit,
             unlimited,
+            usage: in_use,
+            free,
             error,
+            usage_error: usage_api_error.as_ref().map(CheckErrorJson::of),
             latency_ms: latency.as_millis() as u64,
             api_error: result.as_ref().err().cloned(),
+            usage_api_error,
             service: check.service(),
         }
     }
 
-    fn value_text(&self) -> String {
-        match (&self.error, self.unlimited, self.limit) {
-            (Some(_), _, _) => "!".into(),
-            (None, true, _) => "∞".into(),
-            (None, false, Some(v)) => v.to_string(),
-            (None, false, None) => "?".into(),
-        }
-    }
-
+    /// The limit, when read.
     fn as_limit(&self) -> Option<Limit> {
         if self.error.is_some() {
             None
@@ -99,6 +124,11 @@ impl CheckRow {
         } else {
             self.limit.map(Limit::Finite)
         }
+    }
+
+    /// What is free, when both the limit and the usage were read (unlimited stays unlimited).
+    fn as_free(&self) -> Option<Limit> {
+        Some(self.as_limit()?.free(self.usage?))
     }
 }
 
@@ -110,95 +140,6 @@ pub struct CheckReport<'a> {
     pub checks: &'a [CheckRow],
 }
 
-/// Render rows as the people's table: the GPU grid (types × regions), the C3 table, the errors
-/// and a summary line.
-pub fn render_table(catalog: &Catalog, rows: &[CheckRow], elapsed: Duration) -> String {
-    use std::fmt::Write as _;
-    let mut out = String::new();
-    let cap = match catalog.capacity {
-        Capacity::Spot => "spot",
-        Capacity::OnDemand => "on-demand",
-    };
-    let _ = writeln!(out, "GPU quota ({cap}, GPUs)");
-    let _ = write!(out, "{:<6}", "TYPE");
-    for r in &catalog.gpu_regions {
-        let _ = write!(out, " {r:>14}");
-    }
-    out.push('\n');
-    for g in &catalog.gpu_types {
-        let _ = write!(out, "{:<6}", g.name());
-        for r in &catalog.gpu_regions {
-            let v = rows
-                .iter()
-                .find(|x| x.gpu == Some(g.name()) && &x.region == r)
-                .map(|x| x.value_text())
-                .unwrap_or_default();
-            let _ = write!(out, " {v:>14}");
-        }
-        out.push('\n');
-    }
-    let _ = writeln!(out, "\nC3 private-pool quota (vCPUs)");
-    let _ = writeln!(out, "{:<26} {:>6}  BEST MACHINE", "REGION", "vCPUs");
-    for x in rows.iter().filter(|x| x.kind == "c3") {
-        let best = x
-            .as_limit()
-            .and_then(best_c3_machine)
-            .unwrap_or(if x.error.is_some() { "?" } else { "-" });
-        let _ = writeln!(out, "{:<26} {:>6}  {best}", x.region, x.value_text());
-    }
-    let failed: Vec<&CheckRow> = rows.iter().filter(|x| x.error.is_some()).collect();
-    if !failed.is_empty() {
-        let _ = writeln!(out, "\nErrors:");
-        write_disabled_apis(&mut out, &failed);
-        for x in &failed {
-            let e = x.error.as_ref().expect("filtered");
-            if e.kind == ErrorKind::ServiceDisabled {
-                continue;
-            }
-            let who = x.gpu.unwrap_or("C3");
-            let message = crate::sanitize::Sanitized::new(&e.message);
-            let _ = writeln!(out, "  {who} {}: [{}] {message}", x.region, e.kind);
-        }
-    }
-    let _ = writeln!(
-        out,
-        "\n{} checks in {:.1}s: {} ok, {} failed",
-        rows.len(),
-        elapsed.as_secs_f64(),
-        rows.len() - failed.len(),
-        failed.len()
-    );
-    out
-}
-
-/// One line per disabled API among `failed`, in order of first appearance: `  [service_disabled]
-/// Service Usage API (serviceusage.googleapis.com) is not enabled in project N: enable it
-/// at URL (38 checks)`, instead of one line per check.
-fn write_disabled_apis(out: &mut String, failed: &[&CheckRow]) {
-    use std::fmt::Write as _;
-    let mut order: Vec<String> = Vec::new();
-    let mut by_key: BTreeMap<String, (String, usize)> = BTreeMap::new();
-    for x in failed {
-        let Some(e) = x.api_error.as_ref() else {
-            continue;
-        };
-        let Some(line) = e.service_disabled_line(x.service) else {
-            continue;
-        };
-        let key = announce_key(x.service, e);
-        if !by_key.contains_key(&key) {
-            order.push(key.clone());
-        }
-        by_key.entry(key).or_insert((line, 0)).1 += 1;
-    }
-    for key in order {
-        let (line, n) = &by_key[&key];
-        let checks = if *n == 1 { "check" } else { "checks" };
-        let line = crate::sanitize::Sanitized::new(line);
-        let _ = writeln!(out, "  [service_disabled] {line} ({n} {checks})");
-    }
-}
-
 /// What `check` prints, and how it ends ([`exit::for_checks`]).
 #[derive(Debug)]
 pub struct CheckRun {
@@ -208,9 +149,9 @@ pub struct CheckRun {
     pub status: Result<(), Failure>,
 }
 
-/// Run `check`: fetch every metric request of `catalog` (each answering all the regions of
-/// its metric) and return the text to print (JSON or table, one row per check) and the exit
-/// status.
+/// Run `check`: fetch every metric request of `catalog` (limits and usage, each answering all
+/// the regions of its metric) and return the text to print (JSON or table, one row per check)
+/// and the exit status (by the limits alone).
 pub async fn run(
     catalog: &Catalog,
     source: Arc<dyn QuotaSource>,
@@ -220,15 +161,16 @@ pub async fn run(
 ) -> CheckRun {
     let t0 = Instant::now();
     let outcomes = fetch_all(&catalog.requests(), source, CHECK_CONCURRENCY).await;
-    let results: Vec<(Check, Result<Limit, ApiError>, Duration)> = outcomes
-        .iter()
-        .flat_map(|o| o.checks().map(|(c, r)| (c, r, o.latency)))
-        .collect();
-    let rows: Vec<CheckRow> = results
-        .iter()
-        .map(|(c, r, latency)| CheckRow::new(c, r, *latency))
-        .collect();
-    let status = exit::for_checks(results.iter().map(|(_, r, _)| r));
+    let mut rows: Vec<CheckRow> = Vec::new();
+    let mut results: Vec<Result<Limit, ApiError>> = Vec::new();
+    for o in &outcomes {
+        for (i, (check, result)) in o.checks().enumerate() {
+            let usage = o.region_usage(i);
+            rows.push(CheckRow::new(&check, &result, usage.as_ref(), o.elapsed()));
+            results.push(result);
+        }
+    }
+    let status = exit::for_checks(results.iter());
     let text = if json {
         crate::sanitize::to_json_pretty(&CheckReport {
             project,

@@ -1,26 +1,28 @@
-//! `quota-tui launch` (SPEC §9, §10 Launch): check a GPU type's quota fresh in every region,
-//! rank the regions, choose one and the machine type, and submit a Vertex AI CustomJob (or,
-//! with `--dry-run`, print the request and submit nothing). A create refused with
-//! `quota_exceeded` goes on to the next ranked region, up to 3 (`launch::submit`, shared
-//! with the Launch screen).
+//! `quota-tui launch` (SPEC §9, §10 Launch): check a GPU type's quota fresh in every region
+//! (limit and usage), rank the regions by their free GPUs, choose one and the machine type,
+//! and submit a Vertex AI CustomJob (or, with `--dry-run`, print the request and submit
+//! nothing); with `--wait`, follow the job until it runs or ends (`launch::follow`, one
+//! progress line per state change on stderr). A create refused with `quota_exceeded` goes on
+//! to the next ranked region, up to 3 (`launch::submit`, shared with the Launch screen).
 //!
 //! Exit codes (SPEC §9): 2 for an impossible shape (H200 × 3, on-demand H100 × 1/2/4) or a
 //! bad name/image/region, nothing sent; 3 / 4 when no region could be asked (every region
 //! that offers the type failed: all with auth → 3, else 4) or when the submission failed
 //! (auth / other API errors); 5 only when regions answered and none fits, or every region
-//! asked refused the create for quota.
+//! asked refused the create for quota. With `--wait`: 0 once the job is `JOB_STATE_RUNNING`
+//! or `JOB_STATE_SUCCEEDED`, 4 when it ended otherwise (`FAILED`, `CANCELLED`, ..., Google's
+//! error shown) or could not be read any more.
 
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::catalog::{Capacity, Catalog, GpuType, Limit};
+use crate::catalog::{Capacity, Catalog, GpuType};
 use crate::cli::LaunchArgs;
 use crate::exit::Failure;
 use crate::gcp::project::validate_project_id;
-use crate::gcp::vertex::{CustomJob, VertexClient};
+use crate::gcp::vertex::VertexClient;
 use crate::gcp::{ErrorKind, QuotaSource};
 use crate::launch::{
     Created, FreshCheck, LaunchPlan, LaunchRequest, RankedRegion, Refusal, Submission,
@@ -29,6 +31,11 @@ use crate::launch::{
 };
 use crate::sanitize::{Sanitized, sanitize};
 use crate::store::QuotaStore;
+
+mod report;
+mod wait;
+
+use report::{job_json, pretty, ranking_text, report_json};
 
 /// The options of `launch`, as the command line gives them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +54,8 @@ pub struct LaunchOptions {
     pub dry_run: bool,
     /// Print one JSON object.
     pub json: bool,
+    /// After the submission, follow the job until it runs or ends.
+    pub wait: bool,
 }
 
 impl LaunchOptions {
@@ -65,6 +74,7 @@ impl LaunchOptions {
             region: args.region.clone(),
             dry_run: args.dry_run,
             json: args.json,
+            wait: args.wait,
         }
     }
 }
@@ -95,9 +105,11 @@ fn plan(opts: &LaunchOptions, catalog: &Catalog) -> Result<LaunchPlan, Failure> 
 /// Run `launch` and return what to print on stdout.
 ///
 /// `catalog.gpu_regions` is the preference order (a `--region` outside it is checked too);
-/// `source` answers the fresh checks (never the cache); `cache`, when given, receives the
-/// fresh values (keyed by the checks of the capacity asked for). Writes a `QUOTA_TIMING (FRESH, launch <type>)`
-/// entry. Errors: see the module docs.
+/// `source` answers the fresh checks, limits and usage (never the cache); `cache`, when
+/// given, receives the fresh values (keyed by the checks of the capacity asked for). Writes a
+/// `QUOTA_TIMING (FRESH, launch <type>)` entry. With `opts.wait`, each progress line of the
+/// follow (a state change, a failed read) goes to `progress` as it happens (for stderr).
+/// Errors: see the module docs.
 pub async fn run(
     opts: &LaunchOptions,
     catalog: &Catalog,
@@ -105,6 +117,7 @@ pub async fn run(
     vertex: &VertexClient,
     project: &str,
     cache: Option<&dyn QuotaStore>,
+    progress: &mut (dyn FnMut(&str) + Send),
 ) -> Result<String, Failure> {
     // Everything that can be refused without the network is refused first (exit 2).
     let plan = plan(opts, catalog)?;
@@ -117,10 +130,10 @@ pub async fn run(
     let fresh = fresh_check(opts.gpu, opts.capacity, &regions, source, cache).await;
     let ranking = fresh.rank(opts.count);
     let Some(chosen) = choose_region(&ranking, opts.region.as_deref()) else {
-        return Err(no_region_failure(opts, &fresh, &ranking));
+        return Err(no_region_failure(opts, &fresh, &ranking, project));
     };
     let plan = plan.in_region(&chosen.region);
-    let mut text = ranking_text(opts, &fresh, &ranking);
+    let mut text = ranking_text(opts, &fresh, &ranking, project);
     let _ = writeln!(text, "Machine: {}", machine_line(&plan));
     if opts.dry_run {
         return dry_run(opts, project, vertex, &plan, &ranking, text);
@@ -131,10 +144,26 @@ pub async fn run(
     for r in &refusals {
         let _ = writeln!(text, "Create:  {r}");
     }
-    match outcome {
-        Ok(created) => Ok(submitted(opts, project, &ranking, &refusals, created, text)),
-        Err(failure) => Err(submit_failure(opts, &refusals, failure, text)),
+    let created = match outcome {
+        Ok(created) => created,
+        Err(failure) => return Err(submit_failure(opts, &refusals, failure, text)),
+    };
+    if !opts.wait {
+        return Ok(submitted(
+            opts, project, &ranking, &refusals, created, text, None,
+        ));
     }
+    let followed = wait::follow_job(vertex, &created, progress).await;
+    let report = submitted(
+        opts,
+        project,
+        &ranking,
+        &refusals,
+        created,
+        text,
+        Some(&followed),
+    );
+    followed.status(report)
 }
 
 fn machine_line(plan: &LaunchPlan) -> String {
@@ -176,7 +205,7 @@ fn dry_run(
     Ok(text)
 }
 
-/// The report of a created job.
+/// The report of a created job, with how the follow went when it was followed.
 fn submitted(
     opts: &LaunchOptions,
     project: &str,
@@ -184,17 +213,22 @@ fn submitted(
     refusals: &[Refusal],
     created: Created,
     mut text: String,
+    followed: Option<&wait::Followed>,
 ) -> String {
     let Created {
         plan,
         job,
         console_url: link,
         read_back_error,
+        ..
     } = created;
     let read_back_error = read_back_error.map(|e| e.to_string());
     if opts.json {
         let job = job_json(&job, &link, read_back_error.as_deref());
-        let extra = json!({"dry_run": false, "job": job});
+        let mut extra = json!({"dry_run": false, "job": job});
+        if let Some(f) = followed {
+            extra["wait"] = f.json();
+        }
         return report_json(project, &plan, ranking, refusals, extra);
     }
     // The job's fields came from the server: sanitised (SPEC §4) before they are printed.
@@ -211,6 +245,9 @@ fn submitted(
     let _ = writeln!(text, "Console: {}", Sanitized::new(&link));
     if let Some(e) = read_back_error {
         let _ = writeln!(text, "(reading the job back failed: {e})");
+    }
+    if let Some(f) = followed {
+        let _ = writeln!(text, "Waited:  {}", f.summary());
     }
     text
 }
@@ -250,45 +287,13 @@ fn what(opts: &LaunchOptions) -> String {
     format!("{} × {} ({})", opts.count, opts.gpu, opts.capacity.word())
 }
 
-fn limit_text(limit: Option<Limit>) -> String {
-    limit.map_or_else(|| "!".to_string(), |l| l.to_string())
-}
-
-/// The ranking as people read it: one line per region, fitting regions first.
-fn ranking_text(opts: &LaunchOptions, fresh: &FreshCheck, ranking: &[RankedRegion]) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "Fresh {} quota ({}, GPUs) in {} regions, {:.2}s, for {} × {}:",
-        opts.gpu,
-        opts.capacity.word(),
-        ranking.len(),
-        fresh.elapsed.as_secs_f64(),
-        opts.count,
-        opts.gpu
-    );
-    for r in ranking {
-        let verdict = match &r.reason {
-            None => "fits".to_string(),
-            Some(why) => why.to_string(),
-        };
-        let mark = if r.fits { "ok" } else { "--" };
-        let _ = writeln!(
-            out,
-            "  {mark} {:<24} {:>6}  {verdict}",
-            r.region,
-            limit_text(r.limit)
-        );
-    }
-    out
-}
-
 /// Why no region can take the launch, with every region's reason: exit 3 / 4 when no
 /// region could be asked (every region that offers the type failed), else exit 5.
 fn no_region_failure(
     opts: &LaunchOptions,
     fresh: &FreshCheck,
     ranking: &[RankedRegion],
+    project: &str,
 ) -> Failure {
     let what = what(opts);
     let mut msg = match (&opts.region, common_failure(ranking)) {
@@ -314,88 +319,11 @@ fn no_region_failure(
         }
         (None, None) => format!("no region can take {what}\n"),
     };
-    msg.push_str(&ranking_text(opts, fresh, ranking));
+    msg.push_str(&ranking_text(opts, fresh, ranking, project));
     let msg = msg.trim_end().to_string();
     match nobody_answered(ranking) {
         Some(ErrorKind::Auth) => Failure::auth(msg),
         Some(_) => Failure::api(msg),
         None => Failure::no_region(msg),
     }
-}
-
-/// One ranked region in the JSON output.
-#[derive(Debug, Serialize)]
-struct RankedJson<'a> {
-    region: &'a str,
-    /// GPUs; null when unlimited or failed.
-    limit: Option<i64>,
-    unlimited: bool,
-    fits: bool,
-    /// Why it does not fit (`quota 0`, `quota 2 < 4`, `permission denied ...`); null if it fits.
-    reason: Option<String>,
-    /// The error kind (`permission`, `rate_limited`, ...) when the check failed.
-    error_kind: Option<&'static str>,
-}
-
-fn ranked_json(r: &RankedRegion) -> RankedJson<'_> {
-    RankedJson {
-        region: &r.region,
-        limit: r.limit.and_then(Limit::finite),
-        unlimited: r.limit == Some(Limit::Unlimited),
-        fits: r.fits,
-        reason: r.reason.as_ref().map(|s| s.to_string()),
-        error_kind: match &r.reason {
-            Some(crate::launch::Shortfall::Failed(e)) => Some(e.kind.as_str()),
-            _ => None,
-        },
-    }
-}
-
-fn job_json(job: &CustomJob, link: &str, read_back_error: Option<&str>) -> Value {
-    json!({
-        "name": job.name,
-        "display_name": job.display_name,
-        "state": job.state,
-        "create_time": job.create_time,
-        "console_url": link,
-        "read_back_error": read_back_error,
-    })
-}
-
-/// `{"project", "gpu", "count", "capacity", "ranking": [...], "refusals": [...], "region",
-/// "machine_type", "accelerator_type", "display_name", ...extra}` as pretty JSON. `refusals`
-/// lists the regions whose create was refused for quota (`{"region", "reason",
-/// "error_kind"}`), in the order asked; `region` is where the job was made (or would be).
-fn report_json(
-    project: &str,
-    plan: &LaunchPlan,
-    ranking: &[RankedRegion],
-    refusals: &[Refusal],
-    extra: Value,
-) -> String {
-    let ranking: Vec<RankedJson> = ranking.iter().map(ranked_json).collect();
-    let refusals: Vec<Value> = refusals
-        .iter()
-        .map(|r| json!({"region": r.region, "reason": r.to_string(), "error_kind": r.error.kind.as_str()}))
-        .collect();
-    let mut v = json!({
-        "project": project,
-        "gpu": plan.gpu.name(),
-        "count": plan.count,
-        "capacity": plan.capacity.word(),
-        "ranking": ranking,
-        "refusals": refusals,
-        "region": plan.region,
-        "machine_type": plan.machine_type,
-        "accelerator_type": plan.gpu.accelerator_type(),
-        "display_name": plan.display_name,
-    });
-    if let (Some(obj), Value::Object(more)) = (v.as_object_mut(), extra) {
-        obj.extend(more);
-    }
-    pretty(&v)
-}
-
-fn pretty(v: &Value) -> String {
-    crate::sanitize::to_json_pretty(v).expect("a serde_json::Value serializes")
 }

@@ -214,3 +214,24 @@ fn the_monitoring_url_comes_from_the_environment_then_the_file() {
         (None, Origin::Default)
     );
 }
+
+#[test]
+fn fake_gcp_plays_the_refusals_it_is_asked_for_and_keeps_its_knobs() {
+    let args = crate::cli::FakeGcpArgs {
+        seed: Some(9),
+        monitoring_denied: true,
+        ..Default::default()
+    };
+    let cfg = fake_gcp_standalone(&args);
+    assert_eq!(cfg.seed, 9);
+    assert!(cfg.monitoring_denied);
+    assert!(!cfg.service_disabled && !cfg.monitoring_disabled);
+    let args = crate::cli::FakeGcpArgs {
+        service_disabled: true,
+        monitoring_disabled: true,
+        ..Default::default()
+    };
+    let cfg = fake_gcp_standalone(&args);
+    assert!(cfg.service_disabled && cfg.monitoring_disabled && !cfg.monitoring_denied);
+    assert_eq!(cfg.seed, crate::fake_gcp::DEFAULT_SEED);
+}

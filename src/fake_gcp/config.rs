@@ -30,6 +30,10 @@ pub struct FakeGcpConfig {
     /// Answer every Cloud Monitoring call with its 403 for a caller without
     /// `monitoring.timeSeries.list` (usage unreadable, limits still readable).
     pub monitoring_denied: bool,
+    /// Answer every Cloud Monitoring call with Google's 403 `SERVICE_DISABLED` for the Cloud
+    /// Monitoring API (a project where it is not enabled: usage unreadable, limits still
+    /// readable).
+    pub monitoring_disabled: bool,
 }
 
 impl Default for FakeGcpConfig {
@@ -43,6 +47,7 @@ impl Default for FakeGcpConfig {
             seed: DEFAULT_SEED,
             service_disabled: false,
             monitoring_denied: false,
+            monitoring_disabled: false,
         }
     }
 }
@@ -67,6 +72,7 @@ impl FakeGcpConfig {
             seed: seed.unwrap_or(d.seed),
             service_disabled: false,
             monitoring_denied: false,
+            monitoring_disabled: false,
         }
     }
 

@@ -22,7 +22,8 @@
 //!   quota metric), yet not so small that a metric's pages, each with the demo's 0.3–2.5 s
 //!   latency, crowd the 10 s deadline. `nextPageToken` is tied to the query; a token from another query is a
 //!   400;
-//! - no bearer → 401; with `monitoring_denied`, or a project ID Google would refuse, 403
+//! - no bearer → 401; with `monitoring_disabled`, Google's 403 `SERVICE_DISABLED` for the
+//!   Cloud Monitoring API; with `monitoring_denied`, or a project ID Google would refuse, 403
 //!   "Permission monitoring.timeSeries.list denied (or the resource may not exist)."; a
 //!   malformed query → 400 `INVALID_ARGUMENT`; latency and faults (503, 429 for Monitoring's
 //!   own read quota, cut bodies, hangs) as on every route of the fake.
@@ -53,6 +54,9 @@ use crate::gcp::project::validate_project_id;
 
 /// Path of `projects.timeSeries.list` (axum syntax).
 pub(crate) const TIME_SERIES_ROUTE: &str = "/v3/projects/{project}/timeSeries";
+
+/// The Cloud Monitoring API's service name.
+const MONITORING_SERVICE: &str = "monitoring.googleapis.com";
 
 /// Most series on one page of the fake.
 pub const SERIES_PER_PAGE: usize = 10;
@@ -101,6 +105,9 @@ async fn list_time_series(
     let Some(fault) = state.delay().await else {
         return errors::unavailable();
     };
+    if state.cfg.monitoring_disabled {
+        return errors::service_disabled(&project, MONITORING_SERVICE, "Cloud Monitoring API");
+    }
     if state.cfg.monitoring_denied || validate_project_id(&project).is_err() {
         return errors::monitoring_permission_denied();
     }

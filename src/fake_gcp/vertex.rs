@@ -10,15 +10,28 @@
 //! violation (the wording of each violation is the fake's own).
 //!
 //! GPUs are counted as Vertex AI counts them: the jobs the fake made hold their GPUs (they
-//! never end), so a create asking for more than the region's seeded limit minus the GPUs its
-//! jobs already hold is refused with Vertex AI's quota answer ([`quota_exceeded`]): the demo
-//! fills a region after a few launches and a launch then goes on to the next region. Jobs
-//! live in memory: `JOB_STATE_QUEUED` when created, `JOB_STATE_PENDING` at the first get,
-//! `JOB_STATE_RUNNING` from the second on. Latency and faults come from [`FakeState::delay`]
-//! like every route of the fake.
+//! never end), so a create asking for more than the region's seeded limit minus the GPUs in
+//! use there is refused with Vertex AI's quota answer ([`quota_exceeded`]): the demo fills a
+//! region after a few launches and a launch then goes on to the next region.
+//!
+//! Jobs live in memory and move as Google's `JobState` says a job does
+//! (<https://cloud.google.com/vertex-ai/docs/reference/rest/v1/JobState>: QUEUED "just
+//! created ... processing has not yet begun", PENDING "the service is preparing to run the
+//! job", RUNNING "in progress"), over a few seconds: `JOB_STATE_QUEUED` when created,
+//! `JOB_STATE_PENDING` from [`PENDING_AFTER`], `JOB_STATE_RUNNING` from [`RUNNING_AFTER`]
+//! (on tokio's clock). A real job spends minutes pending, far longer than a 10 s poll, so
+//! every follower sees each state; the demo keeps that true at its speed: a get moves a job
+//! at most one state past the one last answered for it.
+//!
+//! A job's GPUs count in the usage Cloud Monitoring shows (`usage.rs`) from its create on,
+//! queued included: Vertex AI checks the quota when a job is created (its quota refusal is
+//! the create's answer), so an accepted job holds its GPUs from then on, and the demo's usage
+//! and its create check count the same jobs. Latency and faults come from
+//! [`FakeState::delay`] like every route of the fake.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Json;
 use axum::Router;
@@ -42,6 +55,15 @@ use crate::catalog::Limit;
 use crate::gcp::project::validate_project_id;
 use crate::gcp::vertex::validate_region;
 
+/// How long a demo job stays `JOB_STATE_QUEUED` after its create.
+pub const PENDING_AFTER: Duration = Duration::from_secs(2);
+
+/// When a demo job is `JOB_STATE_RUNNING`, after its create.
+pub const RUNNING_AFTER: Duration = Duration::from_secs(5);
+
+/// The states a demo job goes through, in order.
+const STATES: [&str; 3] = ["JOB_STATE_QUEUED", "JOB_STATE_PENDING", "JOB_STATE_RUNNING"];
+
 /// Path of `customJobs.create` (axum syntax).
 pub(crate) const CUSTOM_JOBS_ROUTE: &str = "/v1/projects/{project}/locations/{region}/customJobs";
 
@@ -56,14 +78,37 @@ pub(crate) fn routes() -> Router<Arc<FakeState>> {
         .route(CUSTOM_JOB_ROUTE, get(get_custom_job))
 }
 
-/// One job the fake made: its CustomJob JSON as last answered, how often it was read, and
-/// the GPUs it holds in its region.
+/// One job the fake made: its CustomJob JSON as last answered, when it was made, the state
+/// last answered (an index of [`STATES`]), and the GPUs it holds in its region.
 #[derive(Debug)]
 struct FakeJob {
     job: Value,
-    gets: u32,
+    created: tokio::time::Instant,
+    shown: usize,
     region: String,
     shape: JobShape,
+}
+
+impl FakeJob {
+    /// The state to answer now: the one its age calls for, at most one past the one last
+    /// answered (see the module docs).
+    fn next_state(&mut self) -> &'static str {
+        self.shown = next_shown(self.shown, self.created.elapsed());
+        STATES[self.shown]
+    }
+}
+
+/// The index of [`STATES`] to answer for a job `age` old whose last answer was `shown`: the
+/// state its age calls for, at most one past `shown`, never back.
+fn next_shown(shown: usize, age: Duration) -> usize {
+    let due = if age >= RUNNING_AFTER {
+        2
+    } else if age >= PENDING_AFTER {
+        1
+    } else {
+        0
+    };
+    due.min(shown + 1).max(shown)
 }
 
 /// The CustomJobs the fake made, by resource name, and the next job ID (each create takes
@@ -223,7 +268,7 @@ async fn create_custom_job(
             "name": name,
             "displayName": body["displayName"],
             "jobSpec": body["jobSpec"],
-            "state": "JOB_STATE_QUEUED",
+            "state": STATES[0],
             "createTime": now,
             "updateTime": now,
         });
@@ -231,7 +276,8 @@ async fn create_custom_job(
             name,
             FakeJob {
                 job: job.clone(),
-                gets: 0,
+                created: tokio::time::Instant::now(),
+                shown: 0,
                 region: region.clone(),
                 shape,
             },
@@ -266,17 +312,12 @@ async fn get_custom_job(
         let Some(job) = store.jobs.get_mut(&name) else {
             return errors::not_found(&format!("CustomJob {name} is not found."));
         };
-        job.gets += 1;
         let now = now_rfc3339();
-        let next = if job.gets == 1 {
-            "JOB_STATE_PENDING"
-        } else {
-            "JOB_STATE_RUNNING"
-        };
+        let next = job.next_state();
         if job.job["state"] != next {
             job.job["state"] = json!(next);
             job.job["updateTime"] = json!(now);
-            if next == "JOB_STATE_RUNNING" {
+            if next == STATES[2] {
                 job.job["startTime"] = json!(now);
             }
         }
@@ -291,6 +332,20 @@ async fn get_custom_job(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_job_moves_with_its_age_one_state_per_read_at_most() {
+        let s = Duration::from_secs;
+        assert_eq!(next_shown(0, s(1)), 0, "queued for its first 2 s");
+        assert_eq!(next_shown(0, s(2)), 1);
+        assert_eq!(next_shown(1, s(4)), 1);
+        assert_eq!(next_shown(1, s(5)), 2);
+        // A follower polling every 10 s still sees each state.
+        assert_eq!(next_shown(0, s(11)), 1);
+        assert_eq!(next_shown(1, s(21)), 2);
+        assert_eq!(next_shown(2, s(99)), 2, "running stays running");
+        assert_eq!(next_shown(2, s(0)), 2, "never back");
+    }
 
     #[test]
     fn job_ids_are_nineteen_digits() {

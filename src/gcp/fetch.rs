@@ -1,10 +1,13 @@
 //! Metric requests fetched fresh, for the front-ends that do not go through the cache:
-//! `check` (every metric of the catalog) and a launch's fresh check (one GPU metric).
+//! `check` (every metric of the catalog) and a launch's fresh check (one GPU metric); the
+//! warmer's batches use [`fetch_gated`] too.
 //!
-//! One [`MetricRequest`] is one `consumerQuotaMetrics.get` (SPEC §4); its answer holds every
-//! region of the metric, so a [`MetricOutcome`] carries one result per region of the request.
-//! A service that answered `service_disabled` is not asked again in the same pass (SPEC §4,
-//! [`DisabledServices`]).
+//! One [`MetricRequest`] is one `consumerQuotaMetrics.get` (SPEC §4) for the limits and, from
+//! a source that reads usage, one `timeSeries.list` (SPEC §4 Usage) for the usage, sent
+//! concurrently; each answer holds every region of the metric, so a [`MetricOutcome`] carries
+//! one limit and one usage per region of the request. A service that answered
+//! `service_disabled` is not asked again in the same pass (SPEC §4, [`DisabledServices`]);
+//! nor is Cloud Monitoring once it refused for the whole project ([`UsageGate`]).
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -15,14 +18,15 @@ use tokio::time::Instant;
 use super::QuotaSource;
 use super::disabled::DisabledServices;
 use super::error::{ApiError, ErrorKind};
+use super::usage_gate::UsageGate;
 use crate::catalog::{Check, Limit, MetricRequest};
 
 /// Metric requests in flight at once during `check` (6 for the default catalog, so all of
 /// them at once).
 pub const CHECK_CONCURRENCY: usize = 8;
 
-/// What one metric request brought back: the limit of each of its regions, and how long the
-/// request took (retries included; 0 when it was answered without a request).
+/// What one metric request brought back: the limit of each of its regions, their usage, and
+/// how long each request took (retries included; 0 when it was answered without a request).
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricOutcome {
     pub request: MetricRequest,
@@ -30,12 +34,20 @@ pub struct MetricOutcome {
     /// region of the request, in its order (a region the answer has no value for is a
     /// `parse` error of that region only, SPEC §4).
     pub result: Result<Vec<Result<Limit, ApiError>>, ApiError>,
+    /// How long the limit request took.
     pub latency: Duration,
+    /// The usage: `None` when it was not asked (a source that reads no usage, or a metric
+    /// whose limits were not asked); `Some(Err)` when it could not be read (every region's
+    /// usage is then unknown); `Some(Ok)`: in use per region of the request, in its order.
+    pub usage: Option<Result<Vec<i64>, ApiError>>,
+    /// How long the usage request took (0 when not asked or answered without a request).
+    pub usage_latency: Duration,
 }
 
 impl MetricOutcome {
-    /// The outcome of `request`. A source that returned fewer results than regions leaves
-    /// the missing ones as `parse` errors; extra results are dropped.
+    /// The outcome of `request`'s limits, its usage not asked. A source that returned fewer
+    /// results than regions leaves the missing ones as `parse` errors; extra results are
+    /// dropped.
     pub fn new(
         request: MetricRequest,
         result: Result<Vec<Result<Limit, ApiError>>, ApiError>,
@@ -55,7 +67,37 @@ impl MetricOutcome {
             request,
             result,
             latency,
+            usage: None,
+            usage_latency: Duration::ZERO,
         }
+    }
+
+    /// The same outcome with its usage, read in `latency`. An answer that does not give one
+    /// usage per region is a `parse` error of the usage (never a zero).
+    pub fn with_usage(
+        mut self,
+        usage: Option<Result<Vec<i64>, ApiError>>,
+        latency: Duration,
+    ) -> Self {
+        let n = self.request.len();
+        self.usage = usage.map(|u| {
+            u.and_then(|v| {
+                if v.len() == n {
+                    Ok(v)
+                } else {
+                    Err(ApiError::new(
+                        ErrorKind::Parse,
+                        format!(
+                            "usage of {}: {} values for {n} regions",
+                            self.request.metric,
+                            v.len()
+                        ),
+                    ))
+                }
+            })
+        });
+        self.usage_latency = latency;
+        self
     }
 
     /// The outcome of a request for one check only (e.g. a launch's named region, or tests).
@@ -73,6 +115,23 @@ impl MetricOutcome {
         }
     }
 
+    /// The usage of region number `i`: `None` when not asked, the usage request's error when
+    /// it failed.
+    pub fn region_usage(&self, i: usize) -> Option<Result<i64, ApiError>> {
+        self.usage.as_ref().map(|u| match u {
+            Ok(v) => Ok(v[i]),
+            Err(e) => Err(e.clone()),
+        })
+    }
+
+    /// What is free in region number `i` ([`Limit::free`]): `None` unless both its limit and
+    /// its usage were read.
+    pub fn region_free(&self, i: usize) -> Option<Limit> {
+        let limit = self.region_result(i).ok()?;
+        let in_use = self.region_usage(i)?.ok()?;
+        Some(limit.free(in_use))
+    }
+
     /// Each check of the request with its result, in region order.
     pub fn checks(&self) -> impl Iterator<Item = (Check, Result<Limit, ApiError>)> + '_ {
         (0..self.request.len()).map(|i| (self.request.check(i), self.region_result(i)))
@@ -81,6 +140,16 @@ impl MetricOutcome {
     /// The request's own error, when it failed as a whole.
     pub fn request_error(&self) -> Option<&ApiError> {
         self.result.as_ref().err()
+    }
+
+    /// The usage request's error, when it was asked and failed.
+    pub fn usage_error(&self) -> Option<&ApiError> {
+        self.usage.as_ref().and_then(|u| u.as_ref().err())
+    }
+
+    /// Wall time of the metric: its two requests ran concurrently, so the longer one.
+    pub fn elapsed(&self) -> Duration {
+        self.latency.max(self.usage_latency)
     }
 
     /// Regions that got a value.
@@ -97,41 +166,88 @@ impl MetricOutcome {
     }
 }
 
-/// Send `request` to `source` and time it.
-pub async fn fetch_one(source: &dyn QuotaSource, request: MetricRequest) -> MetricOutcome {
-    let started = Instant::now();
-    let result = source.fetch_metric(&request).await;
-    MetricOutcome::new(request, result, started.elapsed())
+/// Errors to answer a metric with, without a request: its service was found disabled
+/// (`limits`: then its usage is not asked either), or Cloud Monitoring refused for the whole
+/// project (`usage`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Gates {
+    pub limits: Option<ApiError>,
+    pub usage: Option<ApiError>,
 }
 
-/// Fetch `requests` fresh from `source`, at most `concurrency` at once, returning one
-/// outcome per request in the order given. Each is bounded by the source's own deadline.
+/// Send `request` to `source` (its limits and its usage, concurrently) and time each.
+pub async fn fetch_one(source: &dyn QuotaSource, request: MetricRequest) -> MetricOutcome {
+    fetch_gated(source, request, Gates::default()).await
+}
+
+/// [`fetch_one`], answering a gated part with its gate's error (latency 0) instead of asking:
+/// with `gates.limits`, nothing is asked and the usage is left unasked; with `gates.usage`,
+/// only the limits are asked.
+pub async fn fetch_gated(
+    source: &dyn QuotaSource,
+    request: MetricRequest,
+    gates: Gates,
+) -> MetricOutcome {
+    if let Some(e) = gates.limits {
+        return MetricOutcome::new(request, Err(e), Duration::ZERO);
+    }
+    let limits = async {
+        let started = Instant::now();
+        let r = source.fetch_metric(&request).await;
+        (r, started.elapsed())
+    };
+    let usage = async {
+        if let Some(e) = gates.usage {
+            return (Some(Err(e)), Duration::ZERO);
+        }
+        let started = Instant::now();
+        let u = source.fetch_usage(&request).await;
+        (u, started.elapsed())
+    };
+    let ((result, latency), (usage, usage_latency)) = tokio::join!(limits, usage);
+    MetricOutcome::new(request, result, latency).with_usage(usage, usage_latency)
+}
+
+/// The gates of one pass of [`fetch_all`].
+#[derive(Default)]
+struct PassGates {
+    disabled: DisabledServices,
+    usage: UsageGate,
+}
+
+/// Fetch `requests` fresh from `source` (limits and usage), at most `concurrency` at once,
+/// returning one outcome per request in the order given. Each is bounded by the source's own
+/// deadline.
 ///
 /// Once a service answered `service_disabled`, its requests not yet sent get that same
-/// error (latency 0) without a request (SPEC §4).
+/// error (latency 0) without a request (SPEC §4); once Cloud Monitoring refused for the
+/// project (`permission`, `service_disabled`), the usage not yet asked gets that error.
 pub async fn fetch_all(
     requests: &[MetricRequest],
     source: Arc<dyn QuotaSource>,
     concurrency: usize,
 ) -> Vec<MetricOutcome> {
-    let disabled = Arc::new(Mutex::new(DisabledServices::default()));
+    let pass = Arc::new(Mutex::new(PassGates::default()));
     futures::stream::iter(requests.iter().cloned())
         .map(|request| {
             let source = source.clone();
-            let disabled = disabled.clone();
+            let pass = pass.clone();
             async move {
                 let service = request.metric.service();
-                let known = disabled
-                    .lock()
-                    .expect("disabled lock")
-                    .error_for(service)
-                    .cloned();
-                if let Some(e) = known {
-                    return MetricOutcome::new(request, Err(e), Duration::ZERO);
-                }
-                let outcome = fetch_one(source.as_ref(), request).await;
+                let gates = {
+                    let p = pass.lock().expect("gates lock");
+                    Gates {
+                        limits: p.disabled.error_for(service).cloned(),
+                        usage: p.usage.error().cloned(),
+                    }
+                };
+                let outcome = fetch_gated(source.as_ref(), request, gates).await;
+                let mut p = pass.lock().expect("gates lock");
                 if let Some(e) = outcome.request_error() {
-                    disabled.lock().expect("disabled lock").note(service, e);
+                    p.disabled.note(service, e);
+                }
+                if let Some(e) = outcome.usage_error() {
+                    p.usage.note(e);
                 }
                 outcome
             }
@@ -142,91 +258,5 @@ pub async fn fetch_all(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::catalog::{Capacity, Catalog, GpuType, QuotaMetric};
-    use async_trait::async_trait;
-
-    /// Answers every region with its index, except that a service listed in `disabled`
-    /// answers `service_disabled`; counts requests.
-    struct Indexed {
-        disabled: &'static str,
-        asked: Mutex<Vec<QuotaMetric>>,
-    }
-
-    #[async_trait]
-    impl QuotaSource for Indexed {
-        async fn fetch_metric(
-            &self,
-            request: &MetricRequest,
-        ) -> Result<Vec<Result<Limit, ApiError>>, ApiError> {
-            self.asked.lock().unwrap().push(request.metric);
-            tokio::time::sleep(Duration::from_millis(100)).await;
-            if request.metric.service() == self.disabled {
-                return Err(ApiError::new(ErrorKind::ServiceDisabled, "off"));
-            }
-            Ok((0..request.len() as i64 - 1)
-                .map(|i| Ok(Limit::Finite(i)))
-                .collect())
-        }
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn one_outcome_per_request_in_order_with_every_region() {
-        let source = Arc::new(Indexed {
-            disabled: "none",
-            asked: Mutex::new(Vec::new()),
-        });
-        let requests = Catalog::default().requests();
-        let out = fetch_all(&requests, source.clone(), 8).await;
-        assert_eq!(
-            source.asked.lock().unwrap().len(),
-            6,
-            "one request per metric"
-        );
-        assert_eq!(out.len(), 6);
-        assert_eq!(out[5].request.metric, QuotaMetric::C3);
-        assert_eq!(out[0].latency, Duration::from_millis(100));
-        let t4: Vec<_> = out[0].checks().collect();
-        assert_eq!(
-            t4[1],
-            (
-                crate::catalog::Check::gpu(GpuType::T4, Capacity::Spot, "us-east1"),
-                Ok(Limit::Finite(1))
-            )
-        );
-        // The source answered one region short: the last is a parse error of its own.
-        assert_eq!((out[0].filled(), out[0].failed()), (3, 1));
-        assert_eq!(
-            t4[3].1.as_ref().unwrap_err().kind,
-            ErrorKind::Parse,
-            "a missing region is never a zero"
-        );
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn a_disabled_service_is_asked_once_in_a_pass() {
-        let source = Arc::new(Indexed {
-            disabled: crate::catalog::AIPLATFORM_SERVICE,
-            asked: Mutex::new(Vec::new()),
-        });
-        let out = fetch_all(&Catalog::default().requests(), source.clone(), 1).await;
-        let asked = source.asked.lock().unwrap().clone();
-        assert_eq!(
-            asked,
-            [
-                QuotaMetric::Gpu {
-                    gpu: GpuType::T4,
-                    capacity: Capacity::Spot
-                },
-                QuotaMetric::C3
-            ]
-        );
-        assert!(out[..5].iter().all(|o| {
-            o.request_error()
-                .is_some_and(|e| e.kind == ErrorKind::ServiceDisabled)
-        }));
-        assert_eq!(out[1].latency, Duration::ZERO, "answered without a request");
-        assert_eq!(out[5].failed(), 1);
-    }
-}
+#[path = "fetch_tests.rs"]
+mod tests;

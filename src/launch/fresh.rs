@@ -1,11 +1,13 @@
-//! The fresh check of a launch (SPEC §1, §10): one GPU type's quota in every region, straight
-//! from the API (one metric request), never from the cache. It may write what it read into the warmer's cache,
-//! and it writes a `QUOTA_TIMING (FRESH, launch <type>)` entry (SPEC §8).
+//! The fresh check of a launch (SPEC §1, §10): one GPU type's limit and usage in every
+//! region, straight from the APIs (one metric request: Service Usage and Cloud Monitoring,
+//! concurrently), never from the cache. It may write what it read into the warmer's cache,
+//! and it writes a `QUOTA_TIMING (FRESH, launch <type>)` entry (SPEC §8) whose `found` counts
+//! the regions with free GPUs.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::rank::{RankedRegion, rank_regions};
+use super::rank::{RankedRegion, Reading, rank_regions};
 use crate::catalog::{Capacity, GpuType, Limit, MetricRequest, QuotaMetric};
 use crate::gcp::{ApiError, QuotaSource, fetch_one};
 use crate::logs::{QuotaTiming, TimingPart, TimingSource, log_quota_timing};
@@ -17,9 +19,28 @@ pub struct RegionResult {
     pub region: String,
     /// The limit in GPUs, or the classified API error.
     pub result: Result<Limit, ApiError>,
-    /// How long the check took, retries included (its metric request's time: the same for
-    /// every region).
+    /// GPUs in use (Cloud Monitoring): `None` when the source reads no usage, `Some(Err)`
+    /// when it could not be read.
+    pub usage: Option<Result<i64, ApiError>>,
+    /// How long the check took, retries included (its metric's limit and usage requests,
+    /// concurrent: the same for every region).
     pub latency: Duration,
+}
+
+impl RegionResult {
+    /// The limit and usage read, for the ranking.
+    pub fn reading(&self) -> Reading {
+        Reading::new(self.result.clone(), self.usage.clone())
+    }
+
+    /// True when the region has GPUs free: free > 0, or, the usage unknown, a limit > 0.
+    pub fn has_free(&self) -> bool {
+        match (self.reading().free(), &self.result) {
+            (Some(free), _) => free.is_positive(),
+            (None, Ok(limit)) => limit.is_positive(),
+            (None, Err(_)) => false,
+        }
+    }
 }
 
 /// The outcome of a fresh check of one GPU type in every region asked for.
@@ -41,12 +62,10 @@ impl FreshCheck {
         self.results.iter().filter(|r| r.result.is_err()).count()
     }
 
-    /// Checks whose limit is above zero (`found`, SPEC §8).
+    /// Regions with GPUs free (`found`, SPEC §8): free > 0, or a limit > 0 where the usage
+    /// is unknown ([`RegionResult::has_free`]).
     pub fn found(&self) -> usize {
-        self.results
-            .iter()
-            .filter(|r| r.result.as_ref().is_ok_and(|l| l.is_positive()))
-            .count()
+        self.results.iter().filter(|r| r.has_free()).count()
     }
 
     /// The `QUOTA_TIMING` entry of this check: `GPU: 2.41s (FRESH, launch L4) checks=4
@@ -70,18 +89,18 @@ impl FreshCheck {
     /// do not offer the type for training never fit ([`rank_regions`]).
     pub fn rank(&self, count: u32) -> Vec<RankedRegion> {
         let preference: Vec<String> = self.results.iter().map(|r| r.region.clone()).collect();
-        let results: Vec<(String, Result<Limit, ApiError>)> = self
+        let results: Vec<(String, Reading)> = self
             .results
             .iter()
-            .map(|r| (r.region.clone(), r.result.clone()))
+            .map(|r| (r.region.clone(), r.reading()))
             .collect();
         rank_regions(self.gpu, &preference, &results, count)
     }
 }
 
 /// Check `gpu`'s quota for `capacity` in each of `regions` (preference order) through
-/// `source`: one metric request, whose answer holds every region (SPEC §4), bounded by the
-/// source's deadline. Never reads the cache.
+/// `source`: one metric request, its limits and its usage asked concurrently, whose answers
+/// hold every region (SPEC §4), each bounded by the source's deadline. Never reads the cache.
 ///
 /// When `cache` is given, every result is written into it (values and errors, all with the
 /// answer's time and latency: [`QuotaStore::record_outcome`]), keyed by the checks of this
@@ -99,10 +118,12 @@ pub async fn fresh_check(
     let outcome = fetch_one(source.as_ref(), request).await;
     let results: Vec<RegionResult> = outcome
         .checks()
-        .map(|(check, result)| RegionResult {
+        .enumerate()
+        .map(|(i, (check, result))| RegionResult {
             region: check.region,
             result,
-            latency: outcome.latency,
+            usage: outcome.region_usage(i),
+            latency: outcome.elapsed(),
         })
         .collect();
     let wrote_cache = match cache {
@@ -122,7 +143,7 @@ pub async fn fresh_check(
         gpu,
         capacity,
         results,
-        elapsed: outcome.latency,
+        elapsed: outcome.elapsed(),
         wrote_cache,
     };
     log_quota_timing(&check.timing());

@@ -1,20 +1,59 @@
-//! Ranking the regions of a fresh check for a launch (SPEC §10 Launch): regions whose quota
-//! is at least the GPU count first, in the configured preference order, then the rest in
-//! the same order, each with the reason it cannot take the launch. A region where Vertex AI
-//! training does not offer the GPU type (Google's locations page, `GpuType::trains_in`) never
-//! fits, whatever its quota: it is listed as "not offered in REGION".
+//! Ranking the regions of a fresh check for a launch (SPEC §10 Launch): regions whose
+//! **free** GPUs (limit − in use, from a fresh limit and a fresh usage) cover the GPU count
+//! first, in the configured preference order, then the rest in the same order, each with the
+//! reason it cannot take the launch: `quota 0`, `2 free, need 4`, the error, or `not offered
+//! in REGION` (a region where Vertex AI training does not offer the GPU type, Google's
+//! locations page, `GpuType::trains_in`, never fits whatever its quota).
+//!
+//! Where the usage could not be read (e.g. no `monitoring.timeSeries.list`), the limit alone
+//! decides, as before usage was read, and such regions come after the ones whose free GPUs
+//! are known to fit; a create the limit allowed but the usage does not is refused by Vertex
+//! AI with `quota_exceeded`, and the launch goes on to the next region
+//! ([`super::submit`]).
 
 use std::fmt;
 
 use crate::catalog::{GpuType, Limit};
 use crate::gcp::{ApiError, ErrorKind};
 
+/// What a fresh check read for one region: its limit and, when asked, its usage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reading {
+    pub limit: Result<Limit, ApiError>,
+    /// In use (GPUs): `None` when not asked, `Some(Err)` when it could not be read.
+    pub usage: Option<Result<i64, ApiError>>,
+}
+
+impl Reading {
+    /// A limit and its usage.
+    pub fn new(limit: Result<Limit, ApiError>, usage: Option<Result<i64, ApiError>>) -> Self {
+        Reading { limit, usage }
+    }
+
+    /// What is free, when both were read.
+    pub fn free(&self) -> Option<Limit> {
+        let limit = self.limit.as_ref().ok()?;
+        let in_use = self.usage.as_ref()?.as_ref().ok()?;
+        Some(limit.free(*in_use))
+    }
+}
+
+impl From<Result<Limit, ApiError>> for Reading {
+    /// A limit whose usage was not asked.
+    fn from(limit: Result<Limit, ApiError>) -> Self {
+        Reading { limit, usage: None }
+    }
+}
+
 /// Why a region cannot take the launch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Shortfall {
     /// The limit is zero: `quota 0`.
     Zero,
-    /// The limit is above zero but below the GPU count: `quota 2 < 4`.
+    /// The free GPUs (limit − in use) are fewer than the count: `2 free, need 4`.
+    Short { free: i64, count: u32 },
+    /// The usage is unknown and the limit is above zero but below the GPU count: `quota 2 <
+    /// 4`.
     Below { limit: i64, count: u32 },
     /// The fresh check failed: `permission denied (403 PERMISSION_DENIED): <Google's message>`,
     /// `rate limited after 3 tries (429 ...)`, ...
@@ -26,10 +65,23 @@ pub enum Shortfall {
     NotOffered { gpu: GpuType, region: String },
 }
 
+impl Shortfall {
+    /// True when more quota would let the region take the launch (a zero or too-small limit,
+    /// or too few free GPUs): the ranking then shows where to ask for an increase
+    /// (`gcp::console::quota_increase_url`).
+    pub fn wants_more_quota(&self) -> bool {
+        matches!(
+            self,
+            Shortfall::Zero | Shortfall::Short { .. } | Shortfall::Below { .. }
+        )
+    }
+}
+
 impl fmt::Display for Shortfall {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Shortfall::Zero => f.write_str("quota 0"),
+            Shortfall::Short { free, count } => write!(f, "{free} free, need {count}"),
             Shortfall::Below { limit, count } => write!(f, "quota {limit} < {count}"),
             Shortfall::Failed(e) => write!(f, "{e}"),
             Shortfall::NotChecked => f.write_str("not checked"),
@@ -40,30 +92,70 @@ impl fmt::Display for Shortfall {
     }
 }
 
-/// One region of a ranking: its fresh limit (GPUs) when the check succeeded, whether it
-/// fits the launch, and if not, why.
+/// One region of a ranking: its fresh limit and usage when read, whether it fits the
+/// launch, and if not, why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RankedRegion {
     pub region: String,
     /// The limit in GPUs; `None` when the check failed.
     pub limit: Option<Limit>,
-    /// True when the limit is at least the GPU count (unlimited always fits).
+    /// GPUs in use; `None` when the usage is unknown (see `usage_error`).
+    pub in_use: Option<i64>,
+    /// Free GPUs (limit − in use, never below 0); `None` when the limit or the usage is
+    /// unknown.
+    pub free: Option<Limit>,
+    /// True when the free GPUs cover the count (unlimited always does); with the usage
+    /// unknown, when the limit does.
     pub fits: bool,
     /// Why it does not fit; `None` exactly when `fits`.
     pub reason: Option<Shortfall>,
+    /// Why the usage is unknown, when it was asked and could not be read.
+    pub usage_error: Option<ApiError>,
 }
 
-/// Rank `results` (region, fresh result) for a launch of `count` GPUs of `gpu`.
+impl RankedRegion {
+    /// A region that fits with `limit` and nothing known of its usage (for tests and callers
+    /// that rank by limit only).
+    pub fn fitting(region: &str, limit: Limit) -> Self {
+        RankedRegion {
+            region: region.to_string(),
+            limit: Some(limit),
+            in_use: None,
+            free: None,
+            fits: true,
+            reason: None,
+            usage_error: None,
+        }
+    }
+
+    /// What the ranking says of the region: `12 free of 16`, `unlimited`, `quota 16, usage
+    /// unknown` for one that fits; its [`Shortfall`] (`quota 0`, `2 free, need 4`, ...)
+    /// otherwise.
+    pub fn verdict(&self) -> String {
+        if let Some(why) = &self.reason {
+            return why.to_string();
+        }
+        match (self.limit, self.free) {
+            (Some(Limit::Unlimited), _) => "unlimited".to_string(),
+            (Some(limit), Some(free)) => format!("{free} free of {limit}"),
+            (Some(limit), None) => format!("quota {limit}, usage unknown"),
+            (None, _) => "fits".to_string(),
+        }
+    }
+}
+
+/// Rank `results` (region, fresh reading) for a launch of `count` GPUs of `gpu`.
 ///
-/// Order: regions that fit, in `preference` order; then regions that do not, in `preference`
-/// order; then regions that do not offer `gpu` ([`Shortfall::NotOffered`], with their
-/// limit); regions in `preference` without a result are listed last of all as
-/// [`Shortfall::NotChecked`]. Regions in `results` but not in `preference` follow their
-/// peers in the order given. A region listed twice counts once (its first result).
+/// Order: regions that fit, in `preference` order (those whose free GPUs are known first,
+/// then those judged by their limit alone, their usage unknown); then regions that do not, in
+/// `preference` order; then regions that do not offer `gpu` ([`Shortfall::NotOffered`], with
+/// their limit); regions in `preference` without a result are listed last of all as
+/// [`Shortfall::NotChecked`]. Regions in `results` but not in `preference` follow their peers
+/// in the order given. A region listed twice counts once (its first result).
 pub fn rank_regions(
     gpu: GpuType,
     preference: &[String],
-    results: &[(String, Result<Limit, ApiError>)],
+    results: &[(String, Reading)],
     count: u32,
 ) -> Vec<RankedRegion> {
     let mut order: Vec<&str> = Vec::new();
@@ -84,52 +176,69 @@ pub fn rank_regions(
         })
         .collect();
     let (fits, rest): (Vec<_>, Vec<_>) = ranked.into_iter().partition(|r| r.fits);
+    let (known, by_limit): (Vec<_>, Vec<_>) = fits
+        .into_iter()
+        .partition(|r| r.free.is_some() || r.limit == Some(Limit::Unlimited));
     let (unchecked, rest): (Vec<_>, Vec<_>) = rest
         .into_iter()
         .partition(|r| r.reason == Some(Shortfall::NotChecked));
     let (not_offered, checked): (Vec<_>, Vec<_>) = rest
         .into_iter()
         .partition(|r| matches!(r.reason, Some(Shortfall::NotOffered { .. })));
-    fits.into_iter()
+    known
+        .into_iter()
+        .chain(by_limit)
         .chain(checked)
         .chain(not_offered)
         .chain(unchecked)
         .collect()
 }
 
-fn rank_one(
-    gpu: GpuType,
-    region: &str,
-    result: Option<&Result<Limit, ApiError>>,
-    count: u32,
-) -> RankedRegion {
-    let (limit, reason) = match result {
-        None => (None, Some(Shortfall::NotChecked)),
-        Some(r) if !gpu.trains_in(region) => (
-            r.as_ref().ok().copied(),
-            Some(Shortfall::NotOffered {
-                gpu,
-                region: region.to_string(),
-            }),
-        ),
-        Some(Err(e)) => (None, Some(Shortfall::Failed(e.clone()))),
-        Some(Ok(limit)) if limit.at_least(i64::from(count)) => (Some(*limit), None),
-        Some(Ok(limit)) => {
-            let v = limit.finite().unwrap_or_default();
-            let why = if v <= 0 {
-                Shortfall::Zero
-            } else {
-                Shortfall::Below { limit: v, count }
-            };
-            (Some(*limit), Some(why))
-        }
-    };
-    RankedRegion {
+fn rank_one(gpu: GpuType, region: &str, reading: Option<&Reading>, count: u32) -> RankedRegion {
+    let need = i64::from(count);
+    let mut ranked = RankedRegion {
         region: region.to_string(),
-        limit,
-        fits: reason.is_none(),
-        reason,
+        limit: None,
+        in_use: None,
+        free: None,
+        fits: false,
+        reason: None,
+        usage_error: None,
+    };
+    let Some(reading) = reading else {
+        ranked.reason = Some(Shortfall::NotChecked);
+        return ranked;
+    };
+    ranked.limit = reading.limit.as_ref().ok().copied();
+    ranked.free = reading.free();
+    match &reading.usage {
+        Some(Ok(u)) => ranked.in_use = Some(*u),
+        Some(Err(e)) => ranked.usage_error = Some(e.clone()),
+        None => {}
     }
+    ranked.reason = match (&reading.limit, ranked.free) {
+        _ if !gpu.trains_in(region) => Some(Shortfall::NotOffered {
+            gpu,
+            region: region.to_string(),
+        }),
+        (Err(e), _) => Some(Shortfall::Failed(e.clone())),
+        (Ok(limit), _) if limit.finite().is_some_and(|v| v <= 0) => Some(Shortfall::Zero),
+        (Ok(_), Some(free)) if free.at_least(need) => None,
+        (Ok(_), Some(free)) => Some(Shortfall::Short {
+            free: free.finite().unwrap_or_default(),
+            count,
+        }),
+        (Ok(limit), None) if limit.at_least(need) => None,
+        (Ok(limit), None) => Some(Shortfall::Below {
+            limit: limit.finite().unwrap_or_default(),
+            count,
+        }),
+    };
+    if let Some(Shortfall::Failed(_)) = ranked.reason {
+        ranked.limit = None;
+    }
+    ranked.fits = ranked.reason.is_none();
+    ranked
 }
 
 /// The region a launch goes to: the first that fits, or `wanted` (`--region`) when given
@@ -190,226 +299,5 @@ pub fn nobody_answered(ranking: &[RankedRegion]) -> Option<ErrorKind> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn regions() -> Vec<String> {
-        ["us-central1", "us-east1", "us-west1", "europe-west4"]
-            .map(String::from)
-            .to_vec()
-    }
-
-    fn ok(region: &str, v: i64) -> (String, Result<Limit, ApiError>) {
-        (region.to_string(), Ok(Limit::Finite(v)))
-    }
-
-    fn err(region: &str, kind: ErrorKind, msg: &str) -> (String, Result<Limit, ApiError>) {
-        (region.to_string(), Err(ApiError::new(kind, msg)))
-    }
-
-    fn order(r: &[RankedRegion]) -> Vec<&str> {
-        r.iter().map(|x| x.region.as_str()).collect()
-    }
-
-    /// The acceptance numbers of issue 5: L4 spot 1, 0, 12, 3.
-    fn acceptance() -> Vec<(String, Result<Limit, ApiError>)> {
-        vec![
-            ok("us-central1", 1),
-            ok("us-east1", 0),
-            ok("us-west1", 12),
-            ok("europe-west4", 3),
-        ]
-    }
-
-    #[test]
-    fn fits_first_then_the_rest_in_preference_order() {
-        let table: &[(u32, &[&str], &str)] = &[
-            (
-                1,
-                &["us-central1", "us-west1", "europe-west4", "us-east1"],
-                "us-central1",
-            ),
-            (
-                2,
-                &["us-west1", "europe-west4", "us-central1", "us-east1"],
-                "us-west1",
-            ),
-            (
-                3,
-                &["us-west1", "europe-west4", "us-central1", "us-east1"],
-                "us-west1",
-            ),
-            (
-                4,
-                &["us-west1", "us-central1", "us-east1", "europe-west4"],
-                "us-west1",
-            ),
-            (
-                12,
-                &["us-west1", "us-central1", "us-east1", "europe-west4"],
-                "us-west1",
-            ),
-        ];
-        for (count, want_order, want_choice) in table {
-            let r = rank_regions(GpuType::L4, &regions(), &acceptance(), *count);
-            assert_eq!(order(&r), *want_order, "count {count}");
-            assert_eq!(choose_region(&r, None).unwrap().region, *want_choice);
-        }
-        let r = rank_regions(GpuType::L4, &regions(), &acceptance(), 16);
-        assert!(r.iter().all(|x| !x.fits));
-        assert_eq!(choose_region(&r, None), None);
-    }
-
-    #[test]
-    fn reasons_are_worded_for_people() {
-        let mut results = acceptance();
-        results[3] = err(
-            "europe-west4",
-            ErrorKind::Permission,
-            "Permission denied on metric",
-        );
-        let r = rank_regions(GpuType::L4, &regions(), &results, 4);
-        let reasons: Vec<String> = r
-            .iter()
-            .map(|x| x.reason.as_ref().map(|s| s.to_string()).unwrap_or_default())
-            .collect();
-        assert_eq!(
-            reasons,
-            [
-                "",
-                "quota 1 < 4",
-                "quota 0",
-                "permission denied: Permission denied on metric"
-            ]
-        );
-        assert_eq!(r[0].limit, Some(Limit::Finite(12)));
-        assert_eq!(r[3].limit, None);
-        assert!(r[0].fits && r[0].reason.is_none());
-    }
-
-    #[test]
-    fn unlimited_fits_any_count_and_missing_results_go_last() {
-        let results = vec![
-            (String::from("us-east1"), Ok(Limit::Unlimited)),
-            err("us-central1", ErrorKind::RateLimited, "slow down"),
-        ];
-        let r = rank_regions(GpuType::L4, &regions(), &results, 8);
-        assert_eq!(
-            order(&r),
-            ["us-east1", "us-central1", "us-west1", "europe-west4"]
-        );
-        assert!(r[0].fits);
-        assert_eq!(r[2].reason, Some(Shortfall::NotChecked));
-        assert_eq!(
-            r[1].reason.as_ref().unwrap().to_string(),
-            "rate limited: slow down"
-        );
-    }
-
-    #[test]
-    fn a_region_outside_the_preference_follows_its_peers() {
-        let mut results = acceptance();
-        results.push(ok("asia-northeast3", 8));
-        let r = rank_regions(GpuType::L4, &regions(), &results, 4);
-        assert_eq!(order(&r)[..2], ["us-west1", "asia-northeast3"]);
-    }
-
-    /// H100 is not trained in us-east1 (Google's locations page): that region never fits,
-    /// whatever its quota, and says why; its limit is still shown.
-    #[test]
-    fn a_region_that_does_not_offer_the_type_is_never_ranked_to_fit() {
-        let results = vec![
-            ok("us-central1", 0),
-            ok("us-east1", 16),
-            ok("us-west1", 8),
-            err("europe-west4", ErrorKind::Permission, "no"),
-        ];
-        let r = rank_regions(GpuType::H100, &regions(), &results, 8);
-        assert_eq!(
-            order(&r),
-            ["us-west1", "us-central1", "europe-west4", "us-east1"]
-        );
-        assert!(r[0].fits);
-        let east = &r[3];
-        assert!(!east.fits);
-        assert_eq!(east.limit, Some(Limit::Finite(16)));
-        assert_eq!(
-            east.reason.as_ref().unwrap().to_string(),
-            "H100 not offered in us-east1 (Vertex AI training)"
-        );
-        assert_eq!(choose_region(&r, Some("us-east1")), None);
-        // Only us-east1 has quota for 16: still nothing fits.
-        let r = rank_regions(GpuType::H100, &regions(), &results, 16);
-        assert_eq!(choose_region(&r, None), None);
-        assert_eq!(nobody_answered(&r), None, "regions answered: exit 5");
-    }
-
-    #[test]
-    fn nobody_answered_tells_auth_from_other_failures() {
-        let all = |kind: ErrorKind| -> Vec<(String, Result<Limit, ApiError>)> {
-            regions().iter().map(|r| err(r, kind, "m")).collect()
-        };
-        let rank = |results: &[(String, Result<Limit, ApiError>)]| {
-            rank_regions(GpuType::H100, &regions(), results, 1)
-        };
-        assert_eq!(
-            nobody_answered(&rank(&all(ErrorKind::Auth))),
-            Some(ErrorKind::Auth)
-        );
-        assert_eq!(
-            nobody_answered(&rank(&all(ErrorKind::Permission))),
-            Some(ErrorKind::Permission)
-        );
-        assert_eq!(
-            nobody_answered(&rank(&all(ErrorKind::NotFound))),
-            Some(ErrorKind::NotFound)
-        );
-        let mut mixed = all(ErrorKind::Auth);
-        mixed[2] = err("us-west1", ErrorKind::NotFound, "m");
-        assert_eq!(nobody_answered(&rank(&mixed)), Some(ErrorKind::NotFound));
-        // us-east1 (not offering H100) answering does not count; us-west1 answering does.
-        let mut east_ok = all(ErrorKind::Auth);
-        east_ok[1] = ok("us-east1", 8);
-        assert_eq!(nobody_answered(&rank(&east_ok)), Some(ErrorKind::Auth));
-        assert_eq!(
-            common_failure(&rank(&east_ok)).as_deref(),
-            Some("authentication failed in every region")
-        );
-        let mut west_ok = all(ErrorKind::Auth);
-        west_ok[2] = ok("us-west1", 0);
-        assert_eq!(nobody_answered(&rank(&west_ok)), None);
-        assert_eq!(nobody_answered(&rank(&[])), None, "nothing checked");
-    }
-
-    #[test]
-    fn a_wanted_region_is_chosen_only_when_it_fits() {
-        let r = rank_regions(GpuType::L4, &regions(), &acceptance(), 1);
-        assert_eq!(
-            choose_region(&r, Some("us-west1")).unwrap().region,
-            "us-west1"
-        );
-        assert_eq!(choose_region(&r, Some("us-east1")), None);
-        assert_eq!(choose_region(&r, Some("mars-north1")), None);
-    }
-
-    #[test]
-    fn common_failure_only_when_every_region_failed_alike() {
-        let denied: Vec<_> = regions()
-            .iter()
-            .map(|r| err(r, ErrorKind::Permission, "no"))
-            .collect();
-        let r = rank_regions(GpuType::L4, &regions(), &denied, 1);
-        assert_eq!(
-            common_failure(&r).as_deref(),
-            Some("permission denied in every region")
-        );
-        let mut mixed = denied.clone();
-        mixed[0] = err("us-central1", ErrorKind::RateLimited, "no");
-        assert_eq!(
-            common_failure(&rank_regions(GpuType::L4, &regions(), &mixed, 1)),
-            None
-        );
-        let r = rank_regions(GpuType::L4, &regions(), &acceptance(), 64);
-        assert_eq!(common_failure(&r), None);
-    }
-}
+#[path = "rank_tests.rs"]
+mod tests;

@@ -60,6 +60,9 @@ pub struct Created {
     pub console_url: String,
     /// Why reading the job back failed (the job exists all the same).
     pub read_back_error: Option<ApiError>,
+    /// The job's state as `customJobs.create` answered it, before the read-back (a follow
+    /// starts from it: `JOB_STATE_QUEUED`, then the read-back's).
+    pub created_state: String,
 }
 
 /// Why no job was created.
@@ -179,6 +182,7 @@ async fn read_back(
     plan: LaunchPlan,
     created: CustomJob,
 ) -> Created {
+    let created_state = created.state.clone();
     let (job, read_back_error) = match vertex.get_custom_job(&created.name).await {
         Ok(job) => (job, None),
         Err(e) => {
@@ -192,6 +196,7 @@ async fn read_back(
         job,
         console_url,
         read_back_error,
+        created_state,
     }
 }
 
@@ -202,10 +207,8 @@ mod tests {
 
     fn ranked(region: &str, fits: bool) -> RankedRegion {
         RankedRegion {
-            region: region.to_string(),
-            limit: Some(Limit::Finite(if fits { 8 } else { 0 })),
             fits,
-            reason: None,
+            ..RankedRegion::fitting(region, Limit::Finite(if fits { 8 } else { 0 }))
         }
     }
 

@@ -6,8 +6,10 @@ use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 
 use super::WARM_TARGET;
+use crate::catalog::QuotaMetric;
 use crate::durations::fmt_duration;
-use crate::gcp::MetricOutcome;
+use crate::gcp::monitoring::{LIST_PERMISSION, MONITORING_VIEWER_ROLE};
+use crate::gcp::{ApiError, ErrorKind, MetricOutcome};
 use crate::sanitize::Sanitized;
 use crate::warmer::{BatchLevel, BatchReport, CycleCause, ListPos, StatsSnapshot, WarmerEvent};
 
@@ -54,11 +56,11 @@ fn cycle_started(cause: CycleCause) -> String {
 }
 
 /// What one metric's answer filled: `T4: 4 regions`, `A100: 3 regions, 1 failed (parse)`,
-/// `H100: failed (timeout)`.
+/// `H100: failed (timeout)`; `, usage failed (permission)` when its usage could not be read.
 fn metric_part(o: &MetricOutcome) -> String {
     let label = o.request.metric.label();
     let regions = |n: usize| if n == 1 { "region" } else { "regions" };
-    match &o.result {
+    let mut part = match &o.result {
         Err(e) => format!("{label}: failed ({})", e.kind),
         Ok(limits) => {
             let filled = o.filled();
@@ -68,7 +70,52 @@ fn metric_part(o: &MetricOutcome) -> String {
             }
             part
         }
+    };
+    if let Some(e) = o.usage_error() {
+        part.push_str(&format!(", usage failed ({})", e.kind));
     }
+    part
+}
+
+/// The Cloud Monitoring API, named when Google's answer does not name it.
+const MONITORING_API: &str = "monitoring.googleapis.com";
+
+/// `💥 CACHE_WARM_ERROR: usage of T4 - <why>; limits still shown, ... [kind]`: why usage is
+/// unknown, with what to do (the role to grant, the API to enable), said once per cycle.
+fn usage_failed(metric: QuotaMetric, error: &ApiError) -> String {
+    let kind = error.kind;
+    let (why, after) = match kind {
+        ErrorKind::ServiceDisabled => (
+            // Google's metadata and message: sanitised.
+            Sanitized::new(
+                &error
+                    .service_disabled_line(MONITORING_API)
+                    .unwrap_or_else(|| error.to_string()),
+            )
+            .max_chars(600)
+            .to_string(),
+            "limits still shown, usage ? (Cloud Monitoring not asked again this cycle)",
+        ),
+        ErrorKind::Permission => {
+            // ApiError's Display sanitises and caps Google's message (SPEC §4).
+            let mut why = error.to_string();
+            if !error.message.contains(MONITORING_VIEWER_ROLE) {
+                why.push_str(&format!(
+                    "; reading usage needs {LIST_PERMISSION}: grant the Monitoring Viewer \
+                     role ({MONITORING_VIEWER_ROLE})"
+                ));
+            }
+            (
+                why,
+                "limits still shown, usage ? (Cloud Monitoring not asked again this cycle)",
+            )
+        }
+        _ => (
+            error.to_string(),
+            "limits still shown, the last usage read kept",
+        ),
+    };
+    format!("💥 CACHE_WARM_ERROR: usage of {metric} - {why}; {after} [{kind}]")
 }
 
 fn batch_line(b: &BatchReport) -> String {
@@ -126,6 +173,7 @@ pub fn warm_line(event: &WarmerEvent) -> Option<String> {
             .max_chars(600),
             error.kind
         ),
+        WarmerEvent::UsageFailed { metric, error } => usage_failed(*metric, error),
         WarmerEvent::BatchDone(b) => batch_line(b),
         WarmerEvent::Skipped => "⏭️ CACHE_WARM_SKIP: batch still in flight".to_string(),
         WarmerEvent::CycleComplete {

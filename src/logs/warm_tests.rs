@@ -195,3 +195,85 @@ fn error_cancel_complete_and_stats_lines() {
         "⏭️ CACHE_WARM_SKIP: batch still in flight"
     );
 }
+
+#[test]
+fn a_usage_failure_says_why_usage_is_unknown_and_what_to_do() {
+    let t4 = QuotaMetric::Gpu {
+        gpu: GpuType::T4,
+        capacity: Capacity::Spot,
+    };
+    let mut denied = ApiError::new(
+        ErrorKind::Permission,
+        "Permission monitoring.timeSeries.list denied (or the resource may not exist).",
+    );
+    denied.http_status = Some(403);
+    let line = warm_line(&WarmerEvent::UsageFailed {
+        metric: t4,
+        error: denied.clone(),
+    })
+    .unwrap();
+    assert!(
+        line.starts_with("💥 CACHE_WARM_ERROR: usage of T4 - "),
+        "{line}"
+    );
+    assert!(
+        line.contains("grant the Monitoring Viewer role (roles/monitoring.viewer)"),
+        "{line}"
+    );
+    assert!(
+        line.ends_with(
+            "limits still shown, usage ? (Cloud Monitoring not asked again this cycle) [permission]"
+        ),
+        "{line}"
+    );
+    // The client's own hint is not said twice.
+    denied
+        .message
+        .push_str(" [grant the Monitoring Viewer role (roles/monitoring.viewer)]");
+    let line = warm_line(&WarmerEvent::UsageFailed {
+        metric: t4,
+        error: denied,
+    })
+    .unwrap();
+    assert_eq!(line.matches("roles/monitoring.viewer").count(), 1, "{line}");
+
+    let mut off = ApiError::new(
+        ErrorKind::ServiceDisabled,
+        "Cloud Monitoring API has not been used",
+    );
+    off.details.activation_url =
+        Some("https://console.developers.google.com/apis/api/monitoring.googleapis.com/overview?project=1".into());
+    let line = warm_line(&WarmerEvent::UsageFailed {
+        metric: QuotaMetric::C3,
+        error: off,
+    })
+    .unwrap();
+    assert_eq!(
+        line,
+        "💥 CACHE_WARM_ERROR: usage of C3 - monitoring.googleapis.com is not enabled: enable it at \
+         https://console.developers.google.com/apis/api/monitoring.googleapis.com/overview?project=1; \
+         limits still shown, usage ? (Cloud Monitoring not asked again this cycle) [service_disabled]"
+    );
+
+    let late = ApiError::new(ErrorKind::Timeout, "no answer within 10s");
+    let line = warm_line(&WarmerEvent::UsageFailed {
+        metric: t4,
+        error: late.clone(),
+    })
+    .unwrap();
+    assert!(
+        line.ends_with("; limits still shown, the last usage read kept [timeout]"),
+        "{line}"
+    );
+
+    // The batch line names the metric's usage failure beside its regions.
+    let requests = Catalog::default().requests();
+    let with_failed_usage =
+        ok(requests[0].clone(), 900).with_usage(Some(Err(late)), Duration::from_secs(10));
+    let b = report(vec![with_failed_usage], 10_000, 4, 0);
+    assert!(
+        warm_line(&WarmerEvent::BatchDone(b))
+            .unwrap()
+            .ends_with("(T4: 4 regions, usage failed (timeout))")
+    );
+}

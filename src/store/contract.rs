@@ -44,6 +44,9 @@ pub fn check_all(make: StoreFactory<'_>) {
     stored_messages_are_capped(make);
     an_outcome_fills_every_region_at_one_time(make);
     spot_and_on_demand_live_side_by_side(make);
+    usage_lands_with_its_limit_and_free_is_derived(make);
+    a_usage_failure_keeps_the_limit_and_the_last_usage(make);
+    a_limit_failure_keeps_the_value_and_takes_the_new_usage(make);
 }
 
 /// A value younger than the TTL is a fresh hit; at the TTL it is a stale miss, still shown.
@@ -229,4 +232,167 @@ pub fn spot_and_on_demand_live_side_by_side(make: StoreFactory<'_>) {
         (r[0].limit(), r[1].limit()),
         (Some(Limit::Finite(16)), Some(Limit::Finite(4)))
     );
+}
+
+/// The T4 request of the default catalog's regions, answered with `limits` and `usage`.
+fn t4_outcome(
+    limits: Result<Vec<Result<Limit, ApiError>>, ApiError>,
+    usage: Option<Result<Vec<i64>, ApiError>>,
+) -> MetricOutcome {
+    let request = MetricRequest::new(
+        QuotaMetric::Gpu {
+            gpu: GpuType::T4,
+            capacity: Capacity::Spot,
+        },
+        ["us-central1", "us-west1", "europe-west4"],
+    );
+    MetricOutcome::new(request, limits, Duration::from_millis(900))
+        .with_usage(usage, Duration::from_millis(400))
+}
+
+fn t4_checks() -> Vec<Check> {
+    t4_outcome(Ok(Vec::new()), None).request.checks()
+}
+
+/// Usage lands with its limit, with its own time and latency; free is limit − in use, never
+/// below 0, unlimited stays unlimited; a value whose usage was never read has no free.
+pub fn usage_lands_with_its_limit_and_free_is_derived(make: StoreFactory<'_>) {
+    let (store, _clock) = fresh_store(make);
+    let limits = Ok(vec![
+        Ok(Limit::Finite(16)),
+        Ok(Limit::Finite(4)),
+        Ok(Limit::Unlimited),
+    ]);
+    store.record_outcome(&t4_outcome(limits, Some(Ok(vec![14, 9, 3]))));
+    let r = store.peek(&t4_checks());
+    let free: Vec<_> = r.iter().map(|c| c.free()).collect();
+    assert_eq!(
+        free,
+        [
+            Some(Limit::Finite(2)),
+            Some(Limit::Finite(0)),
+            Some(Limit::Unlimited)
+        ]
+    );
+    match r[0].state() {
+        CachedState::Fresh(g) => {
+            assert_eq!((g.limit, g.in_use()), (Limit::Finite(16), Some(14)));
+            let u = g.usage.expect("usage read");
+            assert_eq!(
+                (u.fetched_at, u.latency),
+                (start(), Duration::from_millis(400))
+            );
+            assert_eq!(g.latency, Duration::from_millis(900));
+            assert!(g.usage_error.is_none());
+        }
+        other => panic!("{other:?}"),
+    }
+    let c = Check::c3("us-east1");
+    store.record(&c, Ok(Limit::Finite(88)), Duration::ZERO);
+    let r = store.peek(std::slice::from_ref(&c));
+    assert_eq!(
+        (r[0].limit(), r[0].usage(), r[0].free()),
+        (Some(Limit::Finite(88)), None, None)
+    );
+    assert!(r[0].usage_error().is_none());
+}
+
+/// A usage failure never hides a limit: the new limit lands, the last good usage is kept
+/// beside the failure (free still derived from it), and the next good usage clears it. A
+/// fetch that did not ask for usage keeps both.
+pub fn a_usage_failure_keeps_the_limit_and_the_last_usage(make: StoreFactory<'_>) {
+    let (store, clock) = fresh_store(make);
+    let all16 = || Ok(vec![Ok(Limit::Finite(16)); 3]);
+    store.record_outcome(&t4_outcome(all16(), Some(Ok(vec![14, 0, 16]))));
+    clock.advance(Duration::from_secs(10));
+    let denied = ApiError::new(ErrorKind::Permission, "monitoring.timeSeries.list");
+    let limits = Ok(vec![Ok(Limit::Finite(12)); 3]);
+    store.record_outcome(&t4_outcome(limits, Some(Err(denied))));
+    let r = store.peek(&t4_checks());
+    let CachedState::Fresh(g) = r[0].state() else {
+        panic!("{:?}", r[0].state())
+    };
+    assert_eq!(g.limit, Limit::Finite(12), "the new limit is shown");
+    assert_eq!(g.fetched_at, start() + Duration::from_secs(10));
+    assert_eq!(
+        g.usage.map(|u| (u.in_use, u.fetched_at)),
+        Some((14, start()))
+    );
+    assert_eq!(g.free(), Some(Limit::Finite(0)), "12 − 14, never below 0");
+    let e = r[0].usage_error().expect("the usage failure");
+    assert_eq!(
+        (e.error.kind, e.at),
+        (ErrorKind::Permission, start() + Duration::from_secs(10))
+    );
+
+    // A limit-only fetch (usage not asked) keeps the usage and its failure.
+    store.record(&t4_checks()[0], Ok(Limit::Finite(16)), Duration::ZERO);
+    let r = store.peek(&t4_checks()[..1]);
+    assert_eq!(
+        (r[0].free(), r[0].usage_error().is_some()),
+        (Some(Limit::Finite(2)), true)
+    );
+
+    store.record_outcome(&t4_outcome(all16(), Some(Ok(vec![1, 0, 0]))));
+    let r = store.peek(&t4_checks());
+    assert_eq!(r[0].free(), Some(Limit::Finite(15)));
+    assert!(
+        r[0].usage_error().is_none(),
+        "a good usage clears the failure"
+    );
+
+    // Never read: the failure alone, free unknown.
+    let (store, _clock) = fresh_store(make);
+    let off = ApiError::new(ErrorKind::ServiceDisabled, "Cloud Monitoring API off");
+    store.record_outcome(&t4_outcome(all16(), Some(Err(off))));
+    let r = store.peek(&t4_checks());
+    assert!(
+        r.iter()
+            .all(|c| c.limit() == Some(Limit::Finite(16)) && c.free().is_none())
+    );
+    assert!(r.iter().all(|c| {
+        c.usage_error()
+            .is_some_and(|e| e.error.kind == ErrorKind::ServiceDisabled)
+    }));
+}
+
+/// A limit failure keeps the last good value and takes the usage read with it; a check that
+/// never had a limit keeps no usage (nothing to be free of).
+pub fn a_limit_failure_keeps_the_value_and_takes_the_new_usage(make: StoreFactory<'_>) {
+    let (store, _clock) = fresh_store(make);
+    let request = t4_outcome(Ok(Vec::new()), None).request;
+    let first = MetricOutcome::new(
+        request.clone(),
+        Ok(vec![
+            Ok(Limit::Finite(16)),
+            Err(ApiError::new(ErrorKind::Parse, "no bucket")),
+            Ok(Limit::Finite(8)),
+        ]),
+        Duration::ZERO,
+    )
+    .with_usage(Some(Ok(vec![2, 3, 0])), Duration::ZERO);
+    store.record_outcome(&first);
+    let down = ApiError::new(ErrorKind::Unavailable, "503");
+    store.record_outcome(&t4_outcome(Err(down), Some(Ok(vec![10, 5, 0]))));
+    let r = store.peek(&request.checks());
+    match r[0].state() {
+        CachedState::Failed {
+            last_good: Some(g),
+            error,
+            ..
+        } => {
+            assert_eq!((g.limit, g.in_use()), (Limit::Finite(16), Some(10)));
+            assert_eq!(error.error.kind, ErrorKind::Unavailable);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(r[0].free(), Some(Limit::Finite(6)));
+    assert!(matches!(
+        r[1].state(),
+        CachedState::Failed {
+            last_good: None,
+            ..
+        }
+    ));
+    assert_eq!((r[1].usage(), r[1].free()), (None, None));
 }

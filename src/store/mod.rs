@@ -13,6 +13,12 @@
 //! What a read found is defined once, by [`Cached::state`]: pending, fresh, stale, or failed
 //! (the last refresh failed, with the last good value kept). Every screen, `check` and the
 //! timing log match on it.
+//!
+//! Beside its limit a good value holds the usage read with it (SPEC §4 Usage, §6): in use,
+//! when it was read, and the last usage failure. What is free is derived from the two
+//! ([`GoodValue::free`]: limit − in use, never below 0; unlimited stays unlimited; `None`, shown
+//! `?`, while the usage is unknown). A usage failure never hides a limit, and keeps the last
+//! good usage, as a limit failure keeps the last good limit.
 
 pub mod clock;
 pub mod contract;
@@ -49,6 +55,50 @@ pub struct GoodValue {
     /// When it was fetched: the answer's arrival, on the store's clock.
     pub fetched_at: DateTime<Utc>,
     /// How long its metric request took, retries included.
+    pub latency: Duration,
+    /// The last good usage (Cloud Monitoring), kept across usage failures; `None` while it
+    /// was never read (shown `?`).
+    #[serde(default)]
+    pub usage: Option<Usage>,
+    /// The last usage failure, when the latest usage read failed (cleared by the next good
+    /// one): why usage is `?`, or why the usage shown is old. Boxed: rarely set, and it
+    /// keeps every entry small.
+    #[serde(default)]
+    pub usage_error: Option<Box<Failure>>,
+}
+
+impl GoodValue {
+    /// A limit fetched at `fetched_at` in `latency`, its usage not read.
+    pub fn new(limit: Limit, fetched_at: DateTime<Utc>, latency: Duration) -> Self {
+        GoodValue {
+            limit,
+            fetched_at,
+            latency,
+            usage: None,
+            usage_error: None,
+        }
+    }
+
+    /// Units in use, when the usage was read.
+    pub fn in_use(&self) -> Option<i64> {
+        self.usage.map(|u| u.in_use)
+    }
+
+    /// What is free ([`Limit::free`]: limit − in use, never below 0, unlimited stays
+    /// unlimited); `None` while the usage is unknown.
+    pub fn free(&self) -> Option<Limit> {
+        self.in_use().map(|u| self.limit.free(u))
+    }
+}
+
+/// The usage of a check: how much of its quota is in use (SPEC §4 Usage).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Usage {
+    /// Units in use (GPUs, vCPUs): the latest point of the last hour; 0 without a series.
+    pub in_use: i64,
+    /// When it was read: the answer's arrival, on the store's clock.
+    pub fetched_at: DateTime<Utc>,
+    /// How long its `timeSeries.list` took, every page and retry included.
     pub latency: Duration,
 }
 
@@ -130,6 +180,25 @@ impl Cached {
     /// The value to show, fresh or stale (the last good one after a failure).
     pub fn limit(&self) -> Option<Limit> {
         self.entry.good.as_ref().map(|g| g.limit)
+    }
+
+    /// The last good usage kept with the value to show, if any was read.
+    pub fn usage(&self) -> Option<&Usage> {
+        self.entry.good.as_ref().and_then(|g| g.usage.as_ref())
+    }
+
+    /// What is free by the value to show and its usage ([`GoodValue::free`]); `None` while
+    /// either is unknown (shown `?`).
+    pub fn free(&self) -> Option<Limit> {
+        self.entry.good.as_ref().and_then(GoodValue::free)
+    }
+
+    /// The last usage failure, when the latest usage read failed.
+    pub fn usage_error(&self) -> Option<&Failure> {
+        self.entry
+            .good
+            .as_ref()
+            .and_then(|g| g.usage_error.as_deref())
     }
 
     /// True for a hit: a good value younger than the TTL (SPEC §6), even when a later
@@ -246,37 +315,114 @@ pub trait QuotaStore: Send + Sync + 'static {
         self.clock().now()
     }
 
-    /// Store `result` for `check`, stamped now: `put_ok` for a limit, `put_err` for an error.
+    /// Store `result` for `check`, stamped now: `put_ok` for a limit (its usage kept from
+    /// the entry), `put_err` for an error.
     fn record(&self, check: &Check, result: Result<Limit, ApiError>, latency: Duration) {
-        put_result(self, check, result, latency, self.now());
+        let at = self.now();
+        let update = CheckUpdate {
+            limit: result,
+            latency,
+            usage: None,
+            usage_latency: Duration::ZERO,
+        };
+        put_update(self, check, update, at);
     }
 
     /// Store every region of a metric request's outcome, all with the same time (now) and
-    /// the request's latency.
+    /// the request's latencies: each region's limit and, when it was asked, its usage (see
+    /// [`CheckUpdate`] for how the two combine with what the entry holds).
     fn record_outcome(&self, outcome: &MetricOutcome) {
         let now = self.now();
-        for (check, result) in outcome.checks() {
-            put_result(self, &check, result, outcome.latency, now);
+        for (i, (check, limit)) in outcome.checks().enumerate() {
+            let update = CheckUpdate {
+                limit,
+                latency: outcome.latency,
+                usage: outcome.region_usage(i),
+                usage_latency: outcome.usage_latency,
+            };
+            put_update(self, &check, update, now);
         }
     }
 }
 
-fn put_result<S: QuotaStore + ?Sized>(
+/// What one fetch brought for one check: its limit and, when asked, its usage.
+///
+/// How it lands ([`QuotaStore::record_outcome`]), so that a usage failure never hides a limit
+/// and nothing good is lost:
+/// - limit read: a new good value; its usage is the one read now, else the entry's last good
+///   usage (with the new usage failure, if the usage failed, or the entry's last one, if the
+///   usage was not asked);
+/// - limit failed: the failure is recorded and the last good value kept; a usage read with it
+///   (or its failure) updates that kept value's usage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckUpdate {
+    pub limit: Result<Limit, ApiError>,
+    pub latency: Duration,
+    /// `None`: usage not asked.
+    pub usage: Option<Result<i64, ApiError>>,
+    pub usage_latency: Duration,
+}
+
+fn put_update<S: QuotaStore + ?Sized>(
     store: &S,
     check: &Check,
-    result: Result<Limit, ApiError>,
-    latency: Duration,
+    update: CheckUpdate,
     at: DateTime<Utc>,
 ) {
-    match result {
-        Ok(limit) => store.put_ok(
-            check,
-            GoodValue {
-                limit,
-                fetched_at: at,
-                latency,
-            },
-        ),
-        Err(error) => store.put_err(check, Failure { error, at, latency }),
+    let usage_asked = update.usage.is_some();
+    // The entry's good value, for its usage (read only when something must be kept from it).
+    let kept = || {
+        store.peek(std::slice::from_ref(check))[0]
+            .entry()
+            .good
+            .clone()
+    };
+    let with_usage = |mut good: GoodValue, usage: Option<Result<i64, ApiError>>| {
+        match usage {
+            Some(Ok(in_use)) => {
+                good.usage = Some(Usage {
+                    in_use,
+                    fetched_at: at,
+                    latency: update.usage_latency,
+                });
+                good.usage_error = None;
+            }
+            Some(Err(error)) => {
+                good.usage_error = Some(Box::new(Failure {
+                    error: error.cap_message(),
+                    at,
+                    latency: update.usage_latency,
+                }));
+            }
+            None => {}
+        }
+        good
+    };
+    match update.limit {
+        Ok(limit) => {
+            let mut good = GoodValue::new(limit, at, update.latency);
+            let needs_old = !matches!(update.usage, Some(Ok(_)));
+            if needs_old && let Some(old) = kept() {
+                good.usage = old.usage;
+                if !usage_asked {
+                    good.usage_error = old.usage_error;
+                }
+            }
+            store.put_ok(check, with_usage(good, update.usage));
+        }
+        Err(error) => {
+            if usage_asked && let Some(old) = kept() {
+                // The limit failed; the kept value's usage is updated (still a good value).
+                store.put_ok(check, with_usage(old, update.usage));
+            }
+            store.put_err(
+                check,
+                Failure {
+                    error,
+                    at,
+                    latency: update.latency,
+                },
+            );
+        }
     }
 }

@@ -43,15 +43,28 @@ pub fn checked(saved: SavedEntry) -> Option<SavedEntry> {
         f.error = f.error.checked();
         f
     });
+    // The usage failure kept with a value is text from outside too.
+    let good = good.map(|mut g| {
+        if let Some(f) = g.usage_error.as_mut() {
+            f.error = f.error.clone().checked();
+        }
+        g
+    });
     Some(SavedEntry {
         check: saved.check,
         entry: Entry { good, last_error },
     })
 }
 
-/// When `entry` last changed: the later of its value's fetch time and its failure's time.
+/// When `entry` last changed: the latest of its value's fetch time, its usage's read time, its
+/// usage failure's time and its failure's time.
 pub fn stamp(entry: &Entry) -> Option<DateTime<Utc>> {
-    let good = entry.good.as_ref().map(|g| g.fetched_at);
+    let good = entry.good.as_ref().map(|g| {
+        let usage = g.usage.map(|u| u.fetched_at);
+        let usage_failed = g.usage_error.as_ref().map(|f| f.at);
+        g.fetched_at
+            .max(usage.max(usage_failed).unwrap_or(g.fetched_at))
+    });
     let failed = entry.last_error.as_ref().map(|f| f.at);
     good.max(failed)
 }
@@ -94,11 +107,7 @@ mod tests {
     use crate::store::{CachedState, Failure, GoodValue, MemoryStore};
 
     fn good(limit: i64, at: DateTime<Utc>) -> GoodValue {
-        GoodValue {
-            limit: Limit::Finite(limit),
-            fetched_at: at,
-            latency: Duration::from_millis(3),
-        }
+        GoodValue::new(Limit::Finite(limit), at, Duration::from_millis(3))
     }
 
     #[test]
@@ -193,5 +202,43 @@ mod tests {
             CachedState::Fresh(g) if g.limit == Limit::Finite(176)
         ));
         assert!(!merge_newer(&store, &c, &Entry::default()));
+    }
+
+    /// Issue 13's usage rides on the value: an entry saved before it still loads (no usage,
+    /// shown `?`), a newer usage reading makes the entry newer, and a usage failure from
+    /// outside is checked like any error.
+    #[test]
+    fn usage_travels_with_the_value_and_old_entries_still_load() {
+        let old = r#"{"check":{"metric":"C3","region":"us-west1"},"entry":{"good":{"limit":{"finite":88},"fetched_at":"2026-11-21T12:00:00Z","latency":{"secs":0,"nanos":0}}}}"#;
+        let saved: SavedEntry = serde_json::from_str(old).expect("an entry from before usage");
+        let good = saved.entry.good.as_ref().unwrap();
+        assert_eq!(
+            (good.limit, good.usage, good.free()),
+            (Limit::Finite(88), None, None)
+        );
+
+        let t0 = Utc::now();
+        let mut later = good.clone();
+        later.fetched_at = t0;
+        let mut error = ApiError::new(ErrorKind::Permission, "y".repeat(100_000));
+        error.details.activation_url = Some("javascript:alert(1)".into());
+        later.usage_error = Some(Box::new(Failure {
+            error,
+            at: t0 + Duration::from_secs(5),
+            latency: Duration::ZERO,
+        }));
+        let entry = Entry {
+            good: Some(later),
+            last_error: None,
+        };
+        assert_eq!(stamp(&entry), Some(t0 + Duration::from_secs(5)));
+        let kept = checked(SavedEntry {
+            check: Check::c3("us-west1"),
+            entry,
+        })
+        .unwrap();
+        let e = &kept.entry.good.unwrap().usage_error.unwrap().error;
+        assert!(e.message.len() < 3000);
+        assert_eq!(e.details.activation_url, None);
     }
 }

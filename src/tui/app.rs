@@ -22,7 +22,7 @@ use super::task::TaskDone;
 use super::theme::Theme;
 use super::toast::{
     ToastLevel, Toasts, cycle_complete_toast, failed_checks_toast, service_disabled_toast,
-    slow_batch_toast,
+    slow_batch_toast, usage_failed_toast,
 };
 use super::widgets::chrome::{draw_footer, draw_header, draw_help, draw_tabs};
 use super::widgets::toasts::draw_toasts;
@@ -283,6 +283,11 @@ impl App {
             WarmerEvent::ServiceDisabled { metric, error } => {
                 self.ctx
                     .toast(service_disabled_toast(*metric, error), ToastLevel::Error);
+                changed = true;
+            }
+            WarmerEvent::UsageFailed { metric, error } => {
+                self.ctx
+                    .toast(usage_failed_toast(*metric, error), ToastLevel::Warn);
                 changed = true;
             }
             WarmerEvent::CycleComplete {

@@ -189,6 +189,36 @@ pub fn service_disabled_toast(metric: QuotaMetric, error: &ApiError) -> String {
     }
 }
 
+/// The one toast of a usage failure (once per cycle and kind, SPEC §4 Usage): what to do so
+/// usage can be read, short enough for the toast's lines. `🔒 Usage unknown (?): grant
+/// Monitoring Viewer (roles/monitoring.viewer) to read it; limits still shown`, `⛔ Cloud
+/// Monitoring API not enabled: enable it at URL (usage ?)`, or `⚠️ T4 usage not read (timed
+/// out): the last reading is kept`.
+pub fn usage_failed_toast(metric: QuotaMetric, error: &ApiError) -> String {
+    use crate::gcp::monitoring::MONITORING_VIEWER_ROLE;
+    match error.kind {
+        ErrorKind::Permission => format!(
+            "🔒 Usage unknown (?): grant Monitoring Viewer ({MONITORING_VIEWER_ROLE}) to read \
+             it; limits still shown"
+        ),
+        ErrorKind::ServiceDisabled => {
+            let d = &error.details;
+            let api = d
+                .service_title()
+                .or(d.service())
+                .unwrap_or("Cloud Monitoring API");
+            match &d.activation_url {
+                Some(url) => format!("⛔ {api} not enabled: enable it at {url} (usage ?)"),
+                None => format!("⛔ {api} not enabled (usage ?): {}", error.message),
+            }
+        }
+        kind => format!(
+            "⚠️ {metric} usage not read ({}): the last reading is kept",
+            kind.describe()
+        ),
+    }
+}
+
 /// A batch report for tests: batch `batch` of cycle 1 at positions `batch`/20 and
 /// `batch`/18, taking `elapsed_ms`, with these outcomes. The one place tests build a report.
 #[cfg(test)]
@@ -348,6 +378,31 @@ mod tests {
         assert_eq!(
             service_disabled_toast(c3.metric, &e),
             "⛔ Cloud Build API not enabled: Cloud Build API has not been used"
+        );
+    }
+
+    #[test]
+    fn a_usage_failure_toast_says_what_to_do() {
+        let t4 = crate::catalog::QuotaMetric::Gpu {
+            gpu: GpuType::T4,
+            capacity: Capacity::Spot,
+        };
+        let denied = ApiError::new(ErrorKind::Permission, "denied");
+        assert_eq!(
+            usage_failed_toast(t4, &denied),
+            "🔒 Usage unknown (?): grant Monitoring Viewer (roles/monitoring.viewer) to read it; \
+             limits still shown"
+        );
+        let mut off = ApiError::new(ErrorKind::ServiceDisabled, "off");
+        off.details.activation_url = Some("https://console.developers.google.com/x".into());
+        assert_eq!(
+            usage_failed_toast(t4, &off),
+            "⛔ Cloud Monitoring API not enabled: enable it at https://console.developers.google.com/x (usage ?)"
+        );
+        let late = ApiError::new(ErrorKind::Timeout, "late");
+        assert_eq!(
+            usage_failed_toast(t4, &late),
+            "⚠️ T4 usage not read (timed out): the last reading is kept"
         );
     }
 }

@@ -1,6 +1,6 @@
 //! A warm cycle's decisions (SPEC §7), as plain data and methods tested without tokio: which
 //! metrics the next batch asks, what an answer means for the cycle (cells done and failed,
-//! repairs, a disabled service), and when the cycle is complete. The warmer's task only
+//! repairs, a disabled service, a usage failure said once), and when the cycle is complete. The warmer's task only
 //! sleeps, fetches, writes and sends what these methods decide.
 
 use chrono::{DateTime, Utc};
@@ -9,7 +9,7 @@ use super::events::ListPos;
 use super::lane::{Lane, Work};
 use crate::catalog::{Catalog, MetricRequest, QuotaMetric};
 use crate::gcp::disabled::DisabledServices;
-use crate::gcp::{ApiError, ErrorKind, MetricOutcome};
+use crate::gcp::{ApiError, ErrorKind, Gates, MetricOutcome, UsageGate};
 
 /// Where the current cycle is; published on a `tokio::sync::watch` channel, so it can be read
 /// at any time without the cycle mutex. Counts are cells (checks): `n/38`.
@@ -57,6 +57,9 @@ pub struct Landing {
     /// The answer was `service_disabled` for an API not announced yet in this cycle: show
     /// its activation URL now (once per cycle).
     pub announce_disabled: bool,
+    /// The usage could not be read, with an error of a kind not said yet in this cycle: say
+    /// why usage is unknown now (once per cycle and kind; e.g. the Monitoring Viewer role).
+    pub announce_usage: bool,
 }
 
 /// The cycle: both lanes, counts, disabled services.
@@ -76,6 +79,9 @@ pub struct Cycle {
     /// Services that answered `service_disabled` in this cycle: not asked again until the
     /// next cycle or a warm-now (SPEC §4).
     disabled: DisabledServices,
+    /// Usage failures of this cycle: said once each; Cloud Monitoring not asked again after
+    /// a project-wide refusal until the next cycle or a warm-now (SPEC §4 Usage).
+    usage: UsageGate,
 }
 
 impl Cycle {
@@ -93,6 +99,7 @@ impl Cycle {
             ever_complete: false,
             resumed: false,
             disabled: DisabledServices::default(),
+            usage: UsageGate::default(),
         }
     }
 
@@ -107,6 +114,7 @@ impl Cycle {
         self.failed = 0;
         self.complete = false;
         self.disabled.clear();
+        self.usage.clear();
     }
 
     /// Take a cycle that completed before this process (saved in a snapshot, or by another
@@ -187,6 +195,16 @@ impl Cycle {
         self.disabled.error_for(request.metric.service()).cloned()
     }
 
+    /// What to answer without asking for `request`: its limits when its service was found
+    /// disabled, its usage when Cloud Monitoring refused for the project, earlier in this
+    /// cycle.
+    pub fn gates(&self, request: &MetricRequest) -> Gates {
+        Gates {
+            limits: self.gate(request),
+            usage: self.usage.error().cloned(),
+        }
+    }
+
     /// Account for `outcome`, the answer to `work` of `batch`: cells done and failed (a
     /// repair's filled cells are no longer failed), a repair queued for a transient failure,
     /// a `service_disabled` noted.
@@ -204,6 +222,7 @@ impl Cycle {
             }
             _ => false,
         };
+        let announce_usage = outcome.usage_error().is_some_and(|e| self.usage.note(e));
         Landing {
             done: if batch.repair {
                 self.total()
@@ -211,6 +230,7 @@ impl Cycle {
                 self.done
             },
             announce_disabled,
+            announce_usage,
         }
     }
 

@@ -193,3 +193,44 @@ fn a_resumed_cycle_is_warm_and_counts_refresh_from_its_start() {
     assert!(!cycle.resume(t0(), 0), "a running cycle is left alone");
     assert!(!cycle.progress().complete);
 }
+
+#[test]
+fn a_usage_refusal_is_said_once_per_cycle_closes_monitoring_and_counts_no_cell_failed() {
+    let mut cycle = Cycle::new(&Catalog::default());
+    let denied = ApiError::new(ErrorKind::Permission, "monitoring.timeSeries.list");
+    for round in 0..2 {
+        cycle.begin(t0());
+        let mut announced = 0;
+        let mut gated = 0;
+        while let Some(batch) = cycle.next_batch(false) {
+            for work in batch.works() {
+                let gates = cycle.gates(&work.request);
+                assert!(gates.limits.is_none(), "limits are always asked");
+                gated += usize::from(gates.usage.is_some());
+                let usage = Some(Err(gates.usage.unwrap_or_else(|| denied.clone())));
+                let outcome = answer(work, Ok(8)).with_usage(usage, Duration::ZERO);
+                let landing = cycle.record(&batch, work, &outcome);
+                announced += usize::from(landing.announce_usage);
+            }
+            cycle.settle_disabled();
+            if cycle.finish_batch(&batch) {
+                break;
+            }
+        }
+        assert_eq!(announced, 1, "round {round}: said once per cycle");
+        assert_eq!(gated, 5, "round {round}: Monitoring asked once, then gated");
+        assert_eq!(cycle.counts(), (38, 0), "a usage failure fails no cell");
+        assert!(!cycle.has_work(false), "a refusal is not repaired");
+    }
+    // A transient usage failure is the metric's own: repaired, said once per kind.
+    cycle.begin(t0());
+    let batch = cycle.next_batch(false).unwrap();
+    let late = ApiError::new(ErrorKind::Timeout, "late");
+    let mut said = Vec::new();
+    for work in batch.works() {
+        assert!(cycle.gates(&work.request).usage.is_none());
+        let outcome = answer(work, Ok(8)).with_usage(Some(Err(late.clone())), Duration::ZERO);
+        said.push(cycle.record(&batch, work, &outcome).announce_usage);
+    }
+    assert_eq!(said, [true, false]);
+}

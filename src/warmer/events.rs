@@ -118,6 +118,15 @@ pub enum WarmerEvent {
         metric: QuotaMetric,
         error: ApiError,
     },
+    /// `metric`'s usage could not be read (`💥 CACHE_WARM_ERROR: usage of ...`, one toast),
+    /// with an error of a kind not said yet in this cycle: once per cycle and kind. Its
+    /// limits landed all the same; the usage kept is the last good one (or `?`). After a
+    /// `permission` or `service_disabled` answer, Cloud Monitoring is not asked again until
+    /// the next cycle or a warm-now.
+    UsageFailed {
+        metric: QuotaMetric,
+        error: ApiError,
+    },
     /// A batch finished (one of the four batch levels).
     BatchDone(BatchReport),
     /// A tick found a batch in flight (`⏭️ CACHE_WARM_SKIP`), at most once per batch.

@@ -10,7 +10,8 @@ use crate::gcp::{ErrorKind, MetricOutcome};
 
 /// Times a metric whose request failed transiently (timeout, rate limited, unavailable) is
 /// asked again in the repair batches that follow a complete cycle, so one bad answer does
-/// not let its entries expire before the next cycle.
+/// not let its entries expire before the next cycle. A transient failure of its usage
+/// request alone counts too (the repair asks both again).
 pub const MAX_REPAIRS_PER_CYCLE: u32 = 3;
 
 /// A metric request handed out for a batch, with how often it was already repaired in this
@@ -98,12 +99,14 @@ impl Lane {
         if work.repairs == 0 {
             self.cells_done += work.request.len();
         }
-        let transient = outcome.request_error().is_some_and(|e| {
+        let transient = |e: &crate::gcp::ApiError| {
             matches!(
                 e.kind,
                 ErrorKind::Timeout | ErrorKind::RateLimited | ErrorKind::Unavailable
             )
-        });
+        };
+        let transient = outcome.request_error().is_some_and(transient)
+            || outcome.usage_error().is_some_and(transient);
         let queue = transient && work.repairs < MAX_REPAIRS_PER_CYCLE;
         if queue {
             self.repairs

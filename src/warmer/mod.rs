@@ -2,11 +2,14 @@
 //!
 //! A tokio task ticks every `interval` (2 s by default). Each tick takes the cycle mutex with
 //! `try_lock` — never waiting on it — and, if it got it and the cycle has work, runs one
-//! **batch**: the next GPU metric and the next C3 metric, concurrently, each one request
-//! bounded by the client's own deadline. Every region an answer covers goes into the store as
-//! it lands, and [`WarmerEvent`]s go out on a broadcast channel. The default catalog warms in
-//! 5 batches (T4 + C3, L4, A100, H100, H200) and 6 requests; progress still counts cells,
-//! `n/38`.
+//! **batch**: the next GPU metric and the next C3 metric, concurrently, each asked for its
+//! limits (Service Usage) and its usage (Cloud Monitoring) together, each request bounded by
+//! the client's own deadline. Every region an answer covers goes into the store as it lands,
+//! and [`WarmerEvent`]s go out on a broadcast channel. The default catalog warms in 5 batches
+//! (T4 + C3, L4, A100, H100, H200) and 12 requests (6 + 6); progress still counts cells,
+//! `n/38`. A usage failure never hides a limit; it is said once per cycle
+//! ([`WarmerEvent::UsageFailed`]), and after a project-wide refusal Cloud Monitoring is not
+//! asked again until the next cycle.
 //!
 //! The decisions — what the next batch asks, what an answer means for the cycle — are plain
 //! methods ([`cycle::Cycle`], [`lane::Lane`]) tested without tokio; the task ([`task`]) only

@@ -16,7 +16,7 @@ use super::events::{BatchLevel, BatchReport, CycleCause, ListPos, WarmerEvent};
 use super::lane::Work;
 use super::{CycleState, Shared};
 use crate::catalog::QuotaMetric;
-use crate::gcp::{ErrorKind, MetricOutcome, QuotaSource, fetch_one};
+use crate::gcp::{ErrorKind, Gates, MetricOutcome, QuotaSource, fetch_gated};
 use crate::store::elapsed_between;
 
 type InFlight = Option<JoinHandle<Option<Duration>>>;
@@ -197,16 +197,11 @@ fn try_start_batch(shared: &Arc<Shared>, cancel: &CancellationToken) -> InFlight
     )))
 }
 
-/// Ask `work`'s metric (or answer it with `gate`, its disabled service's error, unasked).
-async fn fetch(
-    source: Arc<dyn QuotaSource>,
-    work: Work,
-    gate: Option<crate::gcp::ApiError>,
-) -> (Work, MetricOutcome) {
-    let outcome = match gate {
-        Some(e) => MetricOutcome::new(work.request.clone(), Err(e), Duration::ZERO),
-        None => fetch_one(source.as_ref(), work.request.clone()).await,
-    };
+/// Ask `work`'s metric: its limits (Service Usage) and its usage (Cloud Monitoring),
+/// concurrently; a part whose gate is closed is answered with the gate's error, unasked (a
+/// disabled service's limits; usage after Monitoring refused for the project).
+async fn fetch(source: Arc<dyn QuotaSource>, work: Work, gates: Gates) -> (Work, MetricOutcome) {
+    let outcome = fetch_gated(source.as_ref(), work.request.clone(), gates).await;
     (work, outcome)
 }
 
@@ -222,7 +217,7 @@ async fn run_batch(
     let started = Instant::now();
     let mut pending: FuturesUnordered<_> = batch
         .works()
-        .map(|w| fetch(shared.source.clone(), w.clone(), st.cycle.gate(&w.request)))
+        .map(|w| fetch(shared.source.clone(), w.clone(), st.cycle.gates(&w.request)))
         .collect();
     let (mut gpu, mut c3) = (None, None);
     loop {
@@ -285,6 +280,12 @@ fn land(shared: &Shared, cycle: &mut Cycle, batch: &Batch, work: &Work, outcome:
         total: cycle.total(),
     });
     let metric = work.request.metric;
+    if landing.announce_usage
+        && let Some(error) = outcome.usage_error()
+    {
+        let error = error.clone();
+        shared.emit(WarmerEvent::UsageFailed { metric, error });
+    }
     match outcome.request_error() {
         Some(error) if error.kind == ErrorKind::ServiceDisabled => {
             if landing.announce_disabled {

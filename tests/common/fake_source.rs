@@ -1,5 +1,6 @@
 //! A scripted `QuotaSource` for paused-clock warmer tests: per-request latency and outcome
-//! from a seeded RNG or a closure, with a record of every metric request's start and end.
+//! from a seeded RNG or a closure, with a record of every metric request's start and end;
+//! optionally a usage (Cloud Monitoring) answer per metric too, recorded the same way.
 //!
 //! Like the real client it owns its deadline (SPEC §4): a request planned to hang ends with
 //! `ErrorKind::Timeout` after [`DEADLINE`].
@@ -48,11 +49,25 @@ impl Request {
 
 type Planner = dyn Fn(&MetricRequest, usize) -> Plan + Send + Sync;
 
+/// What one usage request does.
+#[derive(Debug, Clone)]
+pub enum UsagePlan {
+    /// Every region has `i64` in use, after the latency.
+    Answer(Duration, i64),
+    /// The usage request fails after the latency.
+    Fail(Duration, ErrorKind),
+}
+
+type UsagePlanner = dyn Fn(&MetricRequest, usize) -> UsagePlan + Send + Sync;
+
 pub struct FakeSource {
     planner: Box<Planner>,
+    usage: Option<Box<UsagePlanner>>,
     in_flight: AtomicUsize,
     pub max_in_flight: AtomicUsize,
     pub requests: Mutex<Vec<Request>>,
+    /// Usage requests, in order (their `ok` says whether they answered).
+    pub usage_requests: Mutex<Vec<Request>>,
 }
 
 impl FakeSource {
@@ -62,10 +77,32 @@ impl FakeSource {
     ) -> Arc<Self> {
         Arc::new(FakeSource {
             planner: Box::new(planner),
+            usage: None,
             in_flight: AtomicUsize::new(0),
             max_in_flight: AtomicUsize::new(0),
             requests: Mutex::new(Vec::new()),
+            usage_requests: Mutex::new(Vec::new()),
         })
+    }
+
+    /// A source whose limits do `planner(request, n)` and whose usage request number `n`
+    /// does `usage(request, n)`.
+    pub fn with_usage(
+        planner: impl Fn(&MetricRequest, usize) -> Plan + Send + Sync + 'static,
+        usage: impl Fn(&MetricRequest, usize) -> UsagePlan + Send + Sync + 'static,
+    ) -> Arc<Self> {
+        Arc::new(FakeSource {
+            planner: Box::new(planner),
+            usage: Some(Box::new(usage)),
+            in_flight: AtomicUsize::new(0),
+            max_in_flight: AtomicUsize::new(0),
+            requests: Mutex::new(Vec::new()),
+            usage_requests: Mutex::new(Vec::new()),
+        })
+    }
+
+    pub fn usage_requests(&self) -> Vec<Request> {
+        self.usage_requests.lock().unwrap().clone()
     }
 
     /// Every region of every metric answers `limit` after `latency`.
@@ -127,5 +164,33 @@ impl QuotaSource for FakeSource {
         reqs[idx].end = Some(Instant::now());
         reqs[idx].ok = result.is_ok();
         result
+    }
+
+    async fn fetch_usage(&self, request: &MetricRequest) -> Option<Result<Vec<i64>, ApiError>> {
+        let planner = self.usage.as_ref()?;
+        let idx = {
+            let mut reqs = self.usage_requests.lock().unwrap();
+            reqs.push(Request {
+                request: request.clone(),
+                start: Instant::now(),
+                end: None,
+                ok: false,
+            });
+            reqs.len() - 1
+        };
+        let result = match planner(request, idx) {
+            UsagePlan::Answer(d, in_use) => {
+                tokio::time::sleep(d.min(DEADLINE)).await;
+                Ok(vec![in_use; request.len()])
+            }
+            UsagePlan::Fail(d, kind) => {
+                tokio::time::sleep(d.min(DEADLINE)).await;
+                Err(ApiError::new(kind, "scripted usage failure"))
+            }
+        };
+        let mut reqs = self.usage_requests.lock().unwrap();
+        reqs[idx].end = Some(Instant::now());
+        reqs[idx].ok = result.is_ok();
+        Some(result)
     }
 }

@@ -1,7 +1,9 @@
-//! A local Service Usage server for end-to-end tests: answers
-//! `consumerQuotaMetrics.get` with bodies shaped as Google sends them (SPEC §4), a per-metric delay or hang, and
-//! records every request (metric, start, end, bearer token) so tests can count requests and
-//! measure how many were in flight at once.
+//! A local Service Usage and Cloud Monitoring server for end-to-end tests: answers
+//! `consumerQuotaMetrics.get` with bodies shaped as Google sends them (SPEC §4), a per-metric
+//! delay or hang, and `timeSeries.list` with usage series shaped as Google sends them (SPEC
+//! §4 Usage; nothing in use unless told), and records every request (metric, start, end,
+//! bearer token) so tests can count requests and measure how many were in flight at once.
+//! Point both `QUOTA_TUI_SERVICEUSAGE_URL` and `QUOTA_TUI_MONITORING_URL` at [`QuotaServer::url`].
 
 #![allow(dead_code)]
 
@@ -50,31 +52,63 @@ pub struct Seen {
     pub bearer: Option<String>,
 }
 
+/// How the server answers one metric's usage.
+#[derive(Debug, Clone)]
+pub enum UsageAnswer {
+    /// One series per region listed, its latest point the value (a region left out has no
+    /// series: 0 in use).
+    Series(HashMap<String, i64>),
+    /// An error status with Google's error body.
+    Error {
+        code: u16,
+        status: &'static str,
+        message: &'static str,
+    },
+}
+
+type UsageFn = dyn Fn(&str) -> UsageAnswer + Send + Sync;
+
 #[derive(Clone)]
 struct AppState {
     answers: Arc<dyn Fn(&str) -> Answer + Send + Sync>,
+    usage: Arc<UsageFn>,
     seen: Arc<Mutex<Vec<Seen>>>,
+    usage_seen: Arc<Mutex<Vec<Seen>>>,
 }
 
 pub struct QuotaServer {
     pub url: String,
     seen: Arc<Mutex<Vec<Seen>>>,
+    usage_seen: Arc<Mutex<Vec<Seen>>>,
     _task: tokio::task::JoinHandle<()>,
 }
 
 impl QuotaServer {
-    /// Start on 127.0.0.1 (a free port); `answers(metric)` decides each answer.
+    /// Start on 127.0.0.1 (a free port); `answers(metric)` decides each answer; nothing is
+    /// in use.
     pub async fn start(answers: impl Fn(&str) -> Answer + Send + Sync + 'static) -> Self {
+        Self::start_with_usage(answers, |_| UsageAnswer::Series(HashMap::new())).await
+    }
+
+    /// Start with `answers(metric)` for the limits and `usage(metric)` for the usage.
+    pub async fn start_with_usage(
+        answers: impl Fn(&str) -> Answer + Send + Sync + 'static,
+        usage: impl Fn(&str) -> UsageAnswer + Send + Sync + 'static,
+    ) -> Self {
         let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
+        let usage_seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
         let state = AppState {
             answers: Arc::new(answers),
+            usage: Arc::new(usage),
             seen: seen.clone(),
+            usage_seen: usage_seen.clone(),
         };
         let app = Router::new()
             .route(
                 "/v1beta1/projects/{project}/services/{service}/consumerQuotaMetrics/{metric}",
                 get(handle),
             )
+            .route("/v3/projects/{project}/timeSeries", get(handle_usage))
             .with_state(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -84,12 +118,18 @@ impl QuotaServer {
         QuotaServer {
             url: format!("http://{addr}"),
             seen,
+            usage_seen,
             _task: task,
         }
     }
 
     pub fn seen(&self) -> Vec<Seen> {
         self.seen.lock().unwrap().clone()
+    }
+
+    /// The `timeSeries.list` requests, in order (`metric`: the filter's quota metric).
+    pub fn usage_seen(&self) -> Vec<Seen> {
+        self.usage_seen.lock().unwrap().clone()
     }
 
     /// The most requests that were in flight at one moment.
@@ -213,16 +253,75 @@ pub fn service_disabled_body(
     (body, url)
 }
 
+fn bearer_of(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_string)
+}
+
+/// `timeSeries.list`: the series of the filter's `metric.labels.quota_metric`, as Google
+/// shapes them (proto3 JSON: a zero value is `{}`), or the error asked for.
+async fn handle_usage(
+    State(state): State<AppState>,
+    axum::extract::Query(query): axum::extract::Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let filter = query.get("filter").cloned().unwrap_or_default();
+    let metric = filter
+        .split("metric.labels.quota_metric=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default()
+        .to_string();
+    state.usage_seen.lock().unwrap().push(Seen {
+        metric: metric.clone(),
+        start: Instant::now(),
+        end: Some(Instant::now()),
+        bearer: bearer_of(&headers),
+    });
+    match (state.usage)(&metric) {
+        UsageAnswer::Series(per_region) => {
+            let end = query.get("interval.endTime").cloned().unwrap_or_default();
+            let mut regions: Vec<_> = per_region.iter().collect();
+            regions.sort();
+            let series: Vec<serde_json::Value> = regions
+                .iter()
+                .map(|(r, v)| {
+                    let value = int64(**v).map_or(json!({}), |v| json!({"int64Value": v}));
+                    json!({"metric": {"type": "serviceruntime.googleapis.com/quota/allocation/usage",
+                                      "labels": {"quota_metric": metric, "limit_name": "PerRegion"}},
+                           "resource": {"type": "consumer_quota",
+                                        "labels": {"location": r, "project_id": "p", "service": "s"}},
+                           "metricKind": "GAUGE", "valueType": "INT64",
+                           "points": [{"interval": {"startTime": end, "endTime": end}, "value": value}]})
+                })
+                .collect();
+            let body = if series.is_empty() {
+                json!({})
+            } else {
+                json!({"timeSeries": series, "unit": "1"})
+            };
+            (StatusCode::OK, axum::Json(body)).into_response()
+        }
+        UsageAnswer::Error {
+            code,
+            status,
+            message,
+        } => {
+            let b = json!({"error": {"code": code, "message": message, "status": status}});
+            (StatusCode::from_u16(code).unwrap(), axum::Json(b)).into_response()
+        }
+    }
+}
+
 async fn handle(
     State(state): State<AppState>,
     Path((_project, _service, metric)): Path<(String, String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    let bearer = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::to_string);
+    let bearer = bearer_of(&headers);
     let idx = {
         let mut seen = state.seen.lock().unwrap();
         seen.push(Seen {

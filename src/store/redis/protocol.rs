@@ -250,9 +250,13 @@ mod tests {
             check,
             entry: Entry {
                 good: Some(GoodValue {
-                    limit: Limit::Unlimited,
-                    fetched_at: at,
-                    latency: Duration::from_millis(5),
+                    // The usage travels too (issue 13).
+                    usage: Some(crate::store::Usage {
+                        in_use: 3,
+                        fetched_at: at,
+                        latency: Duration::from_millis(7),
+                    }),
+                    ..GoodValue::new(Limit::Unlimited, at, Duration::from_millis(5))
                 }),
                 last_error: None,
             },

@@ -144,14 +144,7 @@ async fn an_older_write_never_overwrites_a_newer_one() {
     up(&a).await;
     let c = Check::c3("us-east1");
     let now = a.now();
-    a.put_ok(
-        &c,
-        GoodValue {
-            limit: Limit::Finite(176),
-            fetched_at: now,
-            latency: Duration::ZERO,
-        },
-    );
+    a.put_ok(&c, GoodValue::new(Limit::Finite(176), now, Duration::ZERO));
     let b = store(&server, "p", Role::Reader);
     up(&b).await;
     eventually(Duration::from_secs(5), "b has a's value", || {
@@ -161,11 +154,11 @@ async fn an_older_write_never_overwrites_a_newer_one() {
     // b writes an older value (a slow fetch that began earlier).
     b.put_ok(
         &c,
-        GoodValue {
-            limit: Limit::Finite(1),
-            fetched_at: now - Duration::from_secs(60),
-            latency: Duration::ZERO,
-        },
+        GoodValue::new(
+            Limit::Finite(1),
+            now - Duration::from_secs(60),
+            Duration::ZERO,
+        ),
     );
     // Cycles too: an older start never replaces a newer one.
     a.cycle_complete(now);

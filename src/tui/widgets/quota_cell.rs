@@ -105,11 +105,7 @@ mod tests {
     /// failure `error` after it when given.
     fn cached(limit: Option<Limit>, age: Duration, error: Option<ErrorKind>) -> Cached {
         let entry = Entry {
-            good: limit.map(|limit| GoodValue {
-                limit,
-                fetched_at: now() - age,
-                latency: Duration::ZERO,
-            }),
+            good: limit.map(|limit| GoodValue::new(limit, now() - age, Duration::ZERO)),
             last_error: error.map(|kind| Failure {
                 error: ApiError::new(kind, "no"),
                 at: now(),

@@ -222,12 +222,7 @@ mod tests {
     use crate::catalog::Limit;
 
     fn fits(region: &str) -> RankedRegion {
-        RankedRegion {
-            region: region.to_string(),
-            limit: Some(Limit::Finite(8)),
-            fits: true,
-            reason: None,
-        }
+        RankedRegion::fitting(region, Limit::Finite(8))
     }
 
     #[test]
