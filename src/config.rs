@@ -17,6 +17,7 @@
 //! serviceusage_url = "https://serviceusage.googleapis.com"
 //! aiplatform_url = "https://us-central1-aiplatform.googleapis.com"
 //! monitoring_url = "https://monitoring.googleapis.com"
+//! theme = "default"            # or "light", "mono" (NO_COLOR wins; QUOTA_TUI_THEME)
 //! ```
 //!
 //! A bad file is an error naming the file and line; nothing starts. The project also comes
@@ -38,9 +39,10 @@ use crate::fake_gcp::FakeGcpConfig;
 use crate::gcp::auth::QuotaProject;
 use crate::gcp::serviceusage::DEFAULT_CHECK_DEADLINE;
 use crate::origin::Origin;
+use crate::tui::theme::ThemeName;
 use crate::warmer::{DEFAULT_INTERVAL, WarmerConfig};
 pub use file::{FileConfig, load_file};
-use file::{file_catalog, file_duration};
+use file::{file_catalog, file_duration, file_theme};
 pub use sources::{Origins, first_duplicate, resolve_billing_project, resolve_project};
 
 /// Everything a command needs, resolved and validated.
@@ -63,6 +65,9 @@ pub struct Config {
     pub aiplatform_url: Option<String>,
     /// Cloud Monitoring base URL override (`QUOTA_TUI_MONITORING_URL`).
     pub monitoring_url: Option<String>,
+    /// The TUI's colours (`QUOTA_TUI_THEME`, else the file's `theme`); `NO_COLOR` wins over
+    /// it when the TUI starts.
+    pub theme: ThemeName,
     /// The embedded demo server's settings (the `--demo-*` flags over SPEC §5's defaults).
     pub fake: FakeGcpConfig,
     /// Where the config came from, for messages (`None`: no file).
@@ -162,6 +167,7 @@ pub fn resolve(args: &GlobalArgs, env: &dyn Fn(&str) -> Option<String>) -> Resul
     };
     let [serviceusage_url, aiplatform_url, monitoring_url] =
         resolve_urls(&file, &in_file, env, &mut origins);
+    let theme = resolve_theme(&file, &path, &text, env, &mut origins)?;
 
     Ok(Config {
         project,
@@ -173,6 +179,7 @@ pub fn resolve(args: &GlobalArgs, env: &dyn Fn(&str) -> Option<String>) -> Resul
         serviceusage_url,
         aiplatform_url,
         monitoring_url,
+        theme,
         fake: fake_gcp_config(&args.fake),
         config_file,
         origins,
@@ -254,6 +261,36 @@ fn resolve_timers(
         },
         check_timeout,
     ))
+}
+
+/// The theme: `QUOTA_TUI_THEME` when set and not blank, else the file's `theme`, else
+/// `default`, recording where it came from. A name that is not a theme is an error (exit 2)
+/// naming where it came from.
+fn resolve_theme(
+    file: &FileConfig,
+    path: &Path,
+    text: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+    origins: &mut Origins,
+) -> Result<ThemeName, Failure> {
+    const VAR: &str = "QUOTA_TUI_THEME";
+    if let Some(v) = env(VAR).filter(|v| !v.trim().is_empty()) {
+        let theme = v
+            .trim()
+            .parse()
+            .map_err(|e| Failure::usage(format!("{VAR}: {e}")))?;
+        origins.theme = Origin::env(VAR);
+        return Ok(theme);
+    }
+    match file_theme(file, path, text)? {
+        Some(theme) => {
+            origins.theme = Origin::ConfigFile {
+                path: path.to_path_buf(),
+            };
+            Ok(theme)
+        }
+        None => Ok(ThemeName::Default),
+    }
 }
 
 /// The base URL overrides (Service Usage, Vertex AI, Cloud Monitoring): each from its

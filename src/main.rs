@@ -240,7 +240,7 @@ async fn run_tui(cfg: Config, log_flag: bool) -> Result<(), Failure> {
             vertex,
         },
     };
-    let result = tui::run(tui, cancel.clone()).await;
+    let result = tui::run(tui, cfg.theme, cancel.clone()).await;
     cancel.cancel();
     let _ = tokio::time::timeout(Duration::from_millis(700), task).await;
     let _ = tokio::time::timeout(Duration::from_millis(200), log_writer).await;

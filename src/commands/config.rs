@@ -122,6 +122,7 @@ fn settings(cfg: &Config, quota: Option<&QuotaProject>) -> Vec<Setting> {
             ),
             &o.aiplatform_url,
         ),
+        s("theme", json!(cfg.theme.as_str()), &o.theme),
     ]
 }
 

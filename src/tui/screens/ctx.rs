@@ -18,7 +18,7 @@ use crate::store::{Cached, QuotaStore};
 use crate::tui::event::Event;
 use crate::tui::task::spawn_task;
 use crate::tui::theme::Theme;
-use crate::tui::toast::{ToastLevel, Toasts};
+use crate::tui::toast::{ProgressToast, ToastLevel, Toasts};
 use crate::tui::widgets::status::WarmStatus;
 use crate::warmer::{StatsSnapshot, WarmNow, WarmerConfig, WarmerHandle};
 
@@ -208,19 +208,17 @@ impl ScreenCtx {
         self.toasts.push(text, level, self.view.now);
     }
 
-    /// Ask the warmer for a new cycle now and toast its answer (SPEC §7 "warm now").
+    /// Ask the warmer for a new cycle now and toast its answer (SPEC §7 "warm now") as the
+    /// one progress toast: asking again replaces it, and its count follows the cycle.
     pub fn warm_now(&mut self) -> WarmNow {
         let answer = self.warmer.warm_now();
-        match answer {
-            WarmNow::Started => self.toast("🔄 Warming now: new cycle started", ToastLevel::Ok),
-            WarmNow::AlreadyRunning => {
-                let p = self.warmer.progress();
-                self.toast(
-                    format!("⏳ Already warming ({}/{})", p.done, p.total),
-                    ToastLevel::Warn,
-                );
-            }
-        }
+        let kind = match answer {
+            WarmNow::Started => ProgressToast::WarmStarted,
+            WarmNow::AlreadyRunning => ProgressToast::AlreadyWarming,
+        };
+        let p = self.warmer.progress();
+        self.toasts
+            .push_progress(kind, p.done, p.total, self.view.now);
         answer
     }
 
@@ -259,6 +257,11 @@ impl ScreenCtx {
         let level = self.view.status.level;
         self.view.status = WarmStatus::from_progress(self.warmer.progress());
         self.view.status.level = level;
+    }
+
+    /// The live toasts, to keep the progress toast current.
+    pub(in crate::tui) fn toasts_mut(&mut self) -> &mut Toasts {
+        &mut self.toasts
     }
 
     /// Drop the toasts expired now; true when any was.
