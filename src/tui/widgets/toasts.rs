@@ -6,6 +6,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
@@ -40,16 +41,17 @@ pub fn toast_height(toasts: &Toasts, width: u16) -> u16 {
     toast_lines(toasts, width).len() as u16
 }
 
-/// Draw the shown toast in `area` (the slot [`toast_height`] sized): a marker and the text
-/// in its level's style, then `+N` muted.
+/// Draw the shown toast in `area` (the slot [`toast_height`] sized): a marker in its level's
+/// style, the text (plain for an Ok toast, in the level's style for a warning or an error),
+/// then `+N` muted.
 pub fn draw_toast_slot(frame: &mut Frame, area: Rect, toasts: &Toasts, theme: &Theme) {
     let Some(toast) = toasts.current() else {
         return;
     };
-    let style = match toast.level {
-        ToastLevel::Ok => theme.toast_ok,
-        ToastLevel::Warn => theme.toast_warn,
-        ToastLevel::Error => theme.toast_error,
+    let (marker, style) = match toast.level {
+        ToastLevel::Ok => (theme.toast_ok, Style::new()),
+        ToastLevel::Warn => (theme.toast_warn, theme.toast_warn),
+        ToastLevel::Error => (theme.toast_error, theme.toast_error),
     };
     let lines = toast_lines(toasts, area.width);
     let last = lines.len().saturating_sub(1);
@@ -58,7 +60,7 @@ pub fn draw_toast_slot(frame: &mut Frame, area: Rect, toasts: &Toasts, theme: &T
         .into_iter()
         .enumerate()
         .map(|(i, text)| {
-            let mut spans = vec![Span::styled("▌ ", style), Span::styled(text, style)];
+            let mut spans = vec![Span::styled("▌ ", marker), Span::styled(text, style)];
             if i == last && !note.is_empty() {
                 spans.push(Span::styled(note.clone(), theme.muted));
             }
