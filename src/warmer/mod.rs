@@ -105,7 +105,14 @@ struct Shared {
 
 impl Shared {
     fn emit(&self, event: WarmerEvent) {
-        self.stats.lock().expect("stats lock").record(&event);
+        {
+            let mut stats = self.stats.lock().expect("stats lock");
+            stats.record(&event);
+            if matches!(event, WarmerEvent::CycleComplete { .. }) {
+                // Reads so far were made on a filling cache: cold (stats module).
+                stats.mark_warm(self.store.counters());
+            }
+        }
         // No subscriber is fine: the event is still counted.
         let _ = self.events.send(event);
     }

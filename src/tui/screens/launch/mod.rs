@@ -131,6 +131,8 @@ pub struct Launch {
     dry_run_popup: Option<ScrollPopup>,
     /// One line of feedback on the last key (why `s` did nothing, ...).
     notice: Option<String>,
+    /// Where the form's field rows were last drawn (for mouse clicks; drawing takes `&self`).
+    form_rows: std::cell::Cell<Rect>,
 }
 
 fn capacity_word(c: Capacity) -> &'static str {
@@ -149,6 +151,7 @@ impl Launch {
             confirm: None,
             dry_run_popup: None,
             notice: None,
+            form_rows: std::cell::Cell::new(Rect::default()),
         }
     }
 
@@ -331,6 +334,25 @@ impl Screen for Launch {
             let (text, level) = event.toast();
             ctx.toast(text, level);
         }
+    }
+
+    /// A click on a field of the form focuses it (and edits it, for the image and the job
+    /// name); nothing while a popup is open.
+    fn on_click(&mut self, column: u16, row: u16, _ctx: &mut ScreenCtx) -> Reply {
+        let rows = self.form_rows.get();
+        if self.confirm.is_some()
+            || self.dry_run_popup.is_some()
+            || !rows.contains(ratatui::layout::Position::new(column, row))
+        {
+            return Reply::Ignored;
+        }
+        let Some(field) = Field::ALL.get((row - rows.y) as usize) else {
+            return Reply::Ignored;
+        };
+        self.form.focus = *field;
+        self.form.editing = false;
+        self.form.start_editing();
+        Reply::Redraw
     }
 
     fn on_tick(&mut self, _ctx: &mut ScreenCtx) -> bool {

@@ -29,6 +29,8 @@ pub(super) fn draw(s: &Launch, frame: &mut Frame, area: Rect, view: &View) {
         Constraint::Min(0),
     ])
     .areas(area);
+    s.form_rows
+        .set(form_area.inner(ratatui::layout::Margin::new(1, 1)));
     draw_form(s, frame, form_area, view);
     draw_ranking(s, frame, rank_area, view);
     draw_outcome(s, frame, outcome_area, view);
