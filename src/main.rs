@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 use quota_tui::backend::{self, Backend};
 use quota_tui::catalog::Capacity;
 use quota_tui::cli::{Cli, Command, LaunchArgs};
+use quota_tui::commands::progress::{self, Progress};
 use quota_tui::commands::{check, config as config_cmd, docs, launch, warm};
 use quota_tui::config::{self, Config};
 use quota_tui::exit::{Failure, print_stdout};
@@ -97,6 +98,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 backend.quota.clone(),
                 cancel,
                 force,
+                progress::stderr_is_terminal(),
             )
             .await;
             if !once {
@@ -122,12 +124,19 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 let _ = writeln!(std::io::stderr(), "{}", cfg.project_line());
             }
             let backend = backend::connect(&cfg).await?;
+            let progress = Progress::bar(
+                progress::stderr_is_terminal(),
+                cfg.catalog.all_checks().len() as u64,
+                "checks",
+                "Checking quotas",
+            );
             let out = check::run(
                 &cfg.catalog,
                 backend.quota.clone(),
                 &backend.project,
                 backend.demo,
                 json,
+                &progress,
             )
             .await;
             print_stdout(&format!("{}\n", out.text))?;
@@ -175,6 +184,7 @@ async fn run_launch(cfg: &Config, args: &LaunchArgs, log_flag: bool) -> Result<(
         &vertex,
         &backend.project,
         None,
+        progress::stderr_is_terminal(),
     )
     .await?;
     print_stdout(&out)

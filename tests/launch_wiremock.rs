@@ -116,7 +116,16 @@ async fn launch(server: &MockServer, o: &LaunchOptions) -> Result<String, exit::
     let vertex = VertexClient::new(Some(&server.uri()), TokenSource::demo())
         .unwrap()
         .with_policy(quick_policy());
-    run(o, &Catalog::default(), source, &vertex, PROJECT, None).await
+    run(
+        o,
+        &Catalog::default(),
+        source,
+        &vertex,
+        PROJECT,
+        None,
+        false,
+    )
+    .await
 }
 
 fn exact_body(machine: &str, count: u32, strategy: &str) -> Value {

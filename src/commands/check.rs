@@ -12,10 +12,11 @@ use std::time::Duration;
 use serde::Serialize;
 use tokio::time::Instant;
 
+use super::progress::Progress;
 use crate::catalog::{Capacity, Catalog, Check, Limit, QuotaMetric, best_c3_machine};
 use crate::exit::{self, Failure};
 use crate::gcp::disabled::announce_key;
-use crate::gcp::{ApiError, CHECK_CONCURRENCY, ErrorKind, QuotaSource, fetch_all};
+use crate::gcp::{ApiError, CHECK_CONCURRENCY, ErrorKind, QuotaSource, fetch_all_reporting};
 
 /// `error` of one check in the JSON output.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -210,16 +211,25 @@ pub struct CheckRun {
 
 /// Run `check`: fetch every metric request of `catalog` (each answering all the regions of
 /// its metric) and return the text to print (JSON or table, one row per check) and the exit
-/// status.
+/// status. `progress` counts the checks as their answers land (a bar on stderr when it is a
+/// terminal, [`Progress`]) and is cleared before returning.
 pub async fn run(
     catalog: &Catalog,
     source: Arc<dyn QuotaSource>,
     project: &str,
     demo: bool,
     json: bool,
+    progress: &Progress,
 ) -> CheckRun {
     let t0 = Instant::now();
-    let outcomes = fetch_all(&catalog.requests(), source, CHECK_CONCURRENCY).await;
+    let requests = catalog.requests();
+    let total: usize = requests.iter().map(|r| r.len()).sum();
+    progress.set(0, total as u64);
+    let outcomes = fetch_all_reporting(&requests, source, CHECK_CONCURRENCY, &|o| {
+        progress.inc(o.request.len() as u64)
+    })
+    .await;
+    progress.finish();
     let results: Vec<(Check, Result<Limit, ApiError>, Duration)> = outcomes
         .iter()
         .flat_map(|o| o.checks().map(|(c, r)| (c, r, o.latency)))

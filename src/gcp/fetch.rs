@@ -114,6 +114,18 @@ pub async fn fetch_all(
     source: Arc<dyn QuotaSource>,
     concurrency: usize,
 ) -> Vec<MetricOutcome> {
+    fetch_all_reporting(requests, source, concurrency, &|_| {}).await
+}
+
+/// [`fetch_all`], calling `on_outcome` with each outcome as it lands (in the order they
+/// land, not the order given): for a front-end's progress (`check`'s progress bar). The
+/// callback runs on the fetching task and must return quickly.
+pub async fn fetch_all_reporting(
+    requests: &[MetricRequest],
+    source: Arc<dyn QuotaSource>,
+    concurrency: usize,
+    on_outcome: &(dyn Fn(&MetricOutcome) + Sync),
+) -> Vec<MetricOutcome> {
     let disabled = Arc::new(Mutex::new(DisabledServices::default()));
     futures::stream::iter(requests.iter().cloned())
         .map(|request| {
@@ -127,12 +139,15 @@ pub async fn fetch_all(
                     .error_for(service)
                     .cloned();
                 if let Some(e) = known {
-                    return MetricOutcome::new(request, Err(e), Duration::ZERO);
+                    let outcome = MetricOutcome::new(request, Err(e), Duration::ZERO);
+                    on_outcome(&outcome);
+                    return outcome;
                 }
                 let outcome = fetch_one(source.as_ref(), request).await;
                 if let Some(e) = outcome.request_error() {
                     disabled.lock().expect("disabled lock").note(service, e);
                 }
+                on_outcome(&outcome);
                 outcome
             }
         })
@@ -184,8 +199,17 @@ mod tests {
             6,
             "one request per metric"
         );
+        source.asked.lock().unwrap().clear();
         assert_eq!(out.len(), 6);
         assert_eq!(out[5].request.metric, QuotaMetric::C3);
+        // The reporting variant tells each outcome as it lands: every region once.
+        let landed = Mutex::new(0usize);
+        let again = fetch_all_reporting(&requests, source.clone(), 8, &|o| {
+            *landed.lock().unwrap() += o.request.len();
+        })
+        .await;
+        assert_eq!(again.len(), 6);
+        assert_eq!(*landed.lock().unwrap(), 38);
         assert_eq!(out[0].latency, Duration::from_millis(100));
         let t4: Vec<_> = out[0].checks().collect();
         assert_eq!(

@@ -19,7 +19,7 @@ use async_trait::async_trait;
 
 use crate::catalog::{Limit, MetricRequest};
 pub use error::{ApiError, ErrorKind};
-pub use fetch::{CHECK_CONCURRENCY, MetricOutcome, fetch_all, fetch_one};
+pub use fetch::{CHECK_CONCURRENCY, MetricOutcome, fetch_all, fetch_all_reporting, fetch_one};
 
 /// Anything that can answer a metric request with the limit of each of its regions: the
 /// Service Usage client, or a fake in tests.
