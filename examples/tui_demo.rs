@@ -118,7 +118,7 @@ async fn main() -> anyhow::Result<()> {
             vertex: None,
         },
     };
-    let result = tui::run(tui, cancel.clone()).await;
+    let result = tui::run(tui, Default::default(), cancel.clone()).await;
     cancel.cancel();
     let _ = task.await;
     let _ = writer.await;

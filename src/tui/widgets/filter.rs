@@ -10,6 +10,9 @@
 //! [`Filter::captures`] from `Screen::captures_input`; the app draws the open input
 //! ([`draw_filter_input`]) in place of the footer.
 
+// Lists of byte ranges are what these functions return: one range is a list of one.
+#![allow(clippy::single_range_in_vec_init)]
+
 use std::ops::Range;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};

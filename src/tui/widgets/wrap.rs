@@ -2,6 +2,9 @@
 //! as byte ranges of the text, so a caller can style each piece (the `/` filter's
 //! highlights) from the ranges of the whole line.
 
+// Lists of byte ranges are what these functions return: one range is a list of one.
+#![allow(clippy::single_range_in_vec_init)]
+
 use std::ops::Range;
 
 use ratatui::text::Span;
@@ -85,7 +88,7 @@ pub fn clip_ranges(ranges: &[Range<usize>], row: &Range<usize>) -> Vec<Range<usi
 mod tests {
     use super::*;
 
-    fn rows<'a>(text: &'a str, width: usize) -> Vec<&'a str> {
+    fn rows(text: &str, width: usize) -> Vec<&str> {
         wrap_ranges(text, width)
             .into_iter()
             .map(|r| &text[r])

@@ -255,9 +255,11 @@ mod tests {
 
     #[test]
     fn re_entering_a_text_field_puts_the_cursor_at_the_end() {
-        let mut f = Form::default();
-        f.focus = Field::Image;
-        f.image = Input::from("gcr.io/p/train:1").with_cursor(4);
+        let mut f = Form {
+            focus: Field::Image,
+            image: Input::from("gcr.io/p/train:1").with_cursor(4),
+            ..Form::default()
+        };
         assert!(f.start_editing());
         assert_eq!(f.image.cursor(), "gcr.io/p/train:1".len());
     }
