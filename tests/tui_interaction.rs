@@ -169,7 +169,7 @@ async fn toasts_sit_above_the_footer_and_never_cover_a_table_row() {
     assert!(shown[footer].starts_with("j/k scroll"), "{shown:#?}");
     assert!(
         shown[footer - 1].starts_with("▌ 🔄 Warming now: new cycle, 0/38  +2"),
-        "one toast, the newest, with the count of the rest, just above the footer:\n{}",
+        "one toast, the answer to the key, with the count of the rest, just above the footer:\n{}",
         shown.join("\n")
     );
     // The table ends above the toast; every row inside it is a table row.
@@ -214,7 +214,10 @@ async fn toasts_sit_above_the_footer_and_never_cover_a_table_row() {
     app.handle_event(cycle_complete());
     let s = text(&draw(&app, 80, 24));
     assert!(!s.contains("Already warming"), "no stale count:\n{s}");
-    assert!(s.contains("Cache warm"), "{s}");
+    assert!(
+        s.contains("▌ 💥 Check failed: C3 us-east1 (permission denied)  +2"),
+        "then the error, before the slow batch and the cycle's summary:\n{s}"
+    );
     // Six seconds later the slot is gone and the table has its rows back.
     tokio::time::advance(Duration::from_secs(7)).await;
     app.handle_event(Event::Tick);

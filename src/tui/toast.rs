@@ -1,6 +1,9 @@
 //! Toasts: short messages in one slot just above the footer, dismissed after 6 s (SPEC §10,
-//! k9s's flash messages). One shows at a time, the newest, with a count of the others still
-//! live (`+2`); a progress toast (the warmer's "Already warming (6/38)") is replaced in place
+//! k9s's flash messages). One shows at a time ([`Toasts::current`]: the answer to the
+//! user's own key first, then errors before warnings before the rest, the oldest first
+//! among equals, so a burst does not flicker and an error with a link to act on is not
+//! hidden by the summary after it), with a count of the others still live (`+2`); a
+//! progress toast (the warmer's "Already warming (6/38)") is replaced in place
 //! and its count kept current, never stacked or left stale. Times are on tokio's clock so
 //! tests can run them under a paused clock.
 
@@ -135,9 +138,19 @@ impl Toasts {
         self.items.len() != before
     }
 
-    /// The toast shown: the newest live one.
+    /// The toast shown: the progress toast (the answer to the user's "warm now") if live,
+    /// else the most severe live toast, the oldest among equals.
     pub fn current(&self) -> Option<&Toast> {
-        self.items.back()
+        let rank = |t: &Toast| {
+            let level = match t.level {
+                ToastLevel::Error => 2,
+                ToastLevel::Warn => 1,
+                ToastLevel::Ok => 0,
+            };
+            (t.progress.is_some(), level)
+        };
+        // max_by_key keeps the last of equals: walk newest first to get the oldest.
+        self.items.iter().rev().max_by_key(|t| rank(t))
     }
 
     /// How many live toasts the shown one hides (the `+2` beside it).
@@ -323,10 +336,23 @@ mod tests {
         assert_eq!(t.iter().next().map(|x| x.text.as_str()), Some("2"));
         assert_eq!(
             t.current().map(|x| x.text.as_str()),
-            Some("9"),
-            "the newest shows"
+            Some("2"),
+            "the oldest of equals"
         );
         assert_eq!(t.hidden(), MAX_TOASTS - 1);
+        t.push("err", ToastLevel::Error, Instant::now());
+        t.push("ok", ToastLevel::Ok, Instant::now());
+        assert_eq!(
+            t.current().map(|x| x.text.as_str()),
+            Some("err"),
+            "errors first"
+        );
+        t.push_progress(ProgressToast::WarmStarted, 0, 38, Instant::now());
+        assert_eq!(
+            t.current().and_then(|x| x.progress),
+            Some(ProgressToast::WarmStarted),
+            "the answer to the user's key first"
+        );
     }
 
     #[tokio::test(start_paused = true)]

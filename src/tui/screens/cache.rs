@@ -66,7 +66,12 @@ impl CacheScreen {
             Span::styled(v.to_string(), if v > 0 { warn } else { theme.positive })
         };
         let mut rate = vec![Span::styled("steady-state hit rate ", theme.muted)];
-        if s.steady() {
+        if s.steady() && s.hits + s.misses == 0 {
+            rate.push(Span::styled(
+                "— (no read since the first cycle)",
+                theme.muted,
+            ));
+        } else if s.steady() {
             rate.extend([
                 Span::styled(format!("{:.1}%", s.hit_rate), theme.title),
                 Span::styled(" · hits ", theme.muted),

@@ -1,7 +1,7 @@
 //! Toasts on screen (SPEC §10): one slot just above the footer, never over a table. The
 //! app gives the slot the lines the shown toast needs ([`toast_height`], at most 3; none
 //! when no toast is live) and the screen above shrinks by as much, so a toast never hides a
-//! row. The newest toast shows, with `+N` for the others still live; long text wraps at
+//! row. One toast shows ([`Toasts::current`]), with `+N` for the others still live; long text wraps at
 //! spaces (a URL is broken across lines, never cut).
 
 use ratatui::Frame;
