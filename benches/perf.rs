@@ -20,7 +20,11 @@
 //!   note) without tmux;
 //! - `hostile_check_json_peak_rss_kib`, `hostile_check_json_stdout_bytes`,
 //!   `hostile_warm_once_peak_rss_kib` (`hostile`): the release binary's peak RSS against a
-//!   server whose error messages are 50 MB (`check --json`) and 20 MB (`warm --once`).
+//!   server whose error messages are 50 MB (`check --json`) and 20 MB (`warm --once`);
+//! - `first_frame_hot_ms`, `shared_reader_first_frame_ms`, `google_requests_per_cycle`
+//!   (`stores`): a restart with a snapshot, a TUI joining a warm Redis, and the requests of
+//!   one cycle with 1, 3 and 10 instances on one Redis; null (with a note) without tmux or
+//!   `redis-server`.
 //!
 //! Cargo runs benches with `--bench`; without it (`cargo test --benches`) this prints a note
 //! and exits, so `cargo test` never runs the benchmarks.
@@ -29,6 +33,8 @@
 mod fake_source;
 #[path = "../tests/common/hostile_server.rs"]
 mod hostile_server;
+#[path = "../tests/common/redis_server.rs"]
+mod redis_server;
 #[path = "../tests/tui_support/mod.rs"]
 mod tui_support;
 
@@ -46,6 +52,8 @@ mod release_binary;
 mod render;
 #[path = "perf/samples.rs"]
 mod samples;
+#[path = "perf/stores.rs"]
+mod stores;
 #[path = "perf/time_to_hot.rs"]
 mod time_to_hot;
 
@@ -71,7 +79,7 @@ fn main() {
     }
     let json_out = args.iter().any(|a| a == "--json");
     // Other words filter the groups to run (`render`, `key_to_frame`, `pacing`, `binary`,
-    // `hostile`, `hot`).
+    // `hostile`, `hot`, `stores`).
     let filters: Vec<&str> = args
         .iter()
         .filter(|a| !a.starts_with("--"))
@@ -100,6 +108,9 @@ fn main() {
     }
     if wanted("hostile") {
         measure_hostile(&mut put);
+    }
+    if wanted("stores") {
+        measure_stores(&mut put);
     }
     if json_out {
         println!("{}", Value::Object(figures));
@@ -285,4 +296,61 @@ fn measure_hostile(put: &mut impl FnMut(&str, Value)) {
         "hostile_warm_once_peak_rss_kib",
         json!(h.warm_once_peak_rss_kib),
     );
+}
+
+fn measure_stores(put: &mut impl FnMut(&str, Value)) {
+    let f = stores::measure();
+    let median = |s: &samples::Samples| (s.len() > 0).then(|| ms(s.percentile(50.0)));
+    match median(&f.first_frame_hot) {
+        Some(m) => println!(
+            "first_frame_hot_ms        median {m:.1}  min {:.1}  max {:.1}  ({} starts with the demo's snapshot; each first frame HOT 38/38)",
+            ms(f.first_frame_hot.percentile(0.0)),
+            ms(f.first_frame_hot.max()),
+            f.first_frame_hot.len()
+        ),
+        None => println!("first_frame_hot_ms        null"),
+    }
+    put("first_frame_hot_ms", json!(median(&f.first_frame_hot)));
+    match median(&f.shared_reader_first_frame) {
+        Some(m) => println!(
+            "shared_reader_first_frame_ms median {m:.1}  min {:.1}  max {:.1}  ({} TUIs joining a warm Redis; each first frame HOT · shared)",
+            ms(f.shared_reader_first_frame.percentile(0.0)),
+            ms(f.shared_reader_first_frame.max()),
+            f.shared_reader_first_frame.len()
+        ),
+        None => println!("shared_reader_first_frame_ms null"),
+    }
+    put(
+        "shared_reader_first_frame_ms",
+        json!(median(&f.shared_reader_first_frame)),
+    );
+    let per_cycle: Map<String, Value> = f
+        .requests_per_cycle
+        .iter()
+        .map(|(n, r)| (n.to_string(), json!(r)))
+        .collect();
+    if !per_cycle.is_empty() {
+        let parts: Vec<String> = f
+            .requests_per_cycle
+            .iter()
+            .map(|(n, r)| format!("{n} instance{}: {r}", if *n == 1 { "" } else { "s" }))
+            .collect();
+        println!(
+            "google_requests_per_cycle {}  (warm --store daemons on one Redis, first cycle)",
+            parts.join(" · ")
+        );
+    } else {
+        println!("google_requests_per_cycle null");
+    }
+    put(
+        "google_requests_per_cycle",
+        if per_cycle.is_empty() {
+            Value::Null
+        } else {
+            Value::Object(per_cycle)
+        },
+    );
+    for note in &f.notes {
+        println!("note: {note}");
+    }
 }

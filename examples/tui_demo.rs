@@ -117,6 +117,7 @@ async fn main() -> anyhow::Result<()> {
             quota: source,
             vertex: None,
         },
+        shared: None,
     };
     let result = tui::run(tui, Default::default(), cancel.clone()).await;
     cancel.cancel();

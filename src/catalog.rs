@@ -20,6 +20,8 @@ pub use vertex::{ShapeError, TRAINING_OFFER_AS_OF, training_regions};
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 /// Default GPU regions (SPEC §3), in preference order.
 pub const DEFAULT_GPU_REGIONS: [&str; 4] = ["us-central1", "us-east1", "us-west1", "europe-west4"];
 
@@ -60,8 +62,10 @@ pub const C3_METRIC: &str = "cloudbuild.googleapis.com/concurrent_private_pool_c
 
 /// A quota limit read from `effectiveLimit` (SPEC §4): a count, or unlimited (`"-1"`).
 ///
-/// Units: GPUs for GPU checks, vCPUs for C3 checks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Units: GPUs for GPU checks, vCPUs for C3 checks. Saved and shared (SPEC §11) as
+/// `{"finite": 16}` or `"unlimited"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Limit {
     Finite(i64),
     Unlimited,

@@ -17,7 +17,9 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::durations::{parse_duration, parse_latency_range, parse_rate};
-pub use args::{DashboardArgs, GlobalArgs, LogArgs, ProjectArgs, TimeoutArgs, WarmerArgs};
+pub use args::{
+    DashboardArgs, GlobalArgs, LogArgs, ProjectArgs, StoreArgs, TimeoutArgs, WarmerArgs,
+};
 pub use subcommands::{CheckArgs, CompletionsArgs, ConfigArgs, FakeGcpArgs, LaunchArgs, WarmArgs};
 
 /// Examples of `quota-tui --help` and of the man page: a command line and what it does.

@@ -17,6 +17,8 @@
 //! serviceusage_url = "https://serviceusage.googleapis.com"
 //! aiplatform_url = "https://us-central1-aiplatform.googleapis.com"
 //! monitoring_url = "https://monitoring.googleapis.com"
+//! store = "redis://cache.internal:6379/0"   # or "rediss://...", "memory"
+//! snapshot = true
 //! theme = "default"            # or "light", "mono" (NO_COLOR wins; QUOTA_TUI_THEME)
 //! ```
 //!
@@ -26,6 +28,7 @@
 
 mod file;
 mod sources;
+pub mod store;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -70,6 +73,9 @@ pub struct Config {
     pub theme: ThemeName,
     /// The embedded demo server's settings (the `--demo-*` flags over SPEC §5's defaults).
     pub fake: FakeGcpConfig,
+    /// Where the cache lives: memory (with a snapshot unless off) or a shared Redis store
+    /// (SPEC §11).
+    pub store: store::StoreSettings,
     /// Where the config came from, for messages (`None`: no file).
     pub config_file: Option<PathBuf>,
     /// Where each setting came from.
@@ -93,6 +99,24 @@ impl Config {
             (None, _) => "project: DEMO (no project set: the embedded demo server; set \
                           --project, GOOGLE_CLOUD_PROJECT or gcloud's project)"
                 .to_string(),
+        }
+    }
+}
+
+impl Config {
+    /// What store to open for `project` (the demo's own in demo mode), at the catalog's
+    /// capacity, asking for the warmer lease when shared (SPEC §11).
+    pub fn store_plan(&self, project: &str, demo: bool) -> crate::store::open::StorePlan {
+        crate::store::open::StorePlan {
+            redis: self.store.redis.clone(),
+            snapshot: self.store.snapshot,
+            key: crate::store::snapshot::SnapshotKey {
+                project: project.to_string(),
+                capacity: self.catalog.capacity,
+                demo,
+            },
+            ttl: self.warmer.ttl,
+            role: crate::store::redis::Role::Warmer,
         }
     }
 }
@@ -167,6 +191,17 @@ pub fn resolve(args: &GlobalArgs, env: &dyn Fn(&str) -> Option<String>) -> Resul
     };
     let [serviceusage_url, aiplatform_url, monitoring_url] =
         resolve_urls(&file, &in_file, env, &mut origins);
+    let store = store::resolve_store(
+        args.store.as_deref(),
+        args.no_snapshot,
+        env,
+        store::FileStore {
+            store: file.store.as_ref(),
+            snapshot: file.snapshot.as_ref(),
+        },
+        &path,
+        &text,
+    )?;
     let theme = resolve_theme(&file, &path, &text, env, &mut origins)?;
 
     Ok(Config {
@@ -181,6 +216,7 @@ pub fn resolve(args: &GlobalArgs, env: &dyn Fn(&str) -> Option<String>) -> Resul
         monitoring_url,
         theme,
         fake: fake_gcp_config(&args.fake),
+        store,
         config_file,
         origins,
     })

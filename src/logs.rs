@@ -52,7 +52,7 @@ pub fn warm_header(started: &str) -> String {
     format!(
         "# Cache warming log - Session started {started}\n\
          # Format: timestamp emoji EVENT: details\n\
-         # Events: 🚀=START, 🔥=BATCH, ⚠️=WARN, 😤=SLOWISH, 💀=SLOW, ✅=COMPLETE, ⏭️=SKIP, 🔄=REWARM, 💥=ERROR, 🛑=CANCELLED, 📊=STATS\n\
+         # Events: 🚀=START, 🔥=BATCH, ⚠️=WARN, 😤=SLOWISH, 💀=SLOW, ✅=COMPLETE, ⏭️=SKIP, 🔄=REWARM, ♻️=RESUMED, 💥=ERROR, 🛑=CANCELLED, 📊=STATS\n\
          #\n"
     )
 }

@@ -21,9 +21,9 @@ use quota_tui::gcp::vertex::VertexClient;
 use quota_tui::logs::{self, DirOrigin, LogStart, spawn_warm_log_writer};
 use quota_tui::sanitize::Sanitized;
 use quota_tui::signals;
-use quota_tui::store::MemoryStore;
+use quota_tui::store::open::OpenStore;
 use quota_tui::tui::{self, LaunchClients, TuiContext};
-use quota_tui::warmer::Warmer;
+use quota_tui::warmer::{Warmer, share};
 
 /// Most characters of a failure message printed on stderr (a launch's reasons for 20
 /// regions fit many times over).
@@ -79,7 +79,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         None => run_tui(cfg, log_flag).await,
         Some(Command::Config(args)) => run_config(&cfg, args.json),
         Some(Command::Warm(args)) => {
-            // `--force`: a cycle at once even when the cache is fresh (the warmer's warm-now).
+            // A daemon takes up a fresh snapshot or shared cycle; `--force`: a cycle at once
+            // even when the cache is fresh (the warmer's warm-now).
             let (once, json, force) = (args.once, args.json, args.force);
             cfg.warmer.once = once;
             // The log folder's lock first: a second daemon is refused before any request.
@@ -92,15 +93,20 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let cancel = CancellationToken::new();
             signals::cancel_on_signals(cancel.clone())
                 .map_err(|e| Failure::api(format!("cannot install the signal handlers: {e}")))?;
+            let store = OpenStore::open(cfg.store_plan(&backend.project, backend.demo));
+            store.ready().await;
             let run = warm::run(
                 cfg.warmer.clone(),
                 &cfg.catalog,
                 backend.quota.clone(),
+                &store,
+                !json,
                 cancel,
                 force,
                 progress::stderr_is_terminal(),
             )
             .await;
+            store.close().await;
             if !once {
                 return Ok(());
             }
@@ -216,14 +222,23 @@ async fn run_tui(cfg: Config, log_flag: bool) -> Result<(), Failure> {
     }
     let guards = init_logs(&cfg, log_flag, LogStart::Truncate)?;
     let backend = backend::connect(&cfg).await?;
-    let cache = Arc::new(MemoryStore::new(cfg.warmer.ttl));
+    // The snapshot (or the shared cache) is in before the first frame.
+    let store = OpenStore::open(cfg.store_plan(&backend.project, backend.demo));
+    store.ready().await;
     let warmer = Warmer::new(
         cfg.warmer.clone(),
         &cfg.catalog,
         backend.quota.clone(),
-        cache,
+        store.store.clone(),
     );
+    // The log writer first: it logs the resumed cycle.
     let log_writer = spawn_warm_log_writer(warmer.subscribe());
+    warmer.resume_from_store();
+    let cancel = CancellationToken::new();
+    let sharing = store
+        .redis
+        .clone()
+        .map(|redis| share::share(&warmer, redis, cancel.clone()));
     // The dashboard runs without a Vertex AI client (the Launch screen says so) rather
     // than not at all.
     let vertex = match vertex_client(&backend) {
@@ -236,7 +251,6 @@ async fn run_tui(cfg: Config, log_flag: bool) -> Result<(), Failure> {
             None
         }
     };
-    let cancel = CancellationToken::new();
     let (handle, task) = warmer.start(cancel.clone());
     let tui = TuiContext {
         title: backend.title(),
@@ -249,10 +263,15 @@ async fn run_tui(cfg: Config, log_flag: bool) -> Result<(), Failure> {
             quota: backend.quota.clone(),
             vertex,
         },
+        shared: store.redis.clone(),
     };
     let result = tui::run(tui, cfg.theme, cancel.clone()).await;
     cancel.cancel();
     let _ = tokio::time::timeout(Duration::from_millis(700), task).await;
+    if let Some(sharing) = sharing {
+        let _ = sharing.await;
+    }
+    store.close().await;
     let _ = tokio::time::timeout(Duration::from_millis(200), log_writer).await;
     drop(guards);
     result.map_err(|e| Failure::api(format!("the dashboard failed: {e:#}")))

@@ -37,6 +37,7 @@ async fn run(args: &[&str], url: &str, logs: &std::path::Path) -> std::process::
         .env_remove("CLOUDSDK_CORE_PROJECT")
         .env("GOOGLE_OAUTH_ACCESS_TOKEN", TOKEN)
         .env("HOME", std::env::temp_dir())
+        .env("XDG_CACHE_HOME", test_cache_dir())
         .env("QUOTA_TUI_SERVICEUSAGE_URL", url);
     tokio::task::spawn_blocking(move || c.output().unwrap())
         .await
@@ -166,4 +167,9 @@ async fn service_disabled_on_every_call_is_one_line_with_the_url_and_exit_4() {
     );
     let log = std::fs::read_to_string(logs.path().join("cache_warm.log")).unwrap();
     assert_eq!(log.matches(url.as_str()).count(), 1, "{log}");
+}
+
+/// The snapshot folder of this test process, never the user's (`XDG_CACHE_HOME`).
+fn test_cache_dir() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("quota-tui-test-cache-{}", std::process::id()))
 }

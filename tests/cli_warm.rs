@@ -17,7 +17,8 @@ fn bin() -> Command {
         .env_remove("CLOUDSDK_CORE_PROJECT")
         .env_remove("CLOUDSDK_CONFIG") // gcloud's project is read from HOME's only
         .env("GOOGLE_OAUTH_ACCESS_TOKEN", TOKEN)
-        .env("HOME", std::env::temp_dir()); // no user config file
+        .env("HOME", std::env::temp_dir()) // no user config file
+        .env("XDG_CACHE_HOME", test_cache_dir()); // no user snapshot
     c
 }
 
@@ -213,7 +214,14 @@ async fn a_warm_daemon_rewarms_at_80_percent_of_the_ttl_and_stops_on_sigint() {
     let server = QuotaServer::start(|_| fixed(10)).await;
     let logs = tempfile::tempdir().unwrap();
     let mut child = bin()
-        .args(["warm", "--ttl", "5s", "--interval", "100ms"])
+        .args([
+            "warm",
+            "--no-snapshot",
+            "--ttl",
+            "5s",
+            "--interval",
+            "100ms",
+        ])
         .args(["--project", "test-project-1", "--log-dir"])
         .arg(logs.path())
         .env("QUOTA_TUI_SERVICEUSAGE_URL", &server.url)
@@ -266,4 +274,9 @@ async fn a_warm_daemon_rewarms_at_80_percent_of_the_ttl_and_stops_on_sigint() {
             .contains("📊 FINAL_STATS: "),
         "{log}"
     );
+}
+
+/// The snapshot folder of this test process, never the user's (`XDG_CACHE_HOME`).
+fn test_cache_dir() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("quota-tui-test-cache-{}", std::process::id()))
 }

@@ -255,13 +255,13 @@ async fn cache_screen_scrolls_by_keys_and_wheel() {
     fill_warm(&cache);
     let mut app = app(handle, Theme::colored(), logs.path());
     app.handle_event(ch('4'));
-    assert!(screen_text(&app).contains("Checks (1–12 of 38)"));
+    assert!(screen_text(&app).contains("Checks (1–11 of 38)"));
     app.handle_event(ch('j'));
-    assert!(screen_text(&app).contains("Checks (2–13 of 38)"));
+    assert!(screen_text(&app).contains("Checks (2–12 of 38)"));
     app.handle_event(ch('G'));
     let s = screen_text(&app);
     assert!(
-        s.contains("Checks (27–38 of 38)") && s.contains("C3 southamerica-east1"),
+        s.contains("Checks (28–38 of 38)") && s.contains("C3 southamerica-east1"),
         "{s}"
     );
     app.handle_event(ch('g'));
@@ -274,11 +274,11 @@ async fn cache_screen_scrolls_by_keys_and_wheel() {
         }))
     };
     app.handle_event(wheel(MouseEventKind::ScrollDown));
-    assert!(screen_text(&app).contains("Checks (4–15 of 38)"));
+    assert!(screen_text(&app).contains("Checks (4–14 of 38)"));
     app.handle_event(wheel(MouseEventKind::ScrollUp));
-    assert!(screen_text(&app).contains("Checks (1–12 of 38)"));
+    assert!(screen_text(&app).contains("Checks (1–11 of 38)"));
     app.handle_event(key(KeyCode::PageDown));
-    assert!(screen_text(&app).contains("Checks (13–24 of 38)"));
+    assert!(screen_text(&app).contains("Checks (12–22 of 38)"));
 }
 
 #[tokio::test(start_paused = true)]

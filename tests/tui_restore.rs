@@ -32,7 +32,7 @@ fn a_setup_that_fails_after_the_alternate_screen_restores_the_terminal() {
     let dir = tempfile::tempdir().unwrap();
     let logs = dir.path().join("logs");
     let inner = format!(
-        "{} --demo --demo-latency 5ms..20ms --log-dir {}",
+        "{} --demo --no-snapshot --demo-latency 5ms..20ms --log-dir {}",
         bin(),
         shell_quote(&logs.display().to_string())
     );
@@ -72,7 +72,7 @@ fn sigquit_quits_and_restores_the_terminal() {
     let exit_file = dir.path().join("exit");
     // Through `sh`, which writes the exit status down (tmux's own can come late).
     let command = format!(
-        "{} --demo --interval 100ms --demo-latency 5ms..20ms --log-dir {}; echo $? > {}",
+        "{} --demo --no-snapshot --interval 100ms --demo-latency 5ms..20ms --log-dir {}; echo $? > {}",
         bin(),
         shell_quote(&logs.display().to_string()),
         shell_quote(&exit_file.display().to_string())

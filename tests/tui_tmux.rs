@@ -87,7 +87,7 @@ fn warm_switch_help_and_sigterm_in_tmux() {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_quota-tui")));
     let logs = tempfile::tempdir().unwrap();
     let command = format!(
-        "exec {} --demo --interval 100ms --demo-latency 5ms..20ms --log-dir {}",
+        "exec {} --demo --no-snapshot --interval 100ms --demo-latency 5ms..20ms --log-dir {}",
         shell_quote(&bin.display().to_string()),
         shell_quote(&logs.path().display().to_string())
     );

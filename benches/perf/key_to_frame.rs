@@ -166,6 +166,7 @@ async fn run(keys: usize) -> KeyToFrame {
             warmer: warmer.handle(),
             log_dir: logs.path().to_path_buf(),
             launch: crate::tui_support::unused_launch_clients(),
+            shared: None,
         },
         Theme::colored(),
         tx.clone(),

@@ -15,9 +15,11 @@ use crate::samples::Samples;
 
 /// The binary `cargo bench` built for this run.
 pub const BINARY: &str = env!("CARGO_BIN_EXE_quota-tui");
-const SESSION: &str = "bench";
+pub const SESSION: &str = "bench";
 /// Fast warm settings: a whole cycle in about 2 s.
 const FAST: &str = "--interval 100ms --demo-latency 5ms..20ms";
+/// Cold starts: no snapshot is read or written (`stores` measures the warm start).
+const COLD: &str = "--no-snapshot";
 /// Length of the idle window.
 pub const IDLE_WINDOW: Duration = Duration::from_secs(10);
 
@@ -36,17 +38,21 @@ pub struct BinaryFigures {
 }
 
 /// A private tmux server, killed when dropped.
-struct Tmux {
+pub struct Tmux {
     socket: String,
     config: PathBuf,
 }
 
 impl Tmux {
-    fn start(dir: &Path) -> Result<Self, String> {
+    pub fn start(dir: &Path) -> Result<Self, String> {
         let config = dir.join("tmux.conf");
         std::fs::write(&config, "set -g remain-on-exit on\n").map_err(|e| e.to_string())?;
         let tmux = Tmux {
-            socket: format!("quota-tui-bench-{}", std::process::id()),
+            socket: format!(
+                "quota-tui-bench-{}-{}",
+                std::process::id(),
+                dir.file_name().unwrap_or_default().to_string_lossy()
+            ),
             config,
         };
         tmux.run(&[
@@ -63,7 +69,7 @@ impl Tmux {
         Ok(tmux)
     }
 
-    fn run(&self, args: &[&str]) -> Result<String, String> {
+    pub fn run(&self, args: &[&str]) -> Result<String, String> {
         let out = Command::new("tmux")
             .args(["-L", &self.socket, "-f"])
             .arg(&self.config)
@@ -79,12 +85,12 @@ impl Tmux {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
-    fn capture(&self) -> Result<String, String> {
+    pub fn capture(&self) -> Result<String, String> {
         self.run(&["capture-pane", "-p", "-t", SESSION])
     }
 
     /// Replace what runs in the pane (the previous program gets SIGHUP).
-    fn respawn(&self, command: &str) -> Result<(), String> {
+    pub fn respawn(&self, command: &str) -> Result<(), String> {
         self.run(&["respawn-pane", "-k", "-t", SESSION, command])
             .map(drop)
     }
@@ -96,7 +102,7 @@ impl Tmux {
 
     /// Poll the pane, as fast as tmux answers, until `want` shows; the time it took and the
     /// number of polls.
-    fn wait_for(&self, want: &str, within: Duration) -> Result<(Duration, u32), String> {
+    pub fn wait_for(&self, want: &str, within: Duration) -> Result<(Duration, u32), String> {
         let start = Instant::now();
         let mut polls = 0;
         loop {
@@ -112,7 +118,7 @@ impl Tmux {
     }
 
     /// Park the pane on an idle program and wait for its screen to be empty.
-    fn park(&self) -> Result<(), String> {
+    pub fn park(&self) -> Result<(), String> {
         self.respawn("sleep 86400")?;
         self.run(&["clear-history", "-t", SESSION])?;
         let start = Instant::now();
@@ -136,7 +142,7 @@ impl Drop for Tmux {
     }
 }
 
-fn quote(s: &Path) -> String {
+pub fn quote(s: &Path) -> String {
     format!("'{}'", s.display().to_string().replace('\'', r"'\''"))
 }
 
@@ -164,7 +170,7 @@ fn measure_in_tmux(runs: usize, figures: &mut BinaryFigures) -> Result<(), Strin
     for run in 0..=runs {
         let logs = dir.path().join(format!("logs-{run}"));
         tmux.park()?;
-        let command = format!("exec {bin} --demo --log-dir {}", quote(&logs));
+        let command = format!("exec {bin} --demo {COLD} --log-dir {}", quote(&logs));
         let t0 = Instant::now();
         tmux.respawn(&command)?;
         let (_, n) = tmux.wait_for("quota-tui · DEMO", Duration::from_secs(10))?;
@@ -180,7 +186,7 @@ fn measure_in_tmux(runs: usize, figures: &mut BinaryFigures) -> Result<(), Strin
     let logs = dir.path().join("logs-warm");
     tmux.park()?;
     tmux.respawn(&format!(
-        "exec {bin} --demo {FAST} --log-dir {}",
+        "exec {bin} --demo {FAST} {COLD} --log-dir {}",
         quote(&logs)
     ))?;
     tmux.wait_for("38/38", Duration::from_secs(60))?;

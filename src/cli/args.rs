@@ -25,6 +25,8 @@ pub struct GlobalArgs {
     pub ttl: Option<Duration>,
     pub refresh: Option<Duration>,
     pub check_timeout: Option<Duration>,
+    pub store: Option<String>,
+    pub no_snapshot: bool,
     pub fake: FakeKnobs,
 }
 
@@ -88,6 +90,39 @@ impl ApplySettings for WarmerArgs {
     }
 }
 
+/// Where the cache lives (SPEC §11).
+#[derive(Clone, Default, PartialEq, Args)]
+#[command(next_help_heading = "Store")]
+pub struct StoreArgs {
+    /// Share one warm cache with a team on Redis: redis://[user:password@]host:port/db, or
+    /// rediss:// for TLS; `memory` for this process only. A password is safer in
+    /// QUOTA_TUI_STORE or the config file than on a command line [default: QUOTA_TUI_STORE,
+    /// else the config file's store, else memory with a snapshot]
+    #[arg(long, value_name = "URL")]
+    pub store: Option<String>,
+    /// Neither load nor save the snapshot of the cache (in ~/.cache/quota-tui/, the
+    /// platform's cache folder) [default: the config file's snapshot, else on]
+    #[arg(long)]
+    pub no_snapshot: bool,
+}
+
+impl std::fmt::Debug for StoreArgs {
+    /// The URL may hold a password: never shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoreArgs")
+            .field("store", &self.store.as_ref().map(|_| "<hidden>"))
+            .field("no_snapshot", &self.no_snapshot)
+            .finish()
+    }
+}
+
+impl ApplySettings for StoreArgs {
+    fn apply(&self, to: &mut GlobalArgs) {
+        set(&mut to.store, &self.store);
+        to.no_snapshot |= self.no_snapshot;
+    }
+}
+
 /// The deadline of one quota check.
 #[derive(Debug, Clone, Default, PartialEq, Args)]
 pub struct TimeoutArgs {
@@ -138,6 +173,8 @@ pub struct DashboardArgs {
     #[command(flatten)]
     pub warmer: WarmerArgs,
     #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(flatten)]
     pub fake: FakeKnobs,
 }
 
@@ -147,6 +184,7 @@ impl ApplySettings for DashboardArgs {
         self.timeout.apply(to);
         self.project.apply(to);
         self.warmer.apply(to);
+        self.store.apply(to);
         self.fake.apply(to);
     }
 }

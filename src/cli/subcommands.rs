@@ -9,7 +9,9 @@ use clap::builder::{PossibleValue, TypedValueParser};
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap_complete::Shell;
 
-use super::args::{ApplySettings, GlobalArgs, LogArgs, ProjectArgs, TimeoutArgs, WarmerArgs};
+use super::args::{
+    ApplySettings, GlobalArgs, LogArgs, ProjectArgs, StoreArgs, TimeoutArgs, WarmerArgs,
+};
 use super::{FakeKnobs, parse_latency_range, parse_rate};
 use crate::catalog::GpuType;
 
@@ -19,8 +21,8 @@ pub struct WarmArgs {
     /// Stop after one complete cycle and print its statistics on stdout
     #[arg(long)]
     pub once: bool,
-    /// Start a cycle at once even when the cache is fresh (every run does: a new process
-    /// starts with an empty cache)
+    /// Start a cycle at once even when the cache is fresh (a snapshot's or the shared
+    /// store's)
     #[arg(long)]
     pub force: bool,
     /// With --once: print the statistics as one JSON object
@@ -35,6 +37,8 @@ pub struct WarmArgs {
     #[command(flatten)]
     pub warmer: WarmerArgs,
     #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(flatten)]
     pub fake: FakeKnobs,
 }
 
@@ -44,6 +48,7 @@ impl ApplySettings for WarmArgs {
         self.timeout.apply(to);
         self.project.apply(to);
         self.warmer.apply(to);
+        self.store.apply(to);
         self.fake.apply(to);
     }
 }
@@ -146,6 +151,8 @@ pub struct ConfigArgs {
     pub project: ProjectArgs,
     #[command(flatten)]
     pub warmer: WarmerArgs,
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 impl ApplySettings for ConfigArgs {
@@ -154,6 +161,7 @@ impl ApplySettings for ConfigArgs {
         self.timeout.apply(to);
         self.project.apply(to);
         self.warmer.apply(to);
+        self.store.apply(to);
     }
 }
 

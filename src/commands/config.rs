@@ -122,6 +122,17 @@ fn settings(cfg: &Config, quota: Option<&QuotaProject>) -> Vec<Setting> {
             ),
             &o.aiplatform_url,
         ),
+        // The URL without its password (a secret like the token, SPEC §11).
+        s(
+            "store",
+            json!(cfg.store.redis.as_ref().map_or("memory", |t| t.shown())),
+            &cfg.store.store_origin,
+        ),
+        s(
+            "snapshot",
+            json!(cfg.store.snapshot),
+            &cfg.store.snapshot_origin,
+        ),
         s("theme", json!(cfg.theme.as_str()), &o.theme),
     ]
 }

@@ -1,7 +1,8 @@
 //! `quota-tui warm`: the warmer without a screen (SPEC §9; issue 4.6). A daemon until SIGINT,
 //! SIGTERM or SIGHUP ([`crate::signals::cancel_on_signals`]), or one complete cycle with
-//! `--once`, writing the same log files as the TUI. `--force` asks for a cycle at once even
-//! when the cache is fresh (the warmer's warm-now).
+//! `--once`, writing the same log files as the TUI. A daemon takes up a fresh snapshot or
+//! shared cycle (SPEC §11); `--force` asks for a cycle at once even when the cache is fresh
+//! (the warmer's warm-now). On a shared store it warms while it holds the lease.
 //! `--once` ends as `check` does ([`crate::exit::for_checks`] over each check's last result).
 
 use std::collections::HashMap;
@@ -14,8 +15,11 @@ use crate::catalog::{Catalog, Check, Limit};
 use crate::exit::{self, Failure};
 use crate::gcp::{ApiError, QuotaSource};
 use crate::logs::{final_stats_details, spawn_warm_log_writer, warm_line};
-use crate::store::MemoryStore;
-use crate::warmer::{StatsSnapshot, WarmNow, Warmer, WarmerConfig, WarmerEvent, WarmerHandle};
+use crate::store::open::OpenStore;
+use crate::store::redis::{LeaseState, RedisStore};
+use crate::warmer::{
+    StatsSnapshot, WarmNow, Warmer, WarmerConfig, WarmerEvent, WarmerHandle, share,
+};
 
 /// How a `warm` run ended.
 #[derive(Debug)]
@@ -27,33 +31,48 @@ pub struct WarmRun {
     pub status: Result<(), Failure>,
 }
 
-/// Run the warmer until `cancel` fires (or, with `cfg.once`, until one cycle completes);
-/// with `force`, start a cycle at once even when the cache is fresh (the warmer's warm-now).
-/// Returns the final statistics, after the log writer has written `📊 FINAL_STATS`, and the
-/// exit status of each check's last result.
+/// Run the warmer into `store` until `cancel` fires (or, with `cfg.once`, until one cycle
+/// completes). A daemon first takes up the store's last complete cycle (a snapshot's, the
+/// shared store's) when it is still fresh; `--once` always runs a cycle; with `force`, a cycle
+/// starts at once even when the cache is fresh (the warmer's warm-now). On a shared store it
+/// warms only while holding the lease, saying once on stderr (with `notices`) when another
+/// instance holds it. Returns the final statistics, after the log writer has written
+/// `📊 FINAL_STATS`, and the exit status of each check's last result.
 ///
 /// With `show_progress` (pass [`super::progress::stderr_is_terminal`]), `--once` draws a
 /// bar of the cycle's checks on stderr, and the daemon prints one line per batch and per
 /// cycle there ([`progress_line`]); without it nothing is printed (the log has it all).
+#[allow(clippy::too_many_arguments)]
 pub async fn run(
     cfg: WarmerConfig,
     catalog: &Catalog,
     source: Arc<dyn QuotaSource>,
+    store: &OpenStore,
+    notices: bool,
     cancel: CancellationToken,
     force: bool,
     show_progress: bool,
 ) -> WarmRun {
     let once = cfg.once;
-    let cache = Arc::new(MemoryStore::new(cfg.ttl));
-    let warmer = Warmer::new(cfg, catalog, source, cache);
+    let warmer = Warmer::new(cfg, catalog, source, store.store.clone());
     let bar = Progress::bar(
         show_progress && once,
         catalog.all_checks().len() as u64,
         "checks",
         "Warming the cache",
     );
+    // Subscribed first: the log writer logs the resumed cycle.
     let log_writer = spawn_warm_log_writer(warmer.subscribe());
     let mut rx = warmer.subscribe();
+    if !once {
+        warmer.resume_from_store();
+    }
+    let sharing = store.redis.clone().map(|redis| {
+        if notices {
+            tokio::spawn(say_who_warms(redis.clone(), cancel.clone()));
+        }
+        share::share(&warmer, redis, cancel.clone())
+    });
     let (handle, task) = warmer.start(cancel.clone());
     if force {
         tokio::spawn(force_cycle(handle, cancel));
@@ -86,9 +105,47 @@ pub async fn run(
     bar.finish();
     let _ = task.await;
     let _ = log_writer.await;
+    if let Some(sharing) = sharing {
+        let _ = sharing.await;
+    }
     WarmRun {
         stats: last,
         status: exit::for_checks(results.values()),
+    }
+}
+
+/// Say on stderr, once each, that another instance holds the warmer lease (this one waits
+/// for it) and that this one took it.
+async fn say_who_warms(redis: Arc<RedisStore>, cancel: CancellationToken) {
+    use std::io::Write as _;
+    let mut lease = redis.lease();
+    let (mut said_waiting, mut said_taken) = (false, false);
+    loop {
+        let line = match &*lease.borrow_and_update() {
+            LeaseState::Elsewhere(holder) if !said_waiting => {
+                said_waiting = true;
+                let who = holder
+                    .as_ref()
+                    .map_or_else(|| "another instance".to_string(), |h| h.to_string());
+                Some(format!(
+                    "warmer lease held by {who} on {}: waiting for it (reading the shared cache meanwhile)",
+                    redis.target()
+                ))
+            }
+            LeaseState::Held if !said_taken => {
+                said_taken = true;
+                Some(format!("warmer lease taken on {}: warming", redis.target()))
+            }
+            _ => None,
+        };
+        if let Some(line) = line {
+            // Not eprintln!, which panics when stderr is a closed pipe.
+            let _ = writeln!(std::io::stderr(), "{line}");
+        }
+        tokio::select! {
+            _ = cancel.cancelled() => break,
+            changed = lease.changed() => if changed.is_err() { break },
+        }
     }
 }
 

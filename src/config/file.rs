@@ -31,6 +31,10 @@ pub struct FileConfig {
     pub serviceusage_url: Option<String>,
     pub aiplatform_url: Option<String>,
     pub monitoring_url: Option<String>,
+    /// `redis://...`, `rediss://...` or `memory` (SPEC §11).
+    pub store: Option<Spanned<String>>,
+    /// `false`: neither load nor save the snapshot.
+    pub snapshot: Option<Spanned<bool>>,
     /// The TUI's colours: `default`, `light` or `mono` (`NO_COLOR` wins over it).
     pub theme: Option<Spanned<String>>,
 }

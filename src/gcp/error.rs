@@ -104,7 +104,8 @@ impl fmt::Display for ErrorKind {
 /// <https://github.com/google-gemini/gemini-cli/issues/1343>); `retryDelay` is
 /// `google.rpc.RetryInfo` of
 /// <https://github.com/googleapis/googleapis/blob/master/google/rpc/error_details.proto>.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ErrorDetails {
     /// The `google.rpc.ErrorInfo` reason (`SERVICE_DISABLED`, ...), else the first legacy
     /// `errors[].reason` (`accessNotConfigured`, `rateLimitExceeded`, ...).
@@ -142,8 +143,9 @@ impl ErrorDetails {
 /// A failed call to a Google API (or the embedded fake), with Google's message kept.
 ///
 /// `Display` gives e.g. `rate limited after 3 tries (429 RESOURCE_EXHAUSTED): Quota exceeded`.
-/// Never carries a token.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Never carries a token. Saved and shared with the store's entries (SPEC §11); one read
+/// back from outside goes through [`ApiError::checked`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 pub struct ApiError {
     pub kind: ErrorKind,
     /// Google's `error.message`, or what went wrong locally.
@@ -156,6 +158,7 @@ pub struct ApiError {
     pub attempts: u32,
     /// What Google's `error.details` said (reason, metadata, activation URL, retry delay);
     /// empty for local failures. Boxed so a `Result<_, ApiError>` stays small.
+    #[serde(default)]
     pub details: Box<ErrorDetails>,
 }
 
@@ -255,6 +258,33 @@ impl ApiError {
             crate::sanitize::truncate_bytes(m, MAX_MESSAGE_BYTES);
         }
         self
+    }
+
+    /// The same error made safe to keep after it came back from outside the process (a
+    /// snapshot file, another instance through Redis; SPEC §11): every text capped as
+    /// [`ApiError::cap_message`] does, at most 16 metadata entries (keys cut to 64 bytes,
+    /// values to [`MAX_METADATA_CHARS`] characters), the reason cut to 128 bytes, and an
+    /// activation URL kept only when it is an `https://` URL without whitespace or control
+    /// characters. Text is still sanitised where it is shown, as every error's is.
+    pub fn checked(self) -> Self {
+        let mut e = self.cap_message();
+        let d = &mut *e.details;
+        if let Some(r) = &mut d.reason {
+            crate::sanitize::truncate_bytes(r, 128);
+        }
+        d.metadata = std::mem::take(&mut d.metadata)
+            .into_iter()
+            .take(16)
+            .map(|(mut k, v)| {
+                crate::sanitize::truncate_bytes(&mut k, 64);
+                (k, v.chars().take(MAX_METADATA_CHARS).collect())
+            })
+            .collect();
+        d.activation_url = d
+            .activation_url
+            .take()
+            .and_then(|u| super::google_error::checked_url(&u));
+        e
     }
 
     /// The text of `Display` with Google's message and status as they came, neither

@@ -269,7 +269,7 @@ fn kept_metadata(metadata: Option<&serde_json::Value>) -> BTreeMap<String, Strin
 
 /// `url` when it is an `https://` URL without whitespace or control characters, at most
 /// [`MAX_URL_CHARS`] long.
-fn checked_url(url: &str) -> Option<String> {
+pub(crate) fn checked_url(url: &str) -> Option<String> {
     let ok = url.starts_with("https://")
         && url.len() > "https://".len()
         && url.chars().count() <= MAX_URL_CHARS

@@ -164,6 +164,30 @@ pub fn warm_line(event: &WarmerEvent) -> Option<String> {
             )
         }
         WarmerEvent::Cancelled { gpu, c3 } => cancelled(*gpu, *c3),
+        WarmerEvent::CycleResumed {
+            since,
+            next_in,
+            total,
+            failed,
+            interval,
+            ttl,
+            refresh,
+        } => {
+            let failed = if *failed > 0 {
+                format!(" ({failed} failed)")
+            } else {
+                String::new()
+            };
+            format!(
+                "♻️ CACHE_WARM_RESUMED: a complete cycle from {} ago, {total}/{total} cached{failed}; \
+                 next cycle in {} ({} batch, {} TTL, re-warm every {}) - Cache is HOT!",
+                fmt_duration(*since),
+                fmt_duration(*next_in),
+                fmt_duration(*interval),
+                fmt_duration(*ttl),
+                fmt_duration(*refresh)
+            )
+        }
         WarmerEvent::FinalStats(s) => format!("📊 FINAL_STATS: {}", final_stats_details(s)),
     })
 }

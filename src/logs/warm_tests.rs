@@ -103,6 +103,20 @@ fn cycle_start_lines_name_their_cause() {
         warm_line(&refresh).unwrap(),
         "🔄 CACHE_REWARM: 24m since last cycle began, re-warming (cache kept)"
     );
+    let resumed = WarmerEvent::CycleResumed {
+        since: Duration::from_secs(300),
+        next_in: Duration::from_secs(1140),
+        total: 38,
+        failed: 2,
+        interval: Duration::from_secs(2),
+        ttl: Duration::from_secs(1800),
+        refresh: Duration::from_secs(1440),
+    };
+    assert_eq!(
+        warm_line(&resumed).unwrap(),
+        "♻️ CACHE_WARM_RESUMED: a complete cycle from 5m ago, 38/38 cached (2 failed); next \
+         cycle in 19m (2s batch, 30m TTL, re-warm every 24m) - Cache is HOT!"
+    );
 }
 
 #[test]

@@ -17,22 +17,32 @@
 pub mod clock;
 pub mod contract;
 mod memory;
+pub mod open;
+pub mod redis;
+pub mod snapshot;
+pub mod wire;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Check, Limit};
 use crate::gcp::{ApiError, MetricOutcome};
 pub use clock::{Clock, ManualClock, SystemClock, TokioClock, elapsed_between};
 pub use memory::MemoryStore;
+pub use redis::RedisStore;
+pub use snapshot::SnapshotStore;
 
 /// Default TTL: 30 minutes (SPEC §6).
 pub const DEFAULT_TTL: Duration = Duration::from_secs(30 * 60);
 
-/// The last good value of a check.
-#[derive(Debug, Clone, PartialEq)]
+/// The last good value of a check. Saved and shared (SPEC §11) with serde: a field added
+/// here travels through the snapshot and Redis stores (an old file without it must still
+/// load: give it `#[serde(default)]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GoodValue {
     /// The limit: GPUs for a GPU check, vCPUs for C3.
     pub limit: Limit,
@@ -42,8 +52,8 @@ pub struct GoodValue {
     pub latency: Duration,
 }
 
-/// The last failure of a check.
-#[derive(Debug, Clone, PartialEq)]
+/// The last failure of a check (saved and shared like [`GoodValue`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Failure {
     /// The classified error (SPEC §4); its message is capped when stored.
     pub error: ApiError,
@@ -54,8 +64,8 @@ pub struct Failure {
 }
 
 /// One cache entry: the last good value (kept across failures) and the last error, if the
-/// most recent fetch failed (cleared by the next success).
-#[derive(Debug, Clone, PartialEq, Default)]
+/// most recent fetch failed (cleared by the next success). Saved and shared with serde.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Entry {
     pub good: Option<GoodValue>,
     pub last_error: Option<Failure>,
@@ -170,6 +180,30 @@ impl CacheCounters {
     }
 }
 
+/// What a snapshot load at start found (SPEC §11).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SnapshotLoad {
+    /// `--no-snapshot` / `snapshot = false`.
+    Off,
+    /// No file yet: a cold start.
+    Missing,
+    /// `entries` entries loaded at `at` (the store's clock).
+    Loaded { at: DateTime<Utc>, entries: usize },
+    /// The file was corrupt, unreadable, oversized or foreign, and was ignored: why.
+    Ignored(String),
+}
+
+/// What keeps a store's entries, for the Cache screen (SPEC §10, §11).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Backing {
+    /// Memory only (`--no-snapshot`).
+    Memory,
+    /// Memory, saved to the snapshot file at `path`.
+    Snapshot { path: PathBuf, load: SnapshotLoad },
+    /// Shared on Redis (its link, the lease holder), with a local snapshot or none.
+    Redis(redis::RedisView),
+}
+
 /// The surface every store gives the app (SPEC §6): in memory today ([`MemoryStore`]); a
 /// snapshot file and Redis next (SPEC §11). Shared as `Arc<dyn QuotaStore>` by the warmer
 /// (writer), the TUI, `warm` and launches. Reads never wait on the network or the warmer.
@@ -199,6 +233,27 @@ pub trait QuotaStore: Send + Sync + 'static {
 
     /// Hit and miss counts so far.
     fn counters(&self) -> CacheCounters;
+
+    /// A cycle that began at `started` has just completed (SPEC §7): the snapshot store
+    /// saves itself, the Redis store records the cycle for whoever warms next (SPEC §11).
+    /// Never waits on the disk or the network. Nothing for the memory store.
+    fn cycle_complete(&self, _started: DateTime<Utc>) {}
+
+    /// The start of the last complete cycle this store knows, perhaps from before this
+    /// process (a snapshot, the shared store): the warmer schedules its next cycle from it
+    /// (refresh-ahead). `None` for the memory store.
+    fn last_cycle_start(&self) -> Option<DateTime<Utc>> {
+        None
+    }
+
+    /// The process is ending: save or hand over what is pending, within a short bound
+    /// (the snapshot is written; the Redis store flushes its writes for up to 1 s).
+    fn close(&self) {}
+
+    /// What keeps the entries, for the Cache screen (SPEC §10, §11).
+    fn backing(&self) -> Backing {
+        Backing::Memory
+    }
 
     /// The store's time now.
     fn now(&self) -> DateTime<Utc> {

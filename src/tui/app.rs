@@ -21,6 +21,7 @@ use super::event::Event;
 use super::keys::{GLOBAL_KEYS, is_ctrl_c};
 use super::quit::{self, QuitGuard};
 use super::screens::{Reply, Screen, ScreenCtx, screen_table};
+use super::shared::fold_shared;
 use super::task::TaskDone;
 use super::theme::Theme;
 use super::toast::{
@@ -77,6 +78,7 @@ impl App {
             warmer,
             log_dir,
             launch,
+            shared,
         } = tui;
         let screens = screen_table(credentials, log_dir, launch);
         let screen_titles: Vec<_> = screens.iter().map(|s| (s.title(), s.summary())).collect();
@@ -85,9 +87,9 @@ impl App {
             .enumerate()
             .map(|(i, (t, _))| format!("{} {t}", i + 1))
             .collect();
-        let ctx = ScreenCtx::new(title, catalog, theme, warmer, events, screen_titles);
+        let ctx = ScreenCtx::new(title, catalog, theme, warmer, events, screen_titles, shared);
         let mut app = App {
-            status_text: ctx.view().status().text(),
+            status_text: String::new(),
             ctx,
             screens,
             current: 0,
@@ -100,6 +102,7 @@ impl App {
         };
         let (home, ctx) = app.call(0);
         home.on_enter(ctx);
+        app.write_status_text();
         app
     }
 
@@ -212,10 +215,19 @@ impl App {
             Event::ToastExpiry(_) => redraw_if(self.ctx.expire_toasts()),
             Event::Warmer(ev) => self.on_warmer(ev),
             Event::Task(done) => self.on_task(done),
+            Event::Shared(ev) => {
+                if !fold_shared(&mut self.ctx, &ev) {
+                    return Action::None;
+                }
+                self.write_status_text();
+                Action::Redraw
+            }
             Event::WarmerLagged(n) => {
                 tracing::warn!("the UI missed {n} warmer events; resyncing");
-                self.ctx.resync_status();
-                self.status_text = self.ctx.view().status().text();
+                if self.warms_here() {
+                    self.ctx.resync_status();
+                }
+                self.write_status_text();
                 self.ctx.refresh();
                 Action::Redraw
             }
@@ -258,10 +270,28 @@ impl App {
         self.reply(reply)
     }
 
+    /// True unless the cache is shared and another instance warms it.
+    fn warms_here(&self) -> bool {
+        self.ctx.view().shared().is_none_or(|s| s.warms_here())
+    }
+
+    /// The status widget's text from the view's status, with the shared store's suffix.
+    fn write_status_text(&mut self) {
+        let view = self.ctx.view();
+        view.status().write_text(&mut self.status_text);
+        if let Some(shared) = view.shared() {
+            self.status_text.push_str(&shared.suffix());
+        }
+    }
+
     fn on_warmer(&mut self, ev: WarmerEvent) -> Action {
+        if !self.warms_here() {
+            // Another instance warms the shared cache: its progress is the status.
+            return Action::None;
+        }
         let mut changed = self.ctx.status_mut().apply(&ev);
         if changed {
-            self.ctx.view().status().write_text(&mut self.status_text);
+            self.write_status_text();
         }
         match &ev {
             WarmerEvent::MetricLanded { done, total, .. } => {

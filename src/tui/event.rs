@@ -39,6 +39,8 @@ pub enum Event {
     /// A screen's background task ended: its output, for the screen that spawned it
     /// ([`super::task`]).
     Task(TaskDone),
+    /// The shared store reported something (link, lease, progress, entries, warm-now).
+    Shared(super::shared::SharedEvent),
     /// Quit at once: a signal (SIGTERM, SIGHUP, SIGINT, SIGQUIT) or someone cancelled the
     /// session (no confirmation, even during a submission).
     Quit,

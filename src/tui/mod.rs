@@ -14,6 +14,7 @@ pub mod keys;
 pub mod log_tail;
 pub mod quit;
 pub mod screens;
+pub mod shared;
 pub mod task;
 pub mod theme;
 pub mod toast;
@@ -37,6 +38,7 @@ use tokio::sync::{broadcast, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use crate::catalog::Catalog;
+use crate::store::redis::RedisStore;
 use crate::warmer::{WarmerEvent, WarmerHandle};
 use app::{Action, App};
 use event::{Event, spawn_event_pump, spawn_signal_listener};
@@ -59,6 +61,8 @@ pub struct TuiContext {
     /// The project, quota source and Vertex AI client the Launch screen checks and submits
     /// with (never the cache).
     pub launch: LaunchClients,
+    /// The shared Redis store (SPEC §11), when the cache is shared; `None` otherwise.
+    pub shared: Option<Arc<RedisStore>>,
 }
 
 /// Run the TUI until the user quits, a signal (SIGTERM, SIGHUP, SIGINT, SIGQUIT) arrives or
@@ -75,8 +79,15 @@ pub async fn run(
     // Subscribe before reading the progress so no event falls between the two.
     let warmer_rx = ctx.warmer.subscribe();
     let (tx, rx) = mpsc::channel(256);
+    let shared_pump = ctx
+        .shared
+        .clone()
+        .map(|redis| shared::spawn_shared_pump(redis, tx.clone()));
     let mut app = App::new(ctx, Theme::from_env(theme), tx.clone());
     let result = run_in_terminal(&mut app, warmer_rx, tx, rx, &cancel).await;
+    if let Some(pump) = shared_pump {
+        pump.abort();
+    }
     cancel.cancel();
     // The terminal is restored by now: what must outlive the screen goes on stderr.
     if let Some(notice) = app.exit_notice() {

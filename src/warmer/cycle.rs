@@ -71,6 +71,8 @@ pub struct Cycle {
     failed: usize,
     complete: bool,
     ever_complete: bool,
+    /// The last complete cycle is one from before this process ([`Cycle::resume`]).
+    resumed: bool,
     /// Services that answered `service_disabled` in this cycle: not asked again until the
     /// next cycle or a warm-now (SPEC §4).
     disabled: DisabledServices,
@@ -89,6 +91,7 @@ impl Cycle {
             failed: 0,
             complete: true,
             ever_complete: false,
+            resumed: false,
             disabled: DisabledServices::default(),
         }
     }
@@ -104,6 +107,24 @@ impl Cycle {
         self.failed = 0;
         self.complete = false;
         self.disabled.clear();
+    }
+
+    /// Take a cycle that completed before this process (saved in a snapshot, or by another
+    /// instance in the shared store; SPEC §11) as the last complete one: it began at
+    /// `started_at` and `failed` of its checks failed. The cache is warm, and refresh-ahead
+    /// counts from `started_at`. A cycle running here is left alone (false).
+    pub fn resume(&mut self, started_at: DateTime<Utc>, failed: usize) -> bool {
+        if !self.complete {
+            return false;
+        }
+        self.started_at = Some(started_at);
+        self.done = self.total();
+        self.failed = failed;
+        self.ever_complete = true;
+        self.resumed = true;
+        self.gpu.restart();
+        self.c3.restart();
+        true
     }
 
     /// The cycle number (0 before the first).
@@ -236,7 +257,7 @@ impl Cycle {
 
     /// The progress to publish (before the first cycle: nothing done, not complete).
     pub fn progress(&self) -> Progress {
-        let complete = self.complete && self.number > 0;
+        let complete = self.complete && (self.number > 0 || self.resumed);
         Progress {
             cycle: self.number,
             done: if complete { self.total() } else { self.done },

@@ -174,3 +174,22 @@ fn begin_resets_the_cycle_and_keeps_ever_complete() {
         "a wall-clock start"
     );
 }
+
+#[test]
+fn a_resumed_cycle_is_warm_and_counts_refresh_from_its_start() {
+    let catalog = Catalog::default();
+    let mut cycle = Cycle::new(&catalog);
+    assert!(!cycle.progress().complete);
+    assert!(cycle.resume(t0(), 2));
+    let p = cycle.progress();
+    assert!(p.complete && p.ever_complete);
+    assert_eq!((p.cycle, p.done, p.total, p.failed), (0, 38, 38, 2));
+    assert_eq!(p.started_at, Some(t0()));
+    assert!(!cycle.has_work(false), "nothing to do until refresh-ahead");
+    assert!(cycle.next_batch(false).is_none());
+
+    cycle.begin(t0() + Duration::from_secs(24 * 60));
+    assert_eq!(cycle.progress().cycle, 1);
+    assert!(!cycle.resume(t0(), 0), "a running cycle is left alone");
+    assert!(!cycle.progress().complete);
+}

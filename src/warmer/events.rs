@@ -122,6 +122,19 @@ pub enum WarmerEvent {
     BatchDone(BatchReport),
     /// A tick found a batch in flight (`⏭️ CACHE_WARM_SKIP`), at most once per batch.
     Skipped,
+    /// A cycle that completed before this warmer ran (a snapshot's, or another instance's
+    /// on the shared store) was taken as the last complete one (`♻️ CACHE_WARM_RESUMED`):
+    /// it began `since` ago, the next begins in `next_in`; `failed` of its `total` checks
+    /// failed (SPEC §11).
+    CycleResumed {
+        since: Duration,
+        next_in: Duration,
+        total: usize,
+        failed: usize,
+        interval: Duration,
+        ttl: Duration,
+        refresh: Duration,
+    },
     /// All metrics of the cycle were asked (`✅ CACHE_WARM_COMPLETE`).
     CycleComplete {
         cycle: u64,

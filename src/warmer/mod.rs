@@ -21,6 +21,7 @@
 pub mod cycle;
 pub mod events;
 pub mod lane;
+pub mod share;
 pub mod stats;
 mod task;
 
@@ -32,9 +33,9 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, Check};
 use crate::gcp::QuotaSource;
-use crate::store::QuotaStore;
+use crate::store::{CachedState, QuotaStore, elapsed_between};
 pub use cycle::{Batch, Cycle, Landing, Progress};
 pub use events::{BatchLevel, BatchReport, CycleCause, ListPos, WarmerEvent};
 pub use lane::{Lane, MAX_REPAIRS_PER_CYCLE, Work};
@@ -101,6 +102,15 @@ struct Shared {
     stats: StdMutex<WarmerStats>,
     progress: watch::Sender<Progress>,
     wake: Notify,
+    /// The catalog's checks (what a resumed cycle must cover).
+    checks: Vec<Check>,
+    /// Warm only while this reads true (the shared store's lease); taken by the task.
+    gate: StdMutex<Option<watch::Receiver<bool>>>,
+    /// [`Warmer::resume_from_store`] was called: resume rather than start at once, now or
+    /// when the gate first opens.
+    resume_wanted: std::sync::atomic::AtomicBool,
+    /// A cycle from before this process was resumed before the task started.
+    resumed: std::sync::atomic::AtomicBool,
 }
 
 impl Shared {
@@ -131,6 +141,45 @@ impl Shared {
             cause,
             total: st.cycle.total(),
         });
+    }
+
+    /// Take the store's last complete cycle (a snapshot's, the shared store's) as this
+    /// warmer's when it is later than the one it has, still before its refresh-ahead point,
+    /// and every check has an entry; true when it did. Caller holds the cycle mutex.
+    fn resume_from_store(&self, st: &mut CycleState) -> bool {
+        let Some(started) = self.store.last_cycle_start() else {
+            return false;
+        };
+        let now = self.store.now();
+        let due = started + self.cfg.refresh;
+        if due <= now || st.cycle.started_at().is_some_and(|mine| mine >= started) {
+            return false;
+        }
+        let cached = self.store.peek(&self.checks);
+        if cached
+            .iter()
+            .any(|c| matches!(c.state(), CachedState::Pending))
+        {
+            return false;
+        }
+        let failed = cached
+            .iter()
+            .filter(|c| matches!(c.state(), CachedState::Failed { .. }))
+            .count();
+        if !st.cycle.resume(started, failed) {
+            return false;
+        }
+        self.publish(st);
+        self.emit(WarmerEvent::CycleResumed {
+            since: elapsed_between(started, now),
+            next_in: elapsed_between(now, due),
+            total: st.cycle.total(),
+            failed,
+            interval: self.cfg.interval,
+            ttl: self.cfg.ttl,
+            refresh: self.cfg.refresh,
+        });
+        true
     }
 
     fn snapshot(&self) -> StatsSnapshot {
@@ -227,8 +276,42 @@ impl Warmer {
                 stats: StdMutex::new(WarmerStats::default()),
                 progress,
                 wake: Notify::new(),
+                checks: catalog.all_checks(),
+                gate: StdMutex::new(None),
+                resume_wanted: std::sync::atomic::AtomicBool::new(false),
+                resumed: std::sync::atomic::AtomicBool::new(false),
             }),
         }
+    }
+
+    /// Start from the store's last complete cycle (loaded from a snapshot, or the shared
+    /// store's) when it is still before its refresh-ahead point and every check has an
+    /// entry: the cache is warm now (the first frame shows `✅ Cache HOT! 38/38`), and the
+    /// first cycle starts `refresh` after that cycle began (SPEC §11). Returns whether it did;
+    /// otherwise the first cycle starts at once (as it does without this call: `warm --force`).
+    /// A gated warmer tries again when its gate first opens (the shared store's cycle may be
+    /// known by then).
+    pub fn resume_from_store(&self) -> bool {
+        let mut st = self
+            .shared
+            .state
+            .try_lock()
+            .expect("a new warmer's mutex is free");
+        self.shared
+            .resume_wanted
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        let resumed = self.shared.resume_from_store(&mut st);
+        self.shared
+            .resumed
+            .store(resumed, std::sync::atomic::Ordering::Relaxed);
+        resumed
+    }
+
+    /// Warm only while `gate` reads true: an instance sharing a Redis store warms while it
+    /// holds the lease (SPEC §11). While it reads false no batch starts (one in flight ends);
+    /// when it opens again the warmer first takes any newer complete cycle from the store.
+    pub fn gated(&self, gate: watch::Receiver<bool>) {
+        *self.shared.gate.lock().expect("gate lock") = Some(gate);
     }
 
     /// A receiver of every event from the first (`CycleStarted`) on.

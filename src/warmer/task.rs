@@ -27,14 +27,34 @@ type InFlight = Option<JoinHandle<Option<Duration>>>;
 /// and `FinalStats`.
 pub(super) async fn run(shared: Arc<Shared>, cancel: CancellationToken) {
     let cfg = shared.cfg.clone();
+    let mut gate = shared.gate.lock().expect("gate lock").take();
+    let mut open = true;
+    if let Some(g) = gate.as_mut() {
+        open = tokio::select! {
+            _ = cancel.cancelled() => false,
+            opened = g.wait_for(|open| *open) => opened.is_ok(),
+        };
+        if !open {
+            shared.emit(WarmerEvent::FinalStats(shared.snapshot()));
+            return;
+        }
+    }
     {
         let mut st = shared.state.try_lock().expect("fresh warmer mutex is free");
-        let cause = CycleCause::First {
-            interval: cfg.interval,
-            ttl: cfg.ttl,
-            refresh: cfg.refresh,
-        };
-        shared.begin_cycle(&mut st, cause);
+        let wanted = shared
+            .resume_wanted
+            .load(std::sync::atomic::Ordering::Relaxed);
+        // A gated warmer's store may know a newer cycle by now (another instance's).
+        let newer = wanted && gate.is_some() && shared.resume_from_store(&mut st);
+        let resumed = newer || shared.resumed.load(std::sync::atomic::Ordering::Relaxed);
+        if !resumed {
+            let cause = CycleCause::First {
+                interval: cfg.interval,
+                ttl: cfg.ttl,
+                refresh: cfg.refresh,
+            };
+            shared.begin_cycle(&mut st, cause);
+        }
     }
     let mut ticker = tokio::time::interval(cfg.interval);
     ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -49,11 +69,13 @@ pub(super) async fn run(shared: Arc<Shared>, cancel: CancellationToken) {
         let rewarm_in = rewarm_in(&shared, in_flight.is_some());
         // Complete with no repairs queued: nothing to do until a re-warm or "warm now"
         // (both wake the loop and reset the ticker), so the ticker sleeps too.
-        let idle = in_flight.is_none()
-            && shared
-                .state
-                .try_lock()
-                .is_ok_and(|st| !st.cycle.has_work(cfg.once));
+        let idle = !open
+            || (in_flight.is_none()
+                && shared
+                    .state
+                    .try_lock()
+                    .is_ok_and(|st| !st.cycle.has_work(cfg.once)));
+        let rewarm_in = rewarm_in.filter(|_| open);
         tokio::select! {
             biased;
             _ = cancel.cancelled() => break,
@@ -61,7 +83,7 @@ pub(super) async fn run(shared: Arc<Shared>, cancel: CancellationToken) {
                 in_flight = None;
                 skipped_this_batch = false;
                 let elapsed = joined.ok().flatten().unwrap_or_default();
-                if elapsed >= cfg.interval
+                if open && elapsed >= cfg.interval
                     && let Some(h) = try_start_batch(&shared, &cancel)
                 {
                     // No tick wasted: the next batch starts as this one ends.
@@ -79,7 +101,18 @@ pub(super) async fn run(shared: Arc<Shared>, cancel: CancellationToken) {
                     in_flight = try_start_batch(&shared, &cancel);
                 }
             }
-            _ = shared.wake.notified() => {
+            changed = gate_changed(&mut gate) => {
+                open = changed;
+                if open && in_flight.is_none() {
+                    // Another instance may have warmed meanwhile: take its cycle if newer.
+                    if let Ok(mut st) = shared.state.try_lock() {
+                        shared.resume_from_store(&mut st);
+                    }
+                    in_flight = try_start_batch(&shared, &cancel);
+                    ticker.reset();
+                }
+            }
+            _ = shared.wake.notified(), if open => {
                 if in_flight.is_none() {
                     in_flight = try_start_batch(&shared, &cancel);
                     ticker.reset();
@@ -111,6 +144,20 @@ pub(super) fn rewarm_in(shared: &Shared, in_flight: bool) -> Option<Duration> {
     }
     let due = progress.started_at? + shared.cfg.refresh;
     Some(elapsed_between(shared.store.now(), due))
+}
+
+/// The gate's new reading when it changes; never when there is no gate (or its sender is
+/// gone, which leaves the last reading).
+async fn gate_changed(gate: &mut Option<tokio::sync::watch::Receiver<bool>>) -> bool {
+    let Some(g) = gate.as_mut() else {
+        return std::future::pending().await;
+    };
+    if g.changed().await.is_err() {
+        let last = *g.borrow();
+        *gate = None;
+        return last;
+    }
+    *g.borrow_and_update()
 }
 
 async fn sleep_opt(d: Option<Duration>) {
@@ -212,6 +259,10 @@ async fn run_batch(
     }));
     if st.cycle.finish_batch(&batch) {
         shared.publish(&st);
+        if let Some(started) = st.cycle.started_at() {
+            // A snapshot saves itself; a shared store records the cycle (SPEC §11).
+            shared.store.cycle_complete(started);
+        }
         shared.emit(WarmerEvent::CycleComplete {
             cycle: st.cycle.number(),
             elapsed: st.started.elapsed(),

@@ -162,6 +162,7 @@ pub fn app_with_queue(
             warmer,
             log_dir: log_dir.to_path_buf(),
             launch,
+            shared: None,
         },
         theme,
         tx,

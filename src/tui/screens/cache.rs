@@ -4,8 +4,10 @@
 //! SPEC §4; never a secret): the steady-state hit rate with its hits and misses, the cold
 //! reads (made before the first complete cycle) apart, batches and min / avg / p95 / max
 //! batch time (ms), slow batches (> 3000 ms) and failed checks, cycles, time to the next
-//! re-warm, the timers. Rows: check,
-//! value (as on the Infra screen), age, latency of the last fetch, last error. Scrollable.
+//! re-warm, the timers, and the store (SPEC §11: memory, the snapshot's file and when it
+//! was loaded, or Redis with its host and database and the warmer lease's holder). Rows:
+//! check, value (as on the Infra screen), age, latency of the last fetch, last error.
+//! Scrollable.
 
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
@@ -16,7 +18,8 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
 
 use super::{Reply, Screen, ScreenCtx, View, fmt_age};
 use crate::durations::fmt_duration;
-use crate::store::{Cached, CachedState};
+use crate::store::redis::Link;
+use crate::store::{Backing, Cached, CachedState, SnapshotLoad};
 use crate::tui::keys::{KeyHint, SCROLL_KEYS, Scroll};
 use crate::tui::widgets::quota_cell::quota_cell;
 use crate::tui::widgets::table::{
@@ -127,6 +130,7 @@ impl CacheScreen {
         } else {
             lines.extend([cycles, Line::styled(timers, theme.muted)]);
         }
+        lines.push(store_line(view));
         lines
     }
 }
@@ -140,6 +144,75 @@ fn wrapped_rows(lines: &[Line], width: usize) -> u16 {
             wrap_ranges(&text, width).len() as u16
         })
         .sum()
+}
+
+/// `store memory + snapshot ~/.cache/quota-tui/demo-spot.json · loaded 12:01:05 (38 entries)`,
+/// `store Redis redis://host:6379/0 · warmer: host:pid`, `store memory (Redis
+/// redis://host:6379/0 unreachable since 12:01)`, ...
+fn store_line<'a>(view: &View) -> Line<'a> {
+    let theme = view.theme();
+    let mut spans = vec![Span::styled("store ", theme.muted)];
+    match view.backing().clone() {
+        Backing::Redis(redis) => {
+            spans.push(match &redis.link {
+                Link::Down { since } => Span::styled(
+                    format!(
+                        "memory (Redis {} unreachable since {})",
+                        redis.url,
+                        since.with_timezone(&chrono::Local).format("%H:%M")
+                    ),
+                    theme.toast_warn,
+                ),
+                Link::Connecting => Span::raw(format!("Redis {} (connecting)", redis.url)),
+                Link::Up => Span::raw(format!("Redis {}", redis.url)),
+            });
+            if let Some(shared) = view.shared() {
+                spans.push(Span::styled(" · warmer: ", theme.muted));
+                spans.push(Span::raw(shared.holder_name()));
+            }
+            // The local snapshot, briefly (its file is on the line without Redis).
+            if let Backing::Snapshot { load, .. } = redis.local.as_ref() {
+                spans.push(Span::styled(
+                    format!(" · snapshot {}", snapshot_load(load)),
+                    theme.muted,
+                ));
+            }
+        }
+        Backing::Memory => spans.push(Span::raw("memory (no snapshot)")),
+        Backing::Snapshot { path, load } => {
+            spans.push(Span::raw(format!(
+                "memory + snapshot {}",
+                home_relative(&path)
+            )));
+            spans.push(Span::styled(
+                format!(" · {}", snapshot_load(&load)),
+                theme.muted,
+            ));
+        }
+    }
+    Line::from(spans)
+}
+
+/// `path` with the home folder written `~`, sanitised (a folder name is outside text).
+fn home_relative(path: &std::path::Path) -> String {
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+    let shown = match home.as_deref().and_then(|h| path.strip_prefix(h).ok()) {
+        Some(rest) => format!("~/{}", rest.display()),
+        None => path.display().to_string(),
+    };
+    crate::sanitize::sanitize(&shown)
+}
+
+fn snapshot_load(load: &SnapshotLoad) -> String {
+    match load {
+        SnapshotLoad::Off => "off".to_string(),
+        SnapshotLoad::Missing => "none at start".to_string(),
+        SnapshotLoad::Loaded { at, entries } => format!(
+            "loaded {} ({entries} entries)",
+            at.with_timezone(&chrono::Local).format("%H:%M:%S")
+        ),
+        SnapshotLoad::Ignored(why) => format!("ignored: {}", crate::sanitize::sanitize(why)),
+    }
 }
 
 impl Screen for CacheScreen {

@@ -14,8 +14,10 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use crate::catalog::{Catalog, Check};
-use crate::store::{Cached, QuotaStore};
+use crate::store::redis::RedisStore;
+use crate::store::{Backing, Cached, QuotaStore};
 use crate::tui::event::Event;
+use crate::tui::shared::{SharedView, request_warm_now};
 use crate::tui::task::spawn_task;
 use crate::tui::theme::Theme;
 use crate::tui::toast::{ProgressToast, ToastLevel, Toasts};
@@ -40,6 +42,10 @@ pub struct View {
     screen_titles: Vec<(&'static str, &'static str)>,
     warmer_config: WarmerConfig,
     ttl: Duration,
+    /// What keeps the cache (SPEC §11), as of the last refresh.
+    backing: Backing,
+    /// The shared store's link, lease and holder's progress, when the cache is shared.
+    shared: Option<SharedView>,
 }
 
 impl View {
@@ -103,6 +109,16 @@ impl View {
         self.ttl
     }
 
+    /// What keeps the cache: memory, a snapshot, or Redis (the Cache screen).
+    pub fn backing(&self) -> &Backing {
+        &self.backing
+    }
+
+    /// The shared store's side, when the cache is shared on Redis.
+    pub fn shared(&self) -> Option<&SharedView> {
+        self.shared.as_ref()
+    }
+
     /// Number of GPU checks (they come first in [`Self::checks`]).
     pub fn gpu_len(&self) -> usize {
         self.catalog.gpu_types.len() * self.catalog.gpu_regions.len()
@@ -138,7 +154,9 @@ pub struct ScreenCtx {
 
 impl ScreenCtx {
     /// The context of an app titled `title` over `warmer`, with the cache peeked now.
-    /// `events` is the app's queue; `screen_titles` the screens in digit-key order.
+    /// `events` is the app's queue; `screen_titles` the screens in digit-key order; `shared`
+    /// the Redis store when the cache is shared (the status then follows the lease holder's
+    /// progress where this instance does not warm).
     pub fn new(
         title: String,
         catalog: Catalog,
@@ -146,21 +164,31 @@ impl ScreenCtx {
         warmer: WarmerHandle,
         events: mpsc::Sender<Event>,
         screen_titles: Vec<(&'static str, &'static str)>,
+        shared: Option<Arc<RedisStore>>,
     ) -> Self {
+        let progress = warmer.progress();
+        let shared = shared.map(|redis| SharedView::new(redis, progress.ever_complete));
+        let checks = catalog.all_checks();
+        let status = shared
+            .as_ref()
+            .and_then(|s| s.reader_status(checks.len()))
+            .unwrap_or_else(|| WarmStatus::from_progress(progress));
         let view = View {
             title,
-            checks: catalog.all_checks(),
+            checks,
             catalog,
             theme,
             snapshot: Vec::new(),
             stats: warmer.stats(),
             next_rewarm_in: None,
-            status: WarmStatus::from_progress(warmer.progress()),
+            status,
             now: Instant::now(),
             wall_now: DateTime::default(),
             screen_titles,
             warmer_config: warmer.config().clone(),
             ttl: warmer.store().ttl(),
+            backing: warmer.store().backing(),
+            shared,
         };
         let mut ctx = ScreenCtx {
             view,
@@ -194,6 +222,7 @@ impl ScreenCtx {
         v.snapshot = snapshot;
         v.stats = self.warmer.stats();
         v.next_rewarm_in = self.warmer.next_rewarm_in();
+        v.backing = self.warmer.store().backing();
         changed
     }
 
@@ -208,9 +237,20 @@ impl ScreenCtx {
         self.toasts.push(text, level, self.view.now);
     }
 
-    /// Ask the warmer for a new cycle now and toast its answer (SPEC §7 "warm now") as the
-    /// one progress toast: asking again replaces it, and its count follows the cycle.
-    pub fn warm_now(&mut self) -> WarmNow {
+    /// Ask the warmer for a new cycle now and toast its answer (SPEC §7 "warm now"): this
+    /// instance's warmer, as the one progress toast (asking again replaces it, and its
+    /// count follows the cycle), or, where another instance holds the shared cache's lease,
+    /// a request to it whose answer comes later as a toast (`None` here; SPEC §11).
+    pub fn warm_now(&mut self) -> Option<WarmNow> {
+        if let Some(shared) = self.view.shared.as_ref().filter(|s| !s.warms_here()) {
+            let who = shared.holder_name();
+            request_warm_now(shared.redis().clone(), self.events.clone());
+            self.toast(
+                format!("🔄 Asking the warmer ({who}) to warm now…"),
+                ToastLevel::Ok,
+            );
+            return None;
+        }
         let answer = self.warmer.warm_now();
         let kind = match answer {
             WarmNow::Started => ProgressToast::WarmStarted,
@@ -219,7 +259,7 @@ impl ScreenCtx {
         let p = self.warmer.progress();
         self.toasts
             .push_progress(kind, p.done, p.total, self.view.now);
-        answer
+        Some(answer)
     }
 
     /// Run `work` in the background for the calling screen; its output comes back to that
@@ -262,6 +302,22 @@ impl ScreenCtx {
     /// The live toasts, to keep the progress toast current.
     pub(in crate::tui) fn toasts_mut(&mut self) -> &mut Toasts {
         &mut self.toasts
+    }
+
+    /// The shared store's side, to fold its events in.
+    pub(in crate::tui) fn shared_mut(&mut self) -> Option<&mut SharedView> {
+        self.view.shared.as_mut()
+    }
+
+    /// Set the status widget's state (from the lease holder's progress, or this instance's
+    /// warmer after it took the lease).
+    pub(in crate::tui) fn set_status(&mut self, status: WarmStatus) {
+        self.view.status = status;
+    }
+
+    /// The status as this instance's own warmer has it.
+    pub(in crate::tui) fn own_status(&self) -> WarmStatus {
+        WarmStatus::from_progress(self.warmer.progress())
     }
 
     /// Drop the toasts expired now; true when any was.
