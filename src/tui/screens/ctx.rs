@@ -315,6 +315,12 @@ impl ScreenCtx {
         self.view.status = status;
     }
 
+    /// The cache is warm though this instance's warmer completed no cycle (the shared
+    /// store's holder did): reads from now on count in the steady-state hit rate.
+    pub(in crate::tui) fn mark_warm(&self) {
+        self.warmer.mark_warm();
+    }
+
     /// The status as this instance's own warmer has it.
     pub(in crate::tui) fn own_status(&self) -> WarmStatus {
         WarmStatus::from_progress(self.warmer.progress())
