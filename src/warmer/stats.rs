@@ -14,6 +14,9 @@ use serde::Serialize;
 use super::events::{BatchLevel, WarmerEvent};
 use crate::store::CacheCounters;
 
+/// How many of the last batch times a snapshot carries.
+pub const RECENT_BATCHES: usize = 60;
+
 /// Running statistics, fed every warmer event.
 #[derive(Debug, Clone, Default)]
 pub struct WarmerStats {
@@ -54,6 +57,10 @@ pub struct StatsSnapshot {
     pub cycles_completed: u64,
     /// Duration of the last complete cycle.
     pub last_cycle_ms: Option<u64>,
+    /// The last batches' times, oldest first (at most [`RECENT_BATCHES`]): the Home
+    /// screen's sparkline. Not in `warm --json` (the figures above sum them up).
+    #[serde(skip)]
+    pub recent_batch_ms: Vec<u64>,
 }
 
 impl StatsSnapshot {
@@ -135,6 +142,8 @@ impl WarmerStats {
             cycles_started: self.cycles_started,
             cycles_completed: self.cycles_completed,
             last_cycle_ms: self.last_cycle_ms,
+            recent_batch_ms: self.batch_ms[self.batch_ms.len().saturating_sub(RECENT_BATCHES)..]
+                .to_vec(),
         }
     }
 }
@@ -171,5 +180,32 @@ mod tests {
         assert_eq!((s.hits, s.misses), (38, 0));
         assert_eq!(s.hit_rate, 100.0, "the steady state is all hits");
         assert!(s.steady());
+    }
+
+    #[test]
+    fn the_last_batch_times_are_kept_for_the_sparkline() {
+        let mut stats = WarmerStats::default();
+        for ms in 0..RECENT_BATCHES as u64 + 5 {
+            let elapsed = Duration::from_millis(ms);
+            stats.record(&WarmerEvent::BatchDone(crate::warmer::BatchReport {
+                cycle: 1,
+                batch: 1,
+                repair: false,
+                gpu: crate::warmer::ListPos { n: 1, total: 20 },
+                c3: crate::warmer::ListPos { n: 1, total: 18 },
+                elapsed,
+                level: BatchLevel::of(elapsed),
+                outcomes: Vec::new(),
+            }));
+        }
+        let s = stats.snapshot(CacheCounters::default());
+        assert_eq!(s.recent_batch_ms.len(), RECENT_BATCHES);
+        assert_eq!(
+            s.recent_batch_ms.first(),
+            Some(&5),
+            "oldest first, the last 60"
+        );
+        assert_eq!(s.batches, RECENT_BATCHES as u64 + 5);
+        assert!(!serde_json::to_string(&s).unwrap().contains("recent"));
     }
 }
