@@ -8,6 +8,7 @@ pub mod filter;
 pub mod input;
 pub mod popup;
 pub mod quota_cell;
+pub mod sort;
 pub mod status;
 pub mod table;
 pub mod toasts;
