@@ -119,7 +119,7 @@ async fn main() -> anyhow::Result<()> {
         },
         shared: None,
     };
-    let result = tui::run(tui, cancel.clone()).await;
+    let result = tui::run(tui, Default::default(), cancel.clone()).await;
     cancel.cancel();
     let _ = task.await;
     let _ = writer.await;

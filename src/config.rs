@@ -19,6 +19,7 @@
 //! monitoring_url = "https://monitoring.googleapis.com"
 //! store = "redis://cache.internal:6379/0"   # or "rediss://...", "memory"
 //! snapshot = true
+//! theme = "default"            # or "light", "mono" (NO_COLOR wins; QUOTA_TUI_THEME)
 //! ```
 //!
 //! A bad file is an error naming the file and line; nothing starts. The project also comes
@@ -41,9 +42,10 @@ use crate::fake_gcp::FakeGcpConfig;
 use crate::gcp::auth::QuotaProject;
 use crate::gcp::serviceusage::DEFAULT_CHECK_DEADLINE;
 use crate::origin::Origin;
+use crate::tui::theme::ThemeName;
 use crate::warmer::{DEFAULT_INTERVAL, WarmerConfig};
 pub use file::{FileConfig, load_file};
-use file::{file_catalog, file_duration};
+use file::{file_catalog, file_duration, file_theme};
 pub use sources::{Origins, first_duplicate, resolve_billing_project, resolve_project};
 
 /// Everything a command needs, resolved and validated.
@@ -66,6 +68,9 @@ pub struct Config {
     pub aiplatform_url: Option<String>,
     /// Cloud Monitoring base URL override (`QUOTA_TUI_MONITORING_URL`).
     pub monitoring_url: Option<String>,
+    /// The TUI's colours (`QUOTA_TUI_THEME`, else the file's `theme`); `NO_COLOR` wins over
+    /// it when the TUI starts.
+    pub theme: ThemeName,
     /// The embedded demo server's settings (the `--demo-*` flags over SPEC §5's defaults).
     pub fake: FakeGcpConfig,
     /// Where the cache lives: memory (with a snapshot unless off) or a shared Redis store
@@ -209,6 +214,7 @@ pub fn resolve(args: &GlobalArgs, env: &dyn Fn(&str) -> Option<String>) -> Resul
         &path,
         &text,
     )?;
+    let theme = resolve_theme(&file, &path, &text, env, &mut origins)?;
 
     Ok(Config {
         project,
@@ -220,6 +226,7 @@ pub fn resolve(args: &GlobalArgs, env: &dyn Fn(&str) -> Option<String>) -> Resul
         serviceusage_url,
         aiplatform_url,
         monitoring_url,
+        theme,
         fake: fake_gcp_config(&args.fake),
         store,
         config_file,
@@ -302,6 +309,36 @@ fn resolve_timers(
         },
         check_timeout,
     ))
+}
+
+/// The theme: `QUOTA_TUI_THEME` when set and not blank, else the file's `theme`, else
+/// `default`, recording where it came from. A name that is not a theme is an error (exit 2)
+/// naming where it came from.
+fn resolve_theme(
+    file: &FileConfig,
+    path: &Path,
+    text: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+    origins: &mut Origins,
+) -> Result<ThemeName, Failure> {
+    const VAR: &str = "QUOTA_TUI_THEME";
+    if let Some(v) = env(VAR).filter(|v| !v.trim().is_empty()) {
+        let theme = v
+            .trim()
+            .parse()
+            .map_err(|e| Failure::usage(format!("{VAR}: {e}")))?;
+        origins.theme = Origin::env(VAR);
+        return Ok(theme);
+    }
+    match file_theme(file, path, text)? {
+        Some(theme) => {
+            origins.theme = Origin::ConfigFile {
+                path: path.to_path_buf(),
+            };
+            Ok(theme)
+        }
+        None => Ok(ThemeName::Default),
+    }
 }
 
 /// The base URL overrides (Service Usage, Vertex AI, Cloud Monitoring): each from its

@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 use quota_tui::backend::{self, Backend};
 use quota_tui::catalog::Capacity;
 use quota_tui::cli::{Cli, Command, LaunchArgs};
+use quota_tui::commands::progress::{self, Progress};
 use quota_tui::commands::{check, config as config_cmd, docs, launch, warm};
 use quota_tui::config::{self, Config};
 use quota_tui::exit::{Failure, print_stdout};
@@ -102,6 +103,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 !json,
                 cancel,
                 force,
+                progress::stderr_is_terminal(),
             )
             .await;
             store.close().await;
@@ -128,12 +130,19 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 let _ = writeln!(std::io::stderr(), "{}", cfg.project_line());
             }
             let backend = backend::connect(&cfg).await?;
+            let progress = Progress::bar(
+                progress::stderr_is_terminal(),
+                cfg.catalog.all_checks().len() as u64,
+                "checks",
+                "Checking quotas",
+            );
             let out = check::run(
                 &cfg.catalog,
                 backend.quota.clone(),
                 &backend.project,
                 backend.demo,
                 json,
+                &progress,
             )
             .await;
             print_stdout(&format!("{}\n", out.text))?;
@@ -187,6 +196,7 @@ async fn run_launch(cfg: &Config, args: &LaunchArgs, log_flag: bool) -> Result<(
         &backend.project,
         None,
         &mut progress,
+        progress::stderr_is_terminal(),
     )
     .await?;
     print_stdout(&out)
@@ -261,7 +271,7 @@ async fn run_tui(cfg: Config, log_flag: bool) -> Result<(), Failure> {
         },
         shared: store.redis.clone(),
     };
-    let result = tui::run(tui, cancel.clone()).await;
+    let result = tui::run(tui, cfg.theme, cancel.clone()).await;
     cancel.cancel();
     let _ = tokio::time::timeout(Duration::from_millis(700), task).await;
     if let Some(sharing) = sharing {

@@ -153,6 +153,7 @@ async fn a_failed_job_ends_the_wait_with_exit_4_and_googles_error_sanitised() {
         PROJECT,
         None,
         &mut progress,
+        false,
     )
     .await
     .expect_err("a failed job is exit 4");

@@ -125,6 +125,7 @@ async fn launch(server: &MockServer, o: &LaunchOptions) -> Result<String, exit::
         PROJECT,
         None,
         &mut |_| {},
+        false,
     )
     .await
 }

@@ -223,7 +223,38 @@ async fn launch_screen_states() {
         ),
         "{s}"
     );
-    assert!(s.contains(r#""machineType":"g2-standard-48""#), "{s}");
+    // The body is pretty-printed in a popup, one field a line, as the command line prints it.
+    assert!(
+        s.contains(r#"          "machineType": "g2-standard-48""#),
+        "{s}"
+    );
+    assert!(s.contains("j/k scroll · Esc close"), "{s}");
+    // At 80×24 the body is longer than the popup: it scrolls, and Esc closes it.
+    let small = screen(&app);
+    assert!(
+        !small.contains(r#""replicaCount""#),
+        "below the fold first:\n{small}"
+    );
+    for _ in 0..30 {
+        app.handle_event(ch('j'));
+    }
+    let small = screen(&app);
+    assert!(
+        small.contains(r#""replicaCount": 1"#),
+        "scrolled down:\n{small}"
+    );
+    assert!(
+        !small.contains("POST http"),
+        "scrolled past the URL:\n{small}"
+    );
+    app.handle_event(key(KeyCode::Esc));
+    let closed = wide(&app);
+    assert!(!closed.contains("j/k scroll · Esc close"), "{closed}");
+    assert!(
+        closed.contains("d shows the request body again"),
+        "{closed}"
+    );
+    assert_eq!(app.current(), LAUNCH_SCREEN, "Esc closed the popup only");
 }
 
 /// Records the metric requests asked of it; answers every region with 4 after 2 s (tokio
@@ -297,6 +328,32 @@ async fn text_fields_take_digits_and_q_and_c_checks_fresh() {
     let s = screen(&app);
     assert!(s.contains("Image      gcr.io/q1/x:23?c"), "{s}");
     assert!(s.contains("q quit"), "{s}");
+
+    // Re-entering the field puts the cursor at the end (it was left mid-string): typing
+    // appends; Ctrl-W deletes the word before it, Ctrl-A goes to the start.
+    app.handle_event(key(KeyCode::Enter));
+    typed(&mut app, "9");
+    app.handle_event(key(KeyCode::Enter));
+    assert!(
+        screen(&app).contains("Image      gcr.io/q1/x:23?c9"),
+        "{}",
+        screen(&app)
+    );
+    app.handle_event(key(KeyCode::Enter));
+    let ctrl_key = |c| {
+        Event::Crossterm(TermEvent::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::CONTROL,
+        )))
+    };
+    app.handle_event(ctrl_key('a'));
+    typed(&mut app, ">");
+    app.handle_event(ctrl_key('e'));
+    app.handle_event(ctrl_key('w'));
+    app.handle_event(key(KeyCode::Enter));
+    let s = screen(&app);
+    assert!(s.contains("Image      >gcr.io/q1/x:"), "{s}");
+    assert!(!s.contains("23?c9"), "Ctrl-W took the last word:\n{s}");
 
     // Ctrl-U clears; Ctrl-C still quits while editing.
     app.handle_event(key(KeyCode::Enter));
@@ -502,6 +559,7 @@ async fn check_and_submit_against_the_embedded_fake_gcp() {
         fake.stats().custom_jobs.is_empty(),
         "a dry run sends nothing"
     );
+    app.handle_event(key(KeyCode::Esc));
     app.handle_event(ch('s'));
     app.handle_event(ch('y'));
     let ev = next_launch_event(&mut rx).await;

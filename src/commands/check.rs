@@ -14,9 +14,10 @@ use std::time::Duration;
 use serde::Serialize;
 use tokio::time::Instant;
 
+use super::progress::Progress;
 use crate::catalog::{Catalog, Check, Limit, QuotaMetric};
 use crate::exit::{self, Failure};
-use crate::gcp::{ApiError, CHECK_CONCURRENCY, ErrorKind, QuotaSource, fetch_all};
+use crate::gcp::{ApiError, CHECK_CONCURRENCY, ErrorKind, QuotaSource, fetch_all_reporting};
 
 mod table;
 pub use table::render_table;
@@ -151,16 +152,25 @@ pub struct CheckRun {
 
 /// Run `check`: fetch every metric request of `catalog` (limits and usage, each answering all
 /// the regions of its metric) and return the text to print (JSON or table, one row per check)
-/// and the exit status (by the limits alone).
+/// and the exit status (by the limits alone). `progress` counts the checks as their answers
+/// land (a bar on stderr when it is a terminal, [`Progress`]) and is cleared before returning.
 pub async fn run(
     catalog: &Catalog,
     source: Arc<dyn QuotaSource>,
     project: &str,
     demo: bool,
     json: bool,
+    progress: &Progress,
 ) -> CheckRun {
     let t0 = Instant::now();
-    let outcomes = fetch_all(&catalog.requests(), source, CHECK_CONCURRENCY).await;
+    let requests = catalog.requests();
+    let total: usize = requests.iter().map(|r| r.len()).sum();
+    progress.set(0, total as u64);
+    let outcomes = fetch_all_reporting(&requests, source, CHECK_CONCURRENCY, &|o| {
+        progress.inc(o.request.len() as u64)
+    })
+    .await;
+    progress.finish();
     let mut rows: Vec<CheckRow> = Vec::new();
     let mut results: Vec<Result<Limit, ApiError>> = Vec::new();
     for o in &outcomes {

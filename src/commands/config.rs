@@ -133,6 +133,7 @@ fn settings(cfg: &Config, quota: Option<&QuotaProject>) -> Vec<Setting> {
             json!(cfg.store.snapshot),
             &cfg.store.snapshot_origin,
         ),
+        s("theme", json!(cfg.theme.as_str()), &o.theme),
     ]
 }
 

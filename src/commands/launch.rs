@@ -18,6 +18,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 
+use super::progress::Progress;
 use crate::catalog::{Capacity, Catalog, GpuType};
 use crate::cli::LaunchArgs;
 use crate::exit::Failure;
@@ -107,9 +108,11 @@ fn plan(opts: &LaunchOptions, catalog: &Catalog) -> Result<LaunchPlan, Failure> 
 /// `catalog.gpu_regions` is the preference order (a `--region` outside it is checked too);
 /// `source` answers the fresh checks, limits and usage (never the cache); `cache`, when
 /// given, receives the fresh values (keyed by the checks of the capacity asked for). Writes a
-/// `QUOTA_TIMING (FRESH, launch <type>)` entry. With `opts.wait`, each progress line of the
-/// follow (a state change, a failed read) goes to `progress` as it happens (for stderr).
-/// Errors: see the module docs.
+/// `QUOTA_TIMING (FRESH, launch <type>)` entry. A spinner on stderr says the fresh check is
+/// running when `show_progress` (pass [`super::progress::stderr_is_terminal`]). With
+/// `opts.wait`, each progress line of the follow (a state change, a failed read) goes to
+/// `progress` as it happens (for stderr). Errors: see the module docs.
+#[allow(clippy::too_many_arguments)]
 pub async fn run(
     opts: &LaunchOptions,
     catalog: &Catalog,
@@ -118,6 +121,7 @@ pub async fn run(
     project: &str,
     cache: Option<&dyn QuotaStore>,
     progress: &mut (dyn FnMut(&str) + Send),
+    show_progress: bool,
 ) -> Result<String, Failure> {
     // Everything that can be refused without the network is refused first (exit 2).
     let plan = plan(opts, catalog)?;
@@ -127,7 +131,17 @@ pub async fn run(
         regions.push(r.clone());
     }
 
+    let spinner = Progress::spinner(
+        show_progress,
+        &format!(
+            "Checking {} ({}) quota in {} regions",
+            opts.gpu,
+            opts.capacity.word(),
+            regions.len()
+        ),
+    );
     let fresh = fresh_check(opts.gpu, opts.capacity, &regions, source, cache).await;
+    spinner.finish();
     let ranking = fresh.rank(opts.count);
     let Some(chosen) = choose_region(&ranking, opts.region.as_deref()) else {
         return Err(no_region_failure(opts, &fresh, &ranking, project));

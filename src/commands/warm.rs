@@ -10,10 +10,11 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
+use super::progress::{Progress, daemon_line};
 use crate::catalog::{Catalog, Check, Limit};
 use crate::exit::{self, Failure};
 use crate::gcp::{ApiError, QuotaSource};
-use crate::logs::{final_stats_details, spawn_warm_log_writer};
+use crate::logs::{final_stats_details, spawn_warm_log_writer, warm_line};
 use crate::store::open::OpenStore;
 use crate::store::redis::{LeaseState, RedisStore};
 use crate::warmer::{
@@ -37,6 +38,11 @@ pub struct WarmRun {
 /// warms only while holding the lease, saying once on stderr (with `notices`) when another
 /// instance holds it. Returns the final statistics, after the log writer has written
 /// `📊 FINAL_STATS`, and the exit status of each check's last result.
+///
+/// With `show_progress` (pass [`super::progress::stderr_is_terminal`]), `--once` draws a
+/// bar of the cycle's checks on stderr, and the daemon prints one line per batch and per
+/// cycle there ([`progress_line`]); without it nothing is printed (the log has it all).
+#[allow(clippy::too_many_arguments)]
 pub async fn run(
     cfg: WarmerConfig,
     catalog: &Catalog,
@@ -45,9 +51,16 @@ pub async fn run(
     notices: bool,
     cancel: CancellationToken,
     force: bool,
+    show_progress: bool,
 ) -> WarmRun {
     let once = cfg.once;
     let warmer = Warmer::new(cfg, catalog, source, store.store.clone());
+    let bar = Progress::bar(
+        show_progress && once,
+        catalog.all_checks().len() as u64,
+        "checks",
+        "Warming the cache",
+    );
     // Subscribed first: the log writer logs the resumed cycle.
     let log_writer = spawn_warm_log_writer(warmer.subscribe());
     let mut rx = warmer.subscribe();
@@ -67,8 +80,21 @@ pub async fn run(
     let mut last = StatsSnapshot::default();
     let mut results: HashMap<Check, Result<Limit, ApiError>> = HashMap::new();
     while let Ok(ev) = rx.recv().await {
+        if show_progress
+            && !once
+            && let Some(line) = progress_line(&ev)
+        {
+            daemon_line(true, &line);
+        }
         match ev {
-            WarmerEvent::MetricLanded { outcome, .. } => results.extend(outcome.checks()),
+            WarmerEvent::MetricLanded {
+                outcome,
+                done,
+                total,
+            } => {
+                bar.set(done as u64, total as u64);
+                results.extend(outcome.checks());
+            }
             WarmerEvent::FinalStats(s) => {
                 last = s;
                 break;
@@ -76,6 +102,7 @@ pub async fn run(
             _ => {}
         }
     }
+    bar.finish();
     let _ = task.await;
     let _ = log_writer.await;
     if let Some(sharing) = sharing {
@@ -143,6 +170,19 @@ async fn force_cycle(handle: WarmerHandle, cancel: CancellationToken) {
     }
 }
 
+/// The daemon's line on stderr for `event`, if it gets one: each batch and the start and
+/// end of each cycle, as `cache_warm.log` words them, after the local time
+/// (`14:02:07 🔥 BATCH_WARM: GPU 4/20, C3 18/18 - 1234ms (...)`).
+pub fn progress_line(event: &WarmerEvent) -> Option<String> {
+    match event {
+        WarmerEvent::BatchDone(_)
+        | WarmerEvent::CycleStarted { .. }
+        | WarmerEvent::CycleComplete { .. } => warm_line(event)
+            .map(|line| format!("{} {line}", chrono::Local::now().format("%H:%M:%S"))),
+        _ => None,
+    }
+}
+
 /// The statistics as people read them (`warm --once` without `--json`).
 pub fn render_stats(s: &StatsSnapshot) -> String {
     format!(
@@ -150,4 +190,34 @@ pub fn render_stats(s: &StatsSnapshot) -> String {
         s.last_cycle_ms.unwrap_or(0) as f64 / 1000.0,
         final_stats_details(s)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_daemon_prints_batches_and_cycles_only() {
+        let batch = WarmerEvent::BatchDone(crate::tui::toast::report(2, 1234, Vec::new()));
+        let line = progress_line(&batch).unwrap();
+        let (time, rest) = line.split_once(' ').unwrap();
+        assert_eq!(time.len(), 8, "HH:MM:SS first: {line}");
+        assert!(
+            rest.starts_with("🔥 BATCH_WARM: GPU 2/20, C3 2/18 - 1234ms"),
+            "{line}"
+        );
+        assert!(progress_line(&WarmerEvent::Skipped).is_none());
+        let complete = WarmerEvent::CycleComplete {
+            cycle: 1,
+            elapsed: std::time::Duration::from_secs(10),
+            gpu: crate::warmer::ListPos { n: 20, total: 20 },
+            c3: crate::warmer::ListPos { n: 18, total: 18 },
+            failed: 0,
+        };
+        assert!(
+            progress_line(&complete)
+                .unwrap()
+                .contains("✅ CACHE_WARM_COMPLETE")
+        );
+    }
 }

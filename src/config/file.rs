@@ -12,6 +12,7 @@ use crate::catalog::{Capacity, Catalog, GpuType};
 use crate::durations::parse_duration;
 use crate::exit::Failure;
 use crate::origin::Origin;
+use crate::tui::theme::ThemeName;
 
 /// The config file as written; every key optional, unknown keys refused.
 #[derive(Debug, Default, Deserialize)]
@@ -34,6 +35,8 @@ pub struct FileConfig {
     pub store: Option<Spanned<String>>,
     /// `false`: neither load nor save the snapshot.
     pub snapshot: Option<Spanned<bool>>,
+    /// The TUI's colours: `default`, `light` or `mono` (`NO_COLOR` wins over it).
+    pub theme: Option<Spanned<String>>,
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -186,4 +189,21 @@ pub(super) fn file_catalog(
         origins.capacity = in_file;
     }
     Ok(catalog)
+}
+
+/// The file's `theme`, if any: `default`, `light` or `mono`; anything else is an error
+/// naming the line.
+pub(super) fn file_theme(
+    file: &FileConfig,
+    path: &Path,
+    text: &str,
+) -> Result<Option<ThemeName>, Failure> {
+    match &file.theme {
+        None => Ok(None),
+        Some(t) => t
+            .get_ref()
+            .parse()
+            .map(Some)
+            .map_err(|e| bad(path, text, t.span(), &format!("theme: {e}"))),
+    }
 }

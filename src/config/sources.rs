@@ -27,6 +27,7 @@ pub struct Origins {
     pub serviceusage_url: Origin,
     pub aiplatform_url: Origin,
     pub monitoring_url: Origin,
+    pub theme: Origin,
 }
 
 impl Default for Origins {
@@ -45,6 +46,7 @@ impl Default for Origins {
             serviceusage_url: Origin::Default,
             aiplatform_url: Origin::Default,
             monitoring_url: Origin::Default,
+            theme: Origin::Default,
         }
     }
 }

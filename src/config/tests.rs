@@ -235,3 +235,49 @@ fn fake_gcp_plays_the_refusals_it_is_asked_for_and_keeps_its_knobs() {
     assert!(cfg.service_disabled && cfg.monitoring_disabled && !cfg.monitoring_denied);
     assert_eq!(cfg.seed, crate::fake_gcp::DEFAULT_SEED);
 }
+
+#[test]
+fn the_theme_comes_from_the_env_else_the_file_and_a_bad_one_names_its_line() {
+    let (_d, p) = write("project = \"ok-project\"\ntheme = \"light\"\n");
+    let args = GlobalArgs {
+        config: Some(p),
+        ..Default::default()
+    };
+    let c = resolve(&args, &env_of(&[])).unwrap();
+    assert_eq!(c.theme, ThemeName::Light);
+    assert!(matches!(c.origins.theme, Origin::ConfigFile { .. }));
+    let c = resolve(&args, &env_of(&[("QUOTA_TUI_THEME", "mono")])).unwrap();
+    assert_eq!(
+        (c.theme, c.origins.theme),
+        (ThemeName::Mono, Origin::env("QUOTA_TUI_THEME"))
+    );
+    let e = resolve(&args, &env_of(&[("QUOTA_TUI_THEME", "neon")])).unwrap_err();
+    assert_eq!(e.code, 2);
+    assert!(
+        e.message
+            .starts_with("QUOTA_TUI_THEME: 'neon' is not a theme"),
+        "{}",
+        e.message
+    );
+
+    let (_d, p) = write("project = \"ok-project\"\n\ntheme = \"dark\"\n");
+    let args = GlobalArgs {
+        config: Some(p),
+        ..Default::default()
+    };
+    let e = resolve(&args, &env_of(&[])).unwrap_err();
+    assert!(
+        e.message.contains("line 3") && e.message.contains("theme: 'dark' is not a theme"),
+        "{}",
+        e.message
+    );
+    let (_d, p) = write("project = \"ok-project\"\n");
+    let args = GlobalArgs {
+        config: Some(p),
+        ..Default::default()
+    };
+    assert_eq!(
+        resolve(&args, &env_of(&[])).unwrap().theme,
+        ThemeName::Default
+    );
+}

@@ -227,6 +227,18 @@ pub async fn fetch_all(
     source: Arc<dyn QuotaSource>,
     concurrency: usize,
 ) -> Vec<MetricOutcome> {
+    fetch_all_reporting(requests, source, concurrency, &|_| {}).await
+}
+
+/// [`fetch_all`], calling `on_outcome` with each outcome as it lands (in the order they
+/// land, not the order given): for a front-end's progress (`check`'s progress bar). The
+/// callback runs on the fetching task and must return quickly.
+pub async fn fetch_all_reporting(
+    requests: &[MetricRequest],
+    source: Arc<dyn QuotaSource>,
+    concurrency: usize,
+    on_outcome: &(dyn Fn(&MetricOutcome) + Sync),
+) -> Vec<MetricOutcome> {
     let pass = Arc::new(Mutex::new(PassGates::default()));
     futures::stream::iter(requests.iter().cloned())
         .map(|request| {
@@ -249,6 +261,8 @@ pub async fn fetch_all(
                 if let Some(e) = outcome.usage_error() {
                     p.usage.note(e);
                 }
+                drop(p);
+                on_outcome(&outcome);
                 outcome
             }
         })

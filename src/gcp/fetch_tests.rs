@@ -43,6 +43,14 @@ async fn one_outcome_per_request_in_order_with_every_region() {
     );
     assert_eq!(out.len(), 6);
     assert_eq!(out[5].request.metric, QuotaMetric::C3);
+    // The reporting variant tells each outcome as it lands: every region once.
+    let landed = Mutex::new(0usize);
+    let again = fetch_all_reporting(&requests, source.clone(), 8, &|o| {
+        *landed.lock().unwrap() += o.request.len();
+    })
+    .await;
+    assert_eq!(again.len(), 6);
+    assert_eq!(*landed.lock().unwrap(), 38);
     assert_eq!(out[0].latency, Duration::from_millis(100));
     let t4: Vec<_> = out[0].checks().collect();
     assert_eq!(

@@ -24,7 +24,9 @@ use async_trait::async_trait;
 use crate::catalog::{Limit, MetricRequest};
 pub use clients::QuotaClients;
 pub use error::{ApiError, ErrorKind};
-pub use fetch::{CHECK_CONCURRENCY, Gates, MetricOutcome, fetch_all, fetch_gated, fetch_one};
+pub use fetch::{
+    CHECK_CONCURRENCY, Gates, MetricOutcome, fetch_all, fetch_all_reporting, fetch_gated, fetch_one,
+};
 pub use usage_gate::UsageGate;
 
 /// Anything that can answer a metric request with the limit of each of its regions, and

@@ -25,12 +25,22 @@ pub fn batch_tag(level: BatchLevel) -> (&'static str, &'static str) {
 }
 
 /// The `📊 FINAL_STATS` details (SPEC §8), also printed by `warm --once`:
-/// `batches=23 avg=1412ms p95=2710ms max=3890ms slow=2 failed=1 hits=57 misses=3 hit_rate=95.0%`.
+/// `batches=23 avg=1412ms p95=2710ms max=3890ms slow=2 failed=1 hits=57 misses=3 hit_rate=95.0%`;
+/// hits, misses and the hit rate are the steady state's (reads after the first complete
+/// cycle), and ` cold_reads=76 cold_hits=2` follows when screens were read before it.
 pub fn final_stats_details(s: &StatsSnapshot) -> String {
-    format!(
+    let mut line = format!(
         "batches={} avg={}ms p95={}ms max={}ms slow={} failed={} hits={} misses={} hit_rate={:.1}%",
         s.batches, s.avg_ms, s.p95_ms, s.max_ms, s.slow, s.failed, s.hits, s.misses, s.hit_rate
-    )
+    );
+    if s.cold_reads() > 0 {
+        line.push_str(&format!(
+            " cold_reads={} cold_hits={}",
+            s.cold_reads(),
+            s.cold_hits
+        ));
+    }
+    line
 }
 
 /// `🚀 CACHE_WARM_START: Timers initialized (2s batch, 30m TTL, re-warm every 24m)` or

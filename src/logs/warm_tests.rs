@@ -187,8 +187,18 @@ fn error_cancel_complete_and_stats_lines() {
         ..StatsSnapshot::default()
     };
     assert_eq!(
-        warm_line(&WarmerEvent::FinalStats(stats)).unwrap(),
+        warm_line(&WarmerEvent::FinalStats(stats.clone())).unwrap(),
         "📊 FINAL_STATS: batches=23 avg=1412ms p95=2710ms max=3890ms slow=2 failed=1 hits=57 misses=3 hit_rate=95.0%"
+    );
+    let with_cold = StatsSnapshot {
+        cold_hits: 2,
+        cold_misses: 74,
+        ..stats
+    };
+    assert!(
+        warm_line(&WarmerEvent::FinalStats(with_cold))
+            .unwrap()
+            .ends_with("hit_rate=95.0% cold_reads=76 cold_hits=2")
     );
     assert_eq!(
         warm_line(&WarmerEvent::Skipped).unwrap(),

@@ -224,6 +224,20 @@ pub struct CacheCounters {
 }
 
 impl CacheCounters {
+    /// Reads counted (hits and misses).
+    pub fn reads(&self) -> u64 {
+        self.hits + self.misses
+    }
+
+    /// The counts since `earlier` (a copy of these counters taken before): what was read
+    /// in between. Saturating, so a store whose counters were reset gives zeros, not a wrap.
+    pub fn since(&self, earlier: CacheCounters) -> CacheCounters {
+        CacheCounters {
+            hits: self.hits.saturating_sub(earlier.hits),
+            misses: self.misses.saturating_sub(earlier.misses),
+        }
+    }
+
     /// Hits over reads in percent; 0 before any read.
     pub fn hit_rate_pct(&self) -> f64 {
         let total = self.hits + self.misses;

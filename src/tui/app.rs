@@ -6,9 +6,13 @@
 //! background task comes back as [`Event::Task`] and goes to the screen that spawned it; the
 //! app knows no screen's messages.
 
-use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, MouseEventKind};
+use std::cell::Cell;
+
+use crossterm::event::{
+    Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind,
+};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout};
+use ratatui::layout::{Constraint, Layout, Position, Rect};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -24,8 +28,9 @@ use super::toast::{
     ToastLevel, Toasts, cycle_complete_toast, failed_checks_toast, service_disabled_toast,
     slow_batch_toast, usage_failed_toast,
 };
-use super::widgets::chrome::{draw_footer, draw_header, draw_help, draw_tabs};
-use super::widgets::toasts::draw_toasts;
+use super::widgets::chrome::{draw_footer, draw_header, draw_help, draw_tabs, tab_at};
+use super::widgets::filter::draw_filter_input;
+use super::widgets::toasts::{draw_toast_slot, toast_height};
 use crate::warmer::WarmerEvent;
 
 /// How many screens Esc can go back through.
@@ -54,6 +59,10 @@ pub struct App {
     tab_labels: Vec<String>,
     /// The "a submission is in flight: quit?" question, and the notice left for stderr.
     quit: QuitGuard,
+    /// Where the tab bar and the screen's body were last drawn (drawing takes `&self`), for
+    /// mouse clicks.
+    tabs_area: Cell<Rect>,
+    body_area: Cell<Rect>,
 }
 
 impl App {
@@ -88,6 +97,8 @@ impl App {
             help: false,
             tab_labels,
             quit: QuitGuard::default(),
+            tabs_area: Cell::new(Rect::default()),
+            body_area: Cell::new(Rect::default()),
         };
         let (home, ctx) = app.call(0);
         home.on_enter(ctx);
@@ -223,22 +234,40 @@ impl App {
             Event::Crossterm(TermEvent::Key(key)) if key.kind != KeyEventKind::Release => {
                 self.on_key(&key)
             }
-            Event::Crossterm(TermEvent::Mouse(m)) => {
-                let down = match m.kind {
-                    MouseEventKind::ScrollDown => true,
-                    MouseEventKind::ScrollUp => false,
-                    _ => return Action::None,
-                };
-                if self.help || self.quit.is_open() {
-                    return Action::None;
-                }
-                let (screen, ctx) = self.call(self.current);
-                let reply = screen.on_wheel(down, ctx);
-                self.reply(reply)
-            }
+            Event::Crossterm(TermEvent::Mouse(m)) => self.on_mouse(&m),
             Event::Crossterm(TermEvent::Resize(..)) => Action::Redraw,
             Event::Crossterm(_) => Action::None,
         }
+    }
+
+    /// The wheel scrolls the screen's list; a left click on a tab switches to it, and one in
+    /// the body goes to the screen (which selects the row there). Nothing while a popup
+    /// (help, the quit question) is open.
+    fn on_mouse(&mut self, m: &MouseEvent) -> Action {
+        if self.help || self.quit.is_open() {
+            return Action::None;
+        }
+        let at = Position::new(m.column, m.row);
+        let reply = match m.kind {
+            MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
+                let down = m.kind == MouseEventKind::ScrollDown;
+                let (screen, ctx) = self.call(self.current);
+                screen.on_wheel(down, ctx)
+            }
+            MouseEventKind::Down(MouseButton::Left) if self.tabs_area.get().contains(at) => {
+                let x = m.column - self.tabs_area.get().x;
+                return match tab_at(&self.tab_labels, x) {
+                    Some(idx) => self.open(idx),
+                    None => Action::None,
+                };
+            }
+            MouseEventKind::Down(MouseButton::Left) if self.body_area.get().contains(at) => {
+                let (screen, ctx) = self.call(self.current);
+                screen.on_click(m.column, m.row, ctx)
+            }
+            _ => return Action::None,
+        };
+        self.reply(reply)
     }
 
     /// True unless the cache is shared and another instance warms it.
@@ -265,7 +294,12 @@ impl App {
             self.write_status_text();
         }
         match &ev {
-            WarmerEvent::MetricLanded { .. } | WarmerEvent::CycleStarted { .. } => {
+            WarmerEvent::MetricLanded { done, total, .. } => {
+                self.ctx.refresh();
+                self.ctx.toasts_mut().update_progress(*done, *total);
+                changed = true;
+            }
+            WarmerEvent::CycleStarted { .. } => {
                 self.ctx.refresh();
                 changed = true;
             }
@@ -294,6 +328,8 @@ impl App {
                 elapsed, failed, ..
             } => {
                 self.ctx.refresh();
+                // Its count would stay at the end: the complete toast says it instead.
+                self.ctx.toasts_mut().end_progress();
                 let total = self.ctx.view().status().total;
                 let (text, level) = cycle_complete_toast(total, *failed, *elapsed);
                 self.ctx.toast(text, level);
@@ -375,18 +411,27 @@ impl App {
         }
     }
 
-    /// Draw the whole screen from state.
+    /// Draw the whole screen from state: header, tabs, the screen, the toast slot (only as
+    /// high as the shown toast needs: the screen shrinks, so no row is hidden) and the
+    /// footer (the open `/` filter's input in its place).
     pub fn draw(&self, frame: &mut Frame) {
         let view = self.ctx.view();
         let theme = view.theme();
         let screen = &self.screens[self.current];
-        let [header, tabs, body, footer] = Layout::vertical([
+        let area = frame.area();
+        // The slot never takes the last rows of the screen's body.
+        let toast_rows =
+            toast_height(self.ctx.toasts(), area.width).min(area.height.saturating_sub(3 + 2));
+        let [header, tabs, body, toast, footer] = Layout::vertical([
             Constraint::Length(1),
             Constraint::Length(1),
             Constraint::Min(0),
+            Constraint::Length(toast_rows),
             Constraint::Length(1),
         ])
-        .areas(frame.area());
+        .areas(area);
+        self.tabs_area.set(tabs);
+        self.body_area.set(body);
         let status_style = view.status().style(theme);
         draw_header(
             frame,
@@ -398,8 +443,11 @@ impl App {
         );
         draw_tabs(frame, tabs, &self.tab_labels, self.current, theme);
         screen.draw(frame, body, view);
+        let filter = screen.filter().filter(|f| f.is_open());
         if self.quit.is_open() {
             draw_footer(frame, footer, quit::KEYS.iter(), theme);
+        } else if let Some(filter) = filter {
+            draw_filter_input(frame, footer, filter, theme);
         } else {
             // While a field takes every key, `q` and `?` type: their hints would mislead.
             let globals = if screen.typing() {
@@ -409,7 +457,7 @@ impl App {
             };
             draw_footer(frame, footer, screen.keys().iter().chain(globals), theme);
         }
-        draw_toasts(frame, body, self.ctx.toasts(), theme);
+        draw_toast_slot(frame, toast, self.ctx.toasts(), theme);
         if self.help {
             draw_help(frame, body, screen.title(), screen.keys(), theme);
         }

@@ -101,10 +101,24 @@ impl Scroll {
         rows.saturating_sub(self.viewport.get().max(1))
     }
 
-    /// Handle a scroll key for a list of `rows`; true when the key was a scroll key.
+    /// Handle a scroll key for a list of `rows`; true when the key was a scroll key. When
+    /// every row fits nothing moves (a list that fits never starts following its end).
     pub fn key(&mut self, key: &KeyEvent, rows: usize) -> bool {
         let page = self.viewport.get().max(1);
         let max = self.max_offset(rows);
+        let scroll_key = matches!(
+            key.code,
+            KeyCode::Char('j' | 'k' | 'g' | 'G' | ' ')
+                | KeyCode::Down
+                | KeyCode::Up
+                | KeyCode::Home
+                | KeyCode::End
+                | KeyCode::PageDown
+                | KeyCode::PageUp
+        );
+        if max == 0 {
+            return scroll_key;
+        }
         let offset = self.current(max);
         let new = match key.code {
             KeyCode::Char('j') | KeyCode::Down => (offset + 1).min(max),
@@ -120,9 +134,12 @@ impl Scroll {
         true
     }
 
-    /// Scroll by the mouse wheel: 3 rows down (`down`) or up.
+    /// Scroll by the mouse wheel: 3 rows down (`down`) or up; nothing when every row fits.
     pub fn wheel(&mut self, down: bool, rows: usize) {
         let max = self.max_offset(rows);
+        if max == 0 {
+            return;
+        }
         let offset = self.current(max);
         self.offset = if down {
             (offset + 3).min(max)
@@ -175,6 +192,24 @@ mod tests {
         assert_eq!(s.offset(), 3);
         assert!(!s.key(&key(KeyCode::Char('x')), 38));
         assert_eq!(s.visible(2, 10), 0..2, "short lists show whole");
+    }
+
+    #[test]
+    fn a_list_that_fits_never_starts_following() {
+        let mut s = Scroll::default();
+        assert_eq!(s.visible(18, 20), 0..18);
+        for c in [KeyCode::Char('j'), KeyCode::Char('G'), KeyCode::PageDown] {
+            assert!(s.key(&key(c), 18), "still a scroll key");
+            assert!(!s.follow, "{c:?} made a list that fits follow its end");
+        }
+        s.wheel(true, 18);
+        assert!(!s.follow);
+        // It grows past the viewport: the list shows its top, not its end.
+        assert_eq!(s.visible(30, 20), 0..20);
+        let mut tail = Scroll::following();
+        tail.visible(5, 20);
+        tail.key(&key(KeyCode::Char('k')), 5);
+        assert!(tail.follow, "a live tail that fits keeps following");
     }
 
     #[test]

@@ -66,11 +66,16 @@ pub struct TuiContext {
 }
 
 /// Run the TUI until the user quits, a signal (SIGTERM, SIGHUP, SIGINT, SIGQUIT) arrives or
-/// `cancel` is cancelled (someone else ending the session). Restores the terminal on every
-/// path and cancels `cancel` before returning.
+/// `cancel` is cancelled (someone else ending the session), drawn with the configured
+/// `theme` (`NO_COLOR` wins over it). Restores the terminal on every path and cancels
+/// `cancel` before returning.
 ///
 /// Errors when the terminal cannot be set up, drawn on or restored.
-pub async fn run(ctx: TuiContext, cancel: CancellationToken) -> anyhow::Result<()> {
+pub async fn run(
+    ctx: TuiContext,
+    theme: theme::ThemeName,
+    cancel: CancellationToken,
+) -> anyhow::Result<()> {
     // Subscribe before reading the progress so no event falls between the two.
     let warmer_rx = ctx.warmer.subscribe();
     let (tx, rx) = mpsc::channel(256);
@@ -78,7 +83,7 @@ pub async fn run(ctx: TuiContext, cancel: CancellationToken) -> anyhow::Result<(
         .shared
         .clone()
         .map(|redis| shared::spawn_shared_pump(redis, tx.clone()));
-    let mut app = App::new(ctx, Theme::from_env(), tx.clone());
+    let mut app = App::new(ctx, Theme::from_env(theme), tx.clone());
     let result = run_in_terminal(&mut app, warmer_rx, tx, rx, &cancel).await;
     if let Some(pump) = shared_pump {
         pump.abort();

@@ -112,6 +112,11 @@ impl SharedView {
         self.lease.may_warm()
     }
 
+    /// True once the shared cache was warm (a complete cycle) while this instance watched.
+    pub fn ever_hot(&self) -> bool {
+        self.ever_hot
+    }
+
     /// Fold `event` in; the toast to show, if any.
     pub fn apply(&mut self, event: &SharedEvent) -> Option<(String, ToastLevel)> {
         match event {
@@ -231,6 +236,7 @@ pub(in crate::tui) fn fold_shared(ctx: &mut ScreenCtx, event: &SharedEvent) -> b
     let warmed_here = shared.warms_here();
     let toast = shared.apply(event);
     let reader = shared.reader_status(checks);
+    let hot = shared.ever_hot();
     if let Some((text, level)) = toast {
         ctx.toast(text, level);
     }
@@ -241,6 +247,10 @@ pub(in crate::tui) fn fold_shared(ctx: &mut ScreenCtx, event: &SharedEvent) -> b
             ctx.set_status(own);
         }
         None => {}
+    }
+    if hot {
+        // Another instance warmed it: reads from now on are the steady state's.
+        ctx.mark_warm();
     }
     ctx.refresh();
     true

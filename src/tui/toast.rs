@@ -1,5 +1,11 @@
-//! Toasts: short messages stacked at the bottom right, dismissed after 6 s (SPEC §10, k9s's
-//! flash messages). Times are on tokio's clock so tests can run them under a paused clock.
+//! Toasts: short messages in one slot just above the footer, dismissed after 6 s (SPEC §10,
+//! k9s's flash messages). One shows at a time ([`Toasts::current`]: the answer to the
+//! user's own key first, then errors before warnings before the rest, the oldest first
+//! among equals, so a burst does not flicker and an error with a link to act on is not
+//! hidden by the summary after it), with a count of the others still live (`+2`); a
+//! progress toast (the warmer's "Already warming (6/38)") is replaced in place
+//! and its count kept current, never stacked or left stale. Times are on tokio's clock so
+//! tests can run them under a paused clock.
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -13,14 +19,41 @@ use crate::warmer::{BatchLevel, BatchReport};
 /// How long a toast stays: 6 s.
 pub const TOAST_TTL: Duration = Duration::from_secs(6);
 /// At most this many toasts are kept; the oldest goes first.
-pub const MAX_TOASTS: usize = 4;
+pub const MAX_TOASTS: usize = 8;
 
-/// A toast's tone (its border style).
+/// A toast's tone (its style).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ToastLevel {
     Ok,
     Warn,
     Error,
+}
+
+/// A toast that follows the warmer's progress: at most one is live, and its count is
+/// rewritten as checks land ([`Toasts::update_progress`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProgressToast {
+    /// "Warm now" started a cycle: `🔄 Warming now: 3/38`.
+    WarmStarted,
+    /// "Warm now" while a cycle runs: `⏳ Already warming (6/38)`.
+    AlreadyWarming,
+}
+
+impl ProgressToast {
+    /// The text at `done` of `total` checks.
+    pub fn text(self, done: usize, total: usize) -> String {
+        match self {
+            ProgressToast::WarmStarted => format!("🔄 Warming now: new cycle, {done}/{total}"),
+            ProgressToast::AlreadyWarming => format!("⏳ Already warming ({done}/{total})"),
+        }
+    }
+
+    fn level(self) -> ToastLevel {
+        match self {
+            ProgressToast::WarmStarted => ToastLevel::Ok,
+            ProgressToast::AlreadyWarming => ToastLevel::Warn,
+        }
+    }
 }
 
 /// One toast.
@@ -30,9 +63,11 @@ pub struct Toast {
     pub level: ToastLevel,
     /// When it disappears (tokio clock).
     pub expires: Instant,
+    /// Set for the one toast that follows the warmer's progress.
+    pub progress: Option<ProgressToast>,
 }
 
-/// The stack of live toasts, oldest first.
+/// The live toasts, oldest first; the newest is the one shown.
 #[derive(Debug, Default)]
 pub struct Toasts {
     items: VecDeque<Toast>,
@@ -45,14 +80,53 @@ impl Toasts {
     /// name or state from the server): one line, escapes made visible, at most
     /// [`crate::sanitize::MAX_CHARS`] characters.
     pub fn push(&mut self, text: impl Into<String>, level: ToastLevel, now: Instant) {
+        self.push_toast(crate::sanitize::sanitize(&text.into()), level, now, None);
+    }
+
+    /// Show the progress toast `kind` at `done`/`total` from now for [`TOAST_TTL`],
+    /// replacing the live progress toast if there is one (it becomes the newest, with a new
+    /// expiry): asking twice shows one toast, never two.
+    pub fn push_progress(&mut self, kind: ProgressToast, done: usize, total: usize, now: Instant) {
+        self.items.retain(|t| t.progress.is_none());
+        self.push_toast(kind.text(done, total), kind.level(), now, Some(kind));
+    }
+
+    /// Rewrite the live progress toast's count to `done`/`total` (its expiry unchanged);
+    /// true when its text changed.
+    pub fn update_progress(&mut self, done: usize, total: usize) -> bool {
+        let Some(t) = self.items.iter_mut().find(|t| t.progress.is_some()) else {
+            return false;
+        };
+        let text = t.progress.expect("found by it").text(done, total);
+        let changed = t.text != text;
+        t.text = text;
+        changed
+    }
+
+    /// Drop the progress toast (its cycle ended: the count would go stale); true when one
+    /// was live.
+    pub fn end_progress(&mut self) -> bool {
+        let before = self.items.len();
+        self.items.retain(|t| t.progress.is_none());
+        self.items.len() != before
+    }
+
+    fn push_toast(
+        &mut self,
+        text: String,
+        level: ToastLevel,
+        now: Instant,
+        progress: Option<ProgressToast>,
+    ) {
         let expires = now + TOAST_TTL;
         if self.items.len() == MAX_TOASTS {
             self.items.pop_front();
         }
         self.items.push_back(Toast {
-            text: crate::sanitize::sanitize(&text.into()),
+            text,
             level,
             expires,
+            progress,
         });
         self.new_deadlines.push(expires);
     }
@@ -62,6 +136,26 @@ impl Toasts {
         let before = self.items.len();
         self.items.retain(|t| t.expires > now);
         self.items.len() != before
+    }
+
+    /// The toast shown: the progress toast (the answer to the user's "warm now") if live,
+    /// else the most severe live toast, the oldest among equals.
+    pub fn current(&self) -> Option<&Toast> {
+        let rank = |t: &Toast| {
+            let level = match t.level {
+                ToastLevel::Error => 2,
+                ToastLevel::Warn => 1,
+                ToastLevel::Ok => 0,
+            };
+            (t.progress.is_some(), level)
+        };
+        // max_by_key keeps the last of equals: walk newest first to get the oldest.
+        self.items.iter().rev().max_by_key(|t| rank(t))
+    }
+
+    /// How many live toasts the shown one hides (the `+2` beside it).
+    pub fn hidden(&self) -> usize {
+        self.items.len().saturating_sub(1)
     }
 
     /// Live toasts, oldest first.
@@ -270,6 +364,50 @@ mod tests {
         }
         assert_eq!(t.len(), MAX_TOASTS);
         assert_eq!(t.iter().next().map(|x| x.text.as_str()), Some("2"));
+        assert_eq!(
+            t.current().map(|x| x.text.as_str()),
+            Some("2"),
+            "the oldest of equals"
+        );
+        assert_eq!(t.hidden(), MAX_TOASTS - 1);
+        t.push("err", ToastLevel::Error, Instant::now());
+        t.push("ok", ToastLevel::Ok, Instant::now());
+        assert_eq!(
+            t.current().map(|x| x.text.as_str()),
+            Some("err"),
+            "errors first"
+        );
+        t.push_progress(ProgressToast::WarmStarted, 0, 38, Instant::now());
+        assert_eq!(
+            t.current().and_then(|x| x.progress),
+            Some(ProgressToast::WarmStarted),
+            "the answer to the user's key first"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_progress_toast_is_replaced_in_place_and_kept_current() {
+        let mut t = Toasts::default();
+        let now = Instant::now();
+        t.push("✅ other", ToastLevel::Ok, now);
+        t.push_progress(ProgressToast::AlreadyWarming, 6, 38, now);
+        tokio::time::advance(Duration::from_secs(2)).await;
+        t.push_progress(ProgressToast::AlreadyWarming, 7, 38, Instant::now());
+        assert_eq!(t.len(), 2, "one progress toast, never two");
+        assert_eq!(t.current().unwrap().text, "⏳ Already warming (7/38)");
+        assert!(t.update_progress(8, 38));
+        assert!(!t.update_progress(8, 38), "same count, no change");
+        assert_eq!(t.current().unwrap().text, "⏳ Already warming (8/38)");
+        assert_eq!(t.hidden(), 1);
+        // The second push has a new expiry: the first one's deadline does not end it.
+        tokio::time::advance(Duration::from_secs(5)).await;
+        assert!(t.expire(Instant::now()), "the plain toast went");
+        assert_eq!(
+            t.current().unwrap().progress,
+            Some(ProgressToast::AlreadyWarming)
+        );
+        assert!(t.end_progress());
+        assert!(t.is_empty() && !t.update_progress(9, 38));
     }
 
     #[tokio::test(start_paused = true)]

@@ -118,7 +118,18 @@ struct Shared {
 
 impl Shared {
     fn emit(&self, event: WarmerEvent) {
-        self.stats.lock().expect("stats lock").record(&event);
+        {
+            let mut stats = self.stats.lock().expect("stats lock");
+            stats.record(&event);
+            if matches!(
+                event,
+                WarmerEvent::CycleComplete { .. } | WarmerEvent::CycleResumed { .. }
+            ) {
+                // Reads so far were made on a filling cache: cold (stats module). A cycle
+                // taken up from the store (a snapshot's, the shared one's) is warm at once.
+                stats.mark_warm(self.store.counters());
+            }
+        }
         // No subscriber is fine: the event is still counted.
         let _ = self.events.send(event);
     }
@@ -214,6 +225,18 @@ impl WarmerHandle {
     /// The statistics now (batch times, failures, cache counters).
     pub fn stats(&self) -> StatsSnapshot {
         self.shared.snapshot()
+    }
+
+    /// The cache is warm although this warmer completed no cycle (another instance warmed
+    /// the shared store): reads from now on are the steady state's, those before were cold
+    /// ([`WarmerStats::mark_warm`]). Later calls change nothing.
+    pub fn mark_warm(&self) {
+        let counters = self.shared.store.counters();
+        self.shared
+            .stats
+            .lock()
+            .expect("stats lock")
+            .mark_warm(counters);
     }
 
     /// Where the current cycle is.

@@ -1,17 +1,20 @@
 //! The Cache screen (SPEC §10, key `4`): warmer statistics and one row per check.
 //!
 //! Statistics (their box's lower edge names the credentials in use and the account when known,
-//! SPEC §4; never a secret): hits, misses, hit rate, cycles, batches and min / avg / p95 / max batch time
-//! (ms), slow batches (> 3000 ms) and failed checks, time to the next re-warm, and the store
-//! (SPEC §11: memory, the snapshot's file and when it was loaded, or Redis with its host and
-//! database and the warmer lease's holder). Rows: check, value (as on the Infra screen), age,
-//! latency of the last fetch, last error. Scrollable.
+//! SPEC §4; never a secret): the steady-state hit rate with its hits and misses, the cold
+//! reads (made before the first complete cycle) apart, batches and min / avg / p95 / max
+//! batch time (ms), slow batches (> 3000 ms) and failed checks, cycles, time to the next
+//! re-warm, the timers, and the store (SPEC §11: memory, the snapshot's file and when it
+//! was loaded, or Redis with its host and database and the warmer lease's holder). Rows:
+//! check, value (as on the Infra screen), age, latency of the last fetch, last error.
+//! Scrollable.
 
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
 
 use super::{Reply, Screen, ScreenCtx, View, fmt_age};
 use crate::durations::fmt_duration;
@@ -19,7 +22,10 @@ use crate::store::redis::Link;
 use crate::store::{Backing, Cached, CachedState, SnapshotLoad};
 use crate::tui::keys::{KeyHint, SCROLL_KEYS, Scroll};
 use crate::tui::widgets::quota_cell::quota_cell;
-use crate::tui::widgets::table::{body_rows, header_row, scrolled_title, titled_block};
+use crate::tui::widgets::table::{
+    body_rows, draw_scrollbar, header_row, scrolled_title, titled_block,
+};
+use crate::tui::widgets::wrap::wrap_ranges;
 
 /// The Cache screen's state: the credentials line it shows and the check table's scroll
 /// position.
@@ -40,7 +46,11 @@ impl CacheScreen {
         }
     }
 
-    fn stats_lines<'a>(view: &View) -> Vec<Line<'a>> {
+    /// The statistics box's lines: the steady-state hit rate (reads since the first
+    /// complete cycle) with the cold reads apart, the batch times and failures, the cycles
+    /// and the next re-warm, the timers (on the cycles' line when `width` has room). Each
+    /// fits 78 columns with everyday numbers; longer ones wrap (the box grows), never cut.
+    fn stats_lines<'a>(view: &View, width: usize) -> Vec<Line<'a>> {
         let theme = view.theme();
         let s = view.stats();
         let cfg = view.warmer_config();
@@ -55,20 +65,48 @@ impl CacheScreen {
             None if status.hot && !status.rewarming => "—".to_string(),
             None => format!("after this cycle ({}/{})", status.done, status.total),
         };
-        vec![
-            Line::from(vec![
-                Span::styled("hits ", theme.muted),
+        let count = |v: u64, warn: Style| {
+            Span::styled(v.to_string(), if v > 0 { warn } else { theme.positive })
+        };
+        let mut rate = vec![Span::styled("steady-state hit rate ", theme.muted)];
+        if s.steady() && s.hits + s.misses == 0 {
+            rate.push(Span::styled(
+                "— (no read since the first cycle)",
+                theme.muted,
+            ));
+        } else if s.steady() {
+            rate.extend([
+                Span::styled(format!("{:.1}%", s.hit_rate), theme.title),
+                Span::styled(" · hits ", theme.muted),
                 Span::raw(s.hits.to_string()),
                 Span::styled(" · misses ", theme.muted),
                 Span::raw(s.misses.to_string()),
-                Span::styled(" · hit rate ", theme.muted),
-                Span::styled(format!("{:.1}%", s.hit_rate), theme.title),
-                Span::styled(" · cycles ", theme.muted),
-                Span::raw(format!(
-                    "{}/{} complete{last_cycle}",
-                    s.cycles_completed, s.cycles_started
-                )),
-            ]),
+            ]);
+        } else {
+            rate.push(Span::styled("— (after the first cycle)", theme.muted));
+        }
+        rate.extend([
+            Span::styled(" · cold reads ", theme.muted),
+            Span::raw(s.cold_reads().to_string()),
+            Span::styled(format!(" ({} hits)", s.cold_hits), theme.muted),
+        ]);
+        let mut cycles = Line::from(vec![
+            Span::styled("cycles ", theme.muted),
+            Span::raw(format!(
+                "{}/{} complete{last_cycle}",
+                s.cycles_completed, s.cycles_started
+            )),
+            Span::styled(" · next re-warm ", theme.muted),
+            Span::raw(next),
+        ]);
+        let timers = format!(
+            "TTL {} · interval {} · re-warm every {}",
+            fmt_duration(cfg.ttl),
+            fmt_duration(cfg.interval),
+            fmt_duration(cfg.refresh)
+        );
+        let mut lines = vec![
+            Line::from(rate),
             Line::from(vec![
                 Span::styled("batches ", theme.muted),
                 Span::raw(s.batches.to_string()),
@@ -81,40 +119,31 @@ impl CacheScreen {
                 Span::styled(" max ", theme.muted),
                 Span::raw(s.max_ms.to_string()),
                 Span::styled(" · slow ", theme.muted),
-                Span::styled(
-                    s.slow.to_string(),
-                    if s.slow > 0 {
-                        theme.toast_warn
-                    } else {
-                        theme.positive
-                    },
-                ),
+                count(s.slow, theme.toast_warn),
                 Span::styled(" · failed ", theme.muted),
-                Span::styled(
-                    s.failed.to_string(),
-                    if s.failed > 0 {
-                        theme.failed
-                    } else {
-                        theme.positive
-                    },
-                ),
+                count(s.failed, theme.failed),
             ]),
-            Line::from(vec![
-                Span::styled("next re-warm ", theme.muted),
-                Span::raw(next),
-                Span::styled(
-                    format!(
-                        " · TTL {} · interval {} · re-warm every {}",
-                        fmt_duration(cfg.ttl),
-                        fmt_duration(cfg.interval),
-                        fmt_duration(cfg.refresh)
-                    ),
-                    theme.muted,
-                ),
-            ]),
-            store_line(view),
-        ]
+        ];
+        if cycles.width() + 3 + timers.len() <= width {
+            cycles.push_span(Span::styled(format!(" · {timers}"), theme.muted));
+            lines.push(cycles);
+        } else {
+            lines.extend([cycles, Line::styled(timers, theme.muted)]);
+        }
+        lines.push(store_line(view));
+        lines
     }
+}
+
+/// Rows `lines` take wrapped at `width` columns.
+fn wrapped_rows(lines: &[Line], width: usize) -> u16 {
+    lines
+        .iter()
+        .map(|l| {
+            let text: String = l.spans.iter().map(|s| s.content.as_ref()).collect();
+            wrap_ranges(&text, width).len() as u16
+        })
+        .sum()
 }
 
 /// `store memory + snapshot ~/.cache/quota-tui/demo-spot.json · loaded 12:01:05 (38 entries)`,
@@ -218,10 +247,13 @@ impl Screen for CacheScreen {
 
     fn draw(&self, frame: &mut Frame, area: Rect, view: &View) {
         let theme = view.theme();
+        let width = area.width.saturating_sub(2) as usize;
+        let lines = Self::stats_lines(view, width);
+        let stats_height = wrapped_rows(&lines, width) + 2;
         let [stats, table] =
-            Layout::vertical([Constraint::Length(6), Constraint::Min(0)]).areas(area);
+            Layout::vertical([Constraint::Length(stats_height), Constraint::Min(0)]).areas(area);
         frame.render_widget(
-            Paragraph::new(Self::stats_lines(view)).block(
+            Paragraph::new(lines).wrap(Wrap { trim: false }).block(
                 titled_block(" Warmer statistics ", theme)
                     // The account comes from a credentials file: sanitised.
                     .title_bottom(Span::styled(
@@ -236,7 +268,7 @@ impl Screen for CacheScreen {
         let range = self.scroll.visible(checks.len(), body_rows(table));
         let title = scrolled_title("Checks", &range, checks.len())
             .unwrap_or_else(|| format!(" Checks ({}) ", checks.len()));
-        let rows = range.map(|i| check_row(view, i));
+        let rows = range.clone().map(|i| check_row(view, i));
         frame.render_widget(
             Table::new(
                 rows,
@@ -255,6 +287,7 @@ impl Screen for CacheScreen {
             .block(titled_block(title, theme)),
             table,
         );
+        draw_scrollbar(frame, table, &range, checks.len(), 1, theme);
     }
 }
 

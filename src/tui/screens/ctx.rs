@@ -20,7 +20,7 @@ use crate::tui::event::Event;
 use crate::tui::shared::{SharedView, request_warm_now};
 use crate::tui::task::spawn_task;
 use crate::tui::theme::Theme;
-use crate::tui::toast::{ToastLevel, Toasts};
+use crate::tui::toast::{ProgressToast, ToastLevel, Toasts};
 use crate::tui::widgets::status::WarmStatus;
 use crate::warmer::{StatsSnapshot, WarmNow, WarmerConfig, WarmerHandle};
 
@@ -238,8 +238,9 @@ impl ScreenCtx {
     }
 
     /// Ask the warmer for a new cycle now and toast its answer (SPEC §7 "warm now"): this
-    /// instance's warmer, or, where another instance holds the shared cache's lease, a
-    /// request to it whose answer comes later as a toast (`None` here; SPEC §11).
+    /// instance's warmer, as the one progress toast (asking again replaces it, and its
+    /// count follows the cycle), or, where another instance holds the shared cache's lease,
+    /// a request to it whose answer comes later as a toast (`None` here; SPEC §11).
     pub fn warm_now(&mut self) -> Option<WarmNow> {
         if let Some(shared) = self.view.shared.as_ref().filter(|s| !s.warms_here()) {
             let who = shared.holder_name();
@@ -251,16 +252,13 @@ impl ScreenCtx {
             return None;
         }
         let answer = self.warmer.warm_now();
-        match answer {
-            WarmNow::Started => self.toast("🔄 Warming now: new cycle started", ToastLevel::Ok),
-            WarmNow::AlreadyRunning => {
-                let p = self.warmer.progress();
-                self.toast(
-                    format!("⏳ Already warming ({}/{})", p.done, p.total),
-                    ToastLevel::Warn,
-                );
-            }
-        }
+        let kind = match answer {
+            WarmNow::Started => ProgressToast::WarmStarted,
+            WarmNow::AlreadyRunning => ProgressToast::AlreadyWarming,
+        };
+        let p = self.warmer.progress();
+        self.toasts
+            .push_progress(kind, p.done, p.total, self.view.now);
         Some(answer)
     }
 
@@ -301,6 +299,11 @@ impl ScreenCtx {
         self.view.status.level = level;
     }
 
+    /// The live toasts, to keep the progress toast current.
+    pub(in crate::tui) fn toasts_mut(&mut self) -> &mut Toasts {
+        &mut self.toasts
+    }
+
     /// The shared store's side, to fold its events in.
     pub(in crate::tui) fn shared_mut(&mut self) -> Option<&mut SharedView> {
         self.view.shared.as_mut()
@@ -310,6 +313,12 @@ impl ScreenCtx {
     /// warmer after it took the lease).
     pub(in crate::tui) fn set_status(&mut self, status: WarmStatus) {
         self.view.status = status;
+    }
+
+    /// The cache is warm though this instance's warmer completed no cycle (the shared
+    /// store's holder did): reads from now on count in the steady-state hit rate.
+    pub(in crate::tui) fn mark_warm(&self) {
+        self.warmer.mark_warm();
     }
 
     /// The status as this instance's own warmer has it.

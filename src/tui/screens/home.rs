@@ -22,10 +22,12 @@ const KEYS: &[KeyHint] = &[
     KeyHint::main("Enter", "open"),
 ];
 
-/// The Home screen's state: the selected row of the screens list.
+/// The Home screen's state: the selected row of the screens list, and where that list's
+/// rows were last drawn (for mouse clicks; drawing takes `&self`).
 #[derive(Debug, Default)]
 pub struct Home {
     selected: usize,
+    list_rows: std::cell::Cell<Rect>,
 }
 
 /// What a shown value's marks mean, for the answer lines: ` (stale)`, ` (refresh failed)`.
@@ -231,11 +233,27 @@ impl Screen for Home {
         }
     }
 
+    /// A click on a row of the screens list selects it.
+    fn on_click(&mut self, column: u16, row: u16, ctx: &mut ScreenCtx) -> Reply {
+        let rows = self.list_rows.get();
+        if !rows.contains(ratatui::layout::Position::new(column, row)) {
+            return Reply::Ignored;
+        }
+        let idx = (row - rows.y) as usize;
+        if idx >= ctx.view().screen_titles().len() {
+            return Reply::Ignored;
+        }
+        self.selected = idx;
+        Reply::Redraw
+    }
+
     fn draw(&self, frame: &mut Frame, area: Rect, view: &View) {
         let theme = view.theme();
         let n_screens = view.screen_titles().len() as u16;
         let [screens, answers] =
             Layout::vertical([Constraint::Length(n_screens + 2), Constraint::Min(0)]).areas(area);
+        self.list_rows
+            .set(screens.inner(ratatui::layout::Margin::new(1, 1)));
         let lines: Vec<Line> = view
             .screen_titles()
             .iter()

@@ -25,6 +25,7 @@ use ratatui::layout::Rect;
 
 use super::keys::KeyHint;
 use super::task::Payload;
+use super::widgets::filter::Filter;
 use crate::warmer::WarmerEvent;
 pub use ctx::{ScreenCtx, View};
 
@@ -72,6 +73,18 @@ pub trait Screen {
     /// The mouse wheel turned (`down` = towards the end of the list).
     fn on_wheel(&mut self, _down: bool, _ctx: &mut ScreenCtx) -> Reply {
         Reply::Ignored
+    }
+
+    /// The left button was pressed at (`column`, `row`) of the terminal, inside the area
+    /// the screen last drew in: a screen with a row selection selects the row there.
+    fn on_click(&mut self, _column: u16, _row: u16, _ctx: &mut ScreenCtx) -> Reply {
+        Reply::Ignored
+    }
+
+    /// The screen's `/` filter, if it has one: while it is open the app draws its input in
+    /// place of the footer.
+    fn filter(&self) -> Option<&Filter> {
+        None
     }
 
     /// A warmer event arrived while this screen is shown (the ctx is already refreshed);

@@ -5,9 +5,10 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
-use ratatui::layout::Rect;
+use ratatui::Frame;
+use ratatui::layout::{Margin, Rect};
 use ratatui::text::Span;
-use ratatui::widgets::{Block, Cell, Row};
+use ratatui::widgets::{Block, Cell, Row, Scrollbar, ScrollbarOrientation, ScrollbarState};
 
 use crate::tui::theme::Theme;
 
@@ -35,6 +36,44 @@ where
     C: Into<Cell<'a>>,
 {
     Row::new(cells).style(theme.title)
+}
+
+/// A vertical scrollbar on the right border of the bordered `area` when the `range` of rows
+/// shown is not all `total` rows (`header` rows under the top border are left out of its
+/// track); nothing when every row shows.
+pub fn draw_scrollbar(
+    frame: &mut Frame,
+    area: Rect,
+    range: &Range<usize>,
+    total: usize,
+    header: u16,
+    theme: &Theme,
+) {
+    if range.len() >= total {
+        return;
+    }
+    let track = area.inner(Margin {
+        horizontal: 0,
+        vertical: 1,
+    });
+    let track = Rect {
+        y: track.y + header.min(track.height),
+        height: track.height.saturating_sub(header),
+        ..track
+    };
+    // The thumb's position runs over the offsets a list can take: 0 ..= total - shown.
+    let mut state = ScrollbarState::new(total.saturating_sub(range.len()) + 1)
+        .viewport_content_length(range.len())
+        .position(range.start);
+    frame.render_stateful_widget(
+        Scrollbar::new(ScrollbarOrientation::VerticalRight)
+            .begin_symbol(None)
+            .end_symbol(None)
+            .thumb_style(theme.title)
+            .track_style(theme.muted),
+        track,
+        &mut state,
+    );
 }
 
 #[cfg(test)]

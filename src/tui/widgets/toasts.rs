@@ -1,54 +1,80 @@
-//! Toasts on screen (SPEC §10): stacked at the bottom right of the body, newest lowest,
-//! never over the footer; long text wraps at spaces, up to 3 lines.
+//! Toasts on screen (SPEC §10): one slot just above the footer, never over a table. The
+//! app gives the slot the lines the shown toast needs ([`toast_height`], at most 3; none
+//! when no toast is live) and the screen above shrinks by as much, so a toast never hides a
+//! row. One toast shows ([`Toasts::current`]), with `+N` for the others still live; long text wraps at
+//! spaces (a URL is broken across lines, never cut).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph};
+use ratatui::widgets::{Clear, Paragraph};
 
 use crate::tui::theme::Theme;
 use crate::tui::toast::{ToastLevel, Toasts};
 
-/// Widest a toast gets, borders included (longer text wraps, up to 3 lines).
-const TOAST_MAX_WIDTH: u16 = 72;
+/// Most lines a toast takes.
+pub const TOAST_MAX_LINES: usize = 3;
 
-/// Draw `toasts` in `area`, newest at the bottom; those that do not fit are left out.
-pub fn draw_toasts(frame: &mut Frame, area: Rect, toasts: &Toasts, theme: &Theme) {
-    let mut bottom = area.bottom();
-    for toast in toasts.iter().rev() {
-        let text_width = Line::raw(toast.text.as_str()).width() as u16;
-        let width = (text_width + 4).min(area.width).min(TOAST_MAX_WIDTH);
-        let lines = wrap_words(&toast.text, width.saturating_sub(4) as usize, 3);
-        let height = lines.len() as u16 + 2;
-        if bottom < area.y + height {
-            break;
-        }
-        let rect = Rect::new(
-            area.right().saturating_sub(width),
-            bottom - height,
-            width,
-            height,
-        )
-        .intersection(area);
-        let style = match toast.level {
-            ToastLevel::Ok => theme.toast_ok,
-            ToastLevel::Warn => theme.toast_warn,
-            ToastLevel::Error => theme.toast_error,
-        };
-        frame.render_widget(Clear, rect);
-        frame.render_widget(
-            Paragraph::new(lines.into_iter().map(Line::raw).collect::<Vec<_>>())
-                .block(Block::bordered().border_style(style)),
-            rect,
-        );
-        bottom -= height;
+/// ` +N` after the shown toast when it hides `N` others.
+fn hidden_note(toasts: &Toasts) -> String {
+    match toasts.hidden() {
+        0 => String::new(),
+        n => format!("  +{n}"),
     }
+}
+
+/// The shown toast's lines at `width` columns: the text wrapped after a 2-column marker,
+/// with room for the `+N` note.
+fn toast_lines(toasts: &Toasts, width: u16) -> Vec<String> {
+    let Some(toast) = toasts.current() else {
+        return Vec::new();
+    };
+    let note = Span::raw(hidden_note(toasts)).width();
+    let text_width = (width as usize).saturating_sub(2 + note);
+    wrap_words(&toast.text, text_width, TOAST_MAX_LINES)
+}
+
+/// Rows the toast slot needs at `width` columns: 0 with no live toast, else the shown
+/// toast's lines (1 to [`TOAST_MAX_LINES`]).
+pub fn toast_height(toasts: &Toasts, width: u16) -> u16 {
+    toast_lines(toasts, width).len() as u16
+}
+
+/// Draw the shown toast in `area` (the slot [`toast_height`] sized): a marker in its level's
+/// style, the text (plain for an Ok toast, in the level's style for a warning or an error),
+/// then `+N` muted.
+pub fn draw_toast_slot(frame: &mut Frame, area: Rect, toasts: &Toasts, theme: &Theme) {
+    let Some(toast) = toasts.current() else {
+        return;
+    };
+    let (marker, style) = match toast.level {
+        ToastLevel::Ok => (theme.toast_ok, Style::new()),
+        ToastLevel::Warn => (theme.toast_warn, theme.toast_warn),
+        ToastLevel::Error => (theme.toast_error, theme.toast_error),
+    };
+    let lines = toast_lines(toasts, area.width);
+    let last = lines.len().saturating_sub(1);
+    let note = hidden_note(toasts);
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, text)| {
+            let mut spans = vec![Span::styled("▌ ", marker), Span::styled(text, style)];
+            if i == last && !note.is_empty() {
+                spans.push(Span::styled(note.clone(), theme.muted));
+            }
+            Line::from(spans)
+        })
+        .collect();
+    frame.render_widget(Clear, area);
+    frame.render_widget(Paragraph::new(lines), area);
 }
 
 /// Break `text` at spaces into at most `max_lines` lines of at most `width` columns; a word
 /// longer than a line (a URL) is broken across lines so it shows whole. Width 0 gives one
 /// empty line.
-fn wrap_words(text: &str, width: usize, max_lines: usize) -> Vec<String> {
+pub fn wrap_words(text: &str, width: usize, max_lines: usize) -> Vec<String> {
     let mut lines: Vec<String> = vec![String::new()];
     if width == 0 {
         return lines;

@@ -8,6 +8,7 @@ use super::tasks::{self, LaunchEvent};
 use super::{CheckState, Launch, MAX_CHECK_AGE, Outcome, capacity_word};
 use crate::launch::{LaunchPlan, LaunchRequest, PlanError, common_failure, create_order};
 use crate::tui::screens::{ScreenCtx, fmt_age};
+use crate::tui::widgets::popup::ScrollPopup;
 
 impl Launch {
     /// `c`: check the form's GPU type fresh in every GPU region, in a task.
@@ -46,8 +47,8 @@ impl Launch {
             gpu: f.gpu,
             count: f.count,
             capacity: f.capacity,
-            image: f.image.text().to_string(),
-            name: Some(f.name.text().trim())
+            image: f.image.value().to_string(),
+            name: Some(f.name.value().trim())
                 .filter(|n| !n.is_empty())
                 .map(str::to_string),
             region: None,
@@ -134,7 +135,8 @@ impl Launch {
         };
     }
 
-    /// `d`: show the request `s` would send (the client's URL and the body), nothing sent.
+    /// `d`: show the request `s` would send (the client's URL and the body, pretty-printed)
+    /// in a scrollable popup; nothing is sent.
     pub(super) fn dry_run(&mut self, ctx: &mut ScreenCtx) {
         match self.plan(ctx) {
             Ok(plan) => {
@@ -146,6 +148,7 @@ impl Launch {
                 };
                 let body = plan.custom_job_body();
                 self.outcome = Outcome::DryRun { plan, url, body };
+                self.dry_run_popup = Some(ScrollPopup::default());
                 self.notice = None;
             }
             Err(why) => self.notice = Some(why),

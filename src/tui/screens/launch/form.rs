@@ -4,9 +4,9 @@
 //! Pure state and key-free operations (move focus, cycle a choice, edit text), so they can be
 //! tested without a terminal; the screen maps keys onto them.
 
-use super::text_field::TextField;
 use crate::catalog::{Capacity, GpuType, ShapeError};
 use crate::launch::RankedRegion;
+use crate::tui::widgets::input::{Input, cursor_to_end};
 
 /// The form's fields, top to bottom.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,7 +49,7 @@ impl Field {
 }
 
 /// What the user is about to launch.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Form {
     /// The GPU types to cycle through (the catalog's).
     pub gpu_types: Vec<GpuType>,
@@ -58,9 +58,9 @@ pub struct Form {
     /// [`Form::machine_type`] says which counts are valid).
     pub count: u32,
     pub capacity: Capacity,
-    pub image: TextField,
+    pub image: Input,
     /// Empty means the default name, made at submission.
-    pub name: TextField,
+    pub name: Input,
     /// The region to submit to: one that fits in the last ranking, if any does.
     pub region: Option<String>,
     pub focus: Field,
@@ -88,8 +88,8 @@ impl Form {
             gpu,
             gpu_types,
             capacity,
-            image: TextField::default(),
-            name: TextField::default(),
+            image: Input::default(),
+            name: Input::default(),
             region: None,
             focus: Field::Gpu,
             editing: false,
@@ -103,7 +103,7 @@ impl Form {
     }
 
     /// The text field in focus, if the focus is on one.
-    pub fn text_mut(&mut self) -> Option<&mut TextField> {
+    pub fn text_mut(&mut self) -> Option<&mut Input> {
         match self.focus {
             Field::Image => Some(&mut self.image),
             Field::Name => Some(&mut self.name),
@@ -128,9 +128,13 @@ impl Form {
         self.editing = false;
     }
 
-    /// Start editing the focused field; false when it is not a text field.
+    /// Start editing the focused field, the cursor at the end of its text (typing
+    /// appends); false when it is not a text field.
     pub fn start_editing(&mut self) -> bool {
         self.editing = self.focus.is_text();
+        if let Some(text) = self.text_mut() {
+            cursor_to_end(text);
+        }
         self.editing
     }
 
@@ -156,7 +160,7 @@ impl Form {
             };
             Some(items[next].clone())
         }
-        let before = self.clone();
+        let before = self.choices();
         match self.focus {
             Field::Gpu => {
                 if let Some(g) = step(&self.gpu_types, Some(&self.gpu), forward) {
@@ -200,7 +204,12 @@ impl Form {
             }
             Field::Image | Field::Name => return false,
         }
-        *self != before
+        self.choices() != before
+    }
+
+    /// The choice fields (what [`Form::cycle`] changes).
+    fn choices(&self) -> (GpuType, u32, Capacity, Option<String>) {
+        (self.gpu, self.count, self.capacity, self.region.clone())
     }
 
     /// Keep the chosen region among the `fitting` ones: the current choice if it still
@@ -237,6 +246,17 @@ mod tests {
         assert!(f.start_editing());
         f.move_focus(true);
         assert_eq!((f.focus, f.editing), (Field::Name, false));
+    }
+
+    #[test]
+    fn re_entering_a_text_field_puts_the_cursor_at_the_end() {
+        let mut f = Form {
+            focus: Field::Image,
+            image: Input::from("gcr.io/p/train:1").with_cursor(4),
+            ..Form::default()
+        };
+        assert!(f.start_editing());
+        assert_eq!(f.image.cursor(), "gcr.io/p/train:1".len());
     }
 
     #[test]

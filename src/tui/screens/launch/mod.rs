@@ -17,7 +17,6 @@
 mod actions;
 mod form;
 mod tasks;
-mod text_field;
 mod view;
 mod view_job;
 
@@ -34,9 +33,10 @@ use crate::catalog::{Capacity, GpuType};
 use crate::launch::{FreshCheck, LaunchPlan, RankedRegion, Submission};
 use crate::tui::keys::KeyHint;
 use crate::tui::task::Payload;
+use crate::tui::widgets::input::edit;
+use crate::tui::widgets::popup::ScrollPopup;
 pub use form::{Field, Form};
 pub use tasks::{LaunchClients, LaunchEvent};
-pub use text_field::TextField;
 
 /// How long a fresh check is trusted for a submission; after that `s` asks for a new `c`
 /// (a launch must not act on stale numbers, SPEC §1).
@@ -58,7 +58,15 @@ const EDIT_KEYS: &[KeyHint] = &[
     KeyHint::main("Tab/↑/↓", "other field"),
     KeyHint::main("Ctrl-U", "clear"),
     KeyHint::more("←/→ Home/End", "move the cursor"),
+    KeyHint::more("Ctrl-A/E", "start / end"),
+    KeyHint::more("Ctrl-W", "delete a word"),
     KeyHint::more("Backspace/Del", "delete"),
+];
+
+const DRY_RUN_KEYS: &[KeyHint] = &[
+    KeyHint::main("j/k", "scroll"),
+    KeyHint::main("Esc/d", "close"),
+    KeyHint::more("g/G PgUp/PgDn", "top / bottom / page"),
 ];
 
 const CONFIRM_KEYS: &[KeyHint] = &[
@@ -119,8 +127,12 @@ pub struct Launch {
     outcome: Outcome,
     /// The plan awaiting y/n in the confirmation popup.
     confirm: Option<LaunchPlan>,
+    /// The dry run's request in a scrollable popup, while it is open.
+    dry_run_popup: Option<ScrollPopup>,
     /// One line of feedback on the last key (why `s` did nothing, ...).
     notice: Option<String>,
+    /// Where the form's field rows were last drawn (for mouse clicks; drawing takes `&self`).
+    form_rows: std::cell::Cell<Rect>,
 }
 
 fn capacity_word(c: Capacity) -> &'static str {
@@ -137,7 +149,9 @@ impl Launch {
             check: CheckState::default(),
             outcome: Outcome::default(),
             confirm: None,
+            dry_run_popup: None,
             notice: None,
+            form_rows: std::cell::Cell::new(Rect::default()),
         }
     }
 
@@ -192,30 +206,37 @@ impl Launch {
         Reply::Redraw
     }
 
+    /// A key while a text field is edited: Esc/Enter end the edit, Tab/↑/↓ go to another
+    /// field, the rest edits ([`edit`]: every printable key types).
     fn on_edit_key(&mut self, key: &KeyEvent) {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        let alt = key.modifiers.contains(KeyModifiers::ALT);
         match key.code {
             KeyCode::Esc | KeyCode::Enter => self.form.editing = false,
             KeyCode::Tab | KeyCode::Down => self.form.move_focus(true),
             KeyCode::BackTab | KeyCode::Up => self.form.move_focus(false),
-            code => {
-                let Some(text) = self.form.text_mut() else {
-                    self.form.editing = false;
-                    return;
-                };
-                match code {
-                    KeyCode::Char('u') if ctrl => text.clear(),
-                    KeyCode::Char(c) if !ctrl && !alt => text.insert(c),
-                    KeyCode::Backspace => text.backspace(),
-                    KeyCode::Delete => text.delete(),
-                    KeyCode::Left => text.move_cursor(-1),
-                    KeyCode::Right => text.move_cursor(1),
-                    KeyCode::Home => text.cursor_to(false),
-                    KeyCode::End => text.cursor_to(true),
-                    _ => {}
+            _ => match self.form.text_mut() {
+                Some(text) => {
+                    edit(text, key);
                 }
+                None => self.form.editing = false,
+            },
+        }
+    }
+
+    /// A key while the dry run's popup is open: scroll keys scroll, Esc/Enter/d close, `q`
+    /// and the rest fall through to the global keys.
+    fn on_dry_run_key(&mut self, key: &KeyEvent) -> Reply {
+        let Some(popup) = self.dry_run_popup.as_mut() else {
+            return Reply::Ignored;
+        };
+        if popup.key(key) {
+            return Reply::Redraw;
+        }
+        match key.code {
+            KeyCode::Esc | KeyCode::Enter | KeyCode::Char('d') => {
+                self.dry_run_popup = None;
+                Reply::Redraw
             }
+            _ => Reply::Ignored,
         }
     }
 
@@ -241,6 +262,8 @@ impl Screen for Launch {
     fn keys(&self) -> &'static [KeyHint] {
         if self.confirm.is_some() {
             CONFIRM_KEYS
+        } else if self.dry_run_popup.is_some() {
+            DRY_RUN_KEYS
         } else if self.form.editing {
             EDIT_KEYS
         } else {
@@ -270,6 +293,9 @@ impl Screen for Launch {
     fn on_key(&mut self, key: &KeyEvent, ctx: &mut ScreenCtx) -> Reply {
         if self.confirm.is_some() {
             return self.on_confirm_key(key, ctx);
+        }
+        if self.dry_run_popup.is_some() {
+            return self.on_dry_run_key(key);
         }
         if self.form.editing {
             self.on_edit_key(key);
@@ -308,6 +334,25 @@ impl Screen for Launch {
             let (text, level) = event.toast();
             ctx.toast(text, level);
         }
+    }
+
+    /// A click on a field of the form focuses it (and edits it, for the image and the job
+    /// name); nothing while a popup is open.
+    fn on_click(&mut self, column: u16, row: u16, _ctx: &mut ScreenCtx) -> Reply {
+        let rows = self.form_rows.get();
+        if self.confirm.is_some()
+            || self.dry_run_popup.is_some()
+            || !rows.contains(ratatui::layout::Position::new(column, row))
+        {
+            return Reply::Ignored;
+        }
+        let Some(field) = Field::ALL.get((row - rows.y) as usize) else {
+            return Reply::Ignored;
+        };
+        self.form.focus = *field;
+        self.form.editing = false;
+        self.form.start_editing();
+        Reply::Redraw
     }
 
     fn on_tick(&mut self, _ctx: &mut ScreenCtx) -> bool {

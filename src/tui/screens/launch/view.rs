@@ -4,16 +4,17 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Modifier, Style};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::view_job::{draw_outcome, field_line, shape};
-use super::{CheckState, Field, Launch, TextField, capacity_word};
+use super::{CheckState, Field, Launch, Outcome, capacity_word};
 use crate::catalog::Limit;
 use crate::launch::{LaunchPlan, RankedRegion, create_order};
 use crate::tui::screens::{View, fmt_age};
 use crate::tui::theme::Theme;
+use crate::tui::widgets::input::{Input, input_spans};
 use crate::tui::widgets::popup::draw_popup;
 
 /// Width of the form's labels, marker included.
@@ -28,12 +29,43 @@ pub(super) fn draw(s: &Launch, frame: &mut Frame, area: Rect, view: &View) {
         Constraint::Min(0),
     ])
     .areas(area);
+    s.form_rows
+        .set(form_area.inner(ratatui::layout::Margin::new(1, 1)));
     draw_form(s, frame, form_area, view);
     draw_ranking(s, frame, rank_area, view);
     draw_outcome(s, frame, outcome_area, view);
     if let Some(plan) = &s.confirm {
         draw_confirm(s, plan, frame, area, view);
     }
+    draw_dry_run(s, frame, area, view);
+}
+
+/// The dry run's request in its scrollable popup, while open: the method and URL, the
+/// shape, then the body pretty-printed as the command line prints it.
+fn draw_dry_run(s: &Launch, frame: &mut Frame, area: Rect, view: &View) {
+    let (Some(popup), Outcome::DryRun { plan, url, body }) = (&s.dry_run_popup, &s.outcome) else {
+        return;
+    };
+    let theme = view.theme();
+    let mut lines = vec![
+        match url {
+            Ok(url) => (format!("POST {url}"), theme.title),
+            Err(why) => (format!("no request URL: {why}"), theme.failed),
+        },
+        (shape(plan), theme.muted),
+        (String::new(), Style::new()),
+    ];
+    let pretty = serde_json::to_string_pretty(body).unwrap_or_else(|e| e.to_string());
+    lines.extend(pretty.lines().map(|l| (l.to_string(), Style::new())));
+    popup.draw(
+        frame,
+        area,
+        area.width.saturating_sub(4).clamp(20, 100),
+        &lines,
+        "Dry run · nothing submitted",
+        Span::styled(" j/k scroll · Esc close ", theme.key),
+        theme,
+    );
 }
 
 fn label(field: Field, focused: bool, theme: &Theme) -> Vec<Span<'static>> {
@@ -55,36 +87,22 @@ fn choice(value: String, focused: bool, style: Style) -> Vec<Span<'static>> {
     }
 }
 
-/// A text field's value; while editing, the tail that holds the cursor, with the cursor
-/// cell reversed.
+/// A text field's value; while editing, the part that holds the cursor, with the cursor
+/// cell reversed ([`input_spans`]).
 fn text_value(
-    t: &TextField,
+    t: &Input,
     editing: bool,
     width: usize,
     placeholder: &str,
     theme: &Theme,
 ) -> Vec<Span<'static>> {
-    if !editing {
-        return if t.text().is_empty() {
-            vec![Span::styled(placeholder.to_string(), theme.muted)]
-        } else {
-            vec![Span::raw(t.text().to_string())]
-        };
+    if editing {
+        input_spans(t, width, Style::new())
+    } else if t.value().is_empty() {
+        vec![Span::styled(placeholder.to_string(), theme.muted)]
+    } else {
+        vec![Span::raw(t.value().to_string())]
     }
-    let chars: Vec<char> = t.text().chars().collect();
-    let width = width.max(2);
-    let start = t.cursor().saturating_sub(width - 1);
-    let before: String = chars[start..t.cursor()].iter().collect();
-    let at = chars
-        .get(t.cursor())
-        .map_or(" ".to_string(), |c| c.to_string());
-    let after: String = chars.iter().skip(t.cursor() + 1).collect();
-    let cursor = Style::new().add_modifier(Modifier::REVERSED);
-    vec![
-        Span::raw(before),
-        Span::styled(at, cursor),
-        Span::raw(after),
-    ]
 }
 
 fn draw_form(s: &Launch, frame: &mut Frame, area: Rect, view: &View) {

@@ -42,7 +42,7 @@ pub(super) fn draw_outcome(s: &Launch, frame: &mut Frame, area: Rect, view: &Vie
                 theme.muted,
             )],
         ),
-        Outcome::DryRun { plan, url, body } => (
+        Outcome::DryRun { plan, url, .. } => (
             " Dry run · nothing submitted ".into(),
             vec![
                 match url {
@@ -53,7 +53,7 @@ pub(super) fn draw_outcome(s: &Launch, frame: &mut Frame, area: Rect, view: &Vie
                     Err(why) => Line::styled(format!("no request URL: {why}"), theme.failed),
                 },
                 Line::styled(shape(plan), theme.muted),
-                Line::raw(body.to_string()),
+                Line::styled("d shows the request body again", theme.muted),
             ],
         ),
         Outcome::Submitting {
