@@ -18,6 +18,7 @@ pub mod launch;
 pub mod logs;
 pub mod origin;
 pub mod sanitize;
+pub mod session;
 pub mod signals;
 pub mod store;
 #[cfg(test)]

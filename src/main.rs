@@ -18,12 +18,13 @@ use quota_tui::config::{self, Config};
 use quota_tui::exit::{Failure, print_stdout};
 use quota_tui::fake_gcp;
 use quota_tui::gcp::vertex::VertexClient;
-use quota_tui::logs::{self, DirOrigin, LogStart, spawn_warm_log_writer};
+use quota_tui::logs::{self, DirOrigin, LogStart};
 use quota_tui::sanitize::Sanitized;
+use quota_tui::session::WarmSession;
 use quota_tui::signals;
 use quota_tui::store::open::OpenStore;
 use quota_tui::tui::{self, LaunchClients, TuiContext};
-use quota_tui::warmer::{Warmer, share};
+use quota_tui::warmer::Warmer;
 
 /// Most characters of a failure message printed on stderr (a launch's reasons for 20
 /// regions fit many times over).
@@ -237,14 +238,8 @@ async fn run_tui(cfg: Config, log_flag: bool) -> Result<(), Failure> {
         backend.quota.clone(),
         store.store.clone(),
     );
-    // The log writer first: it logs the resumed cycle.
-    let log_writer = spawn_warm_log_writer(warmer.subscribe());
-    warmer.resume_from_store();
     let cancel = CancellationToken::new();
-    let sharing = store
-        .redis
-        .clone()
-        .map(|redis| share::share(&warmer, redis, cancel.clone()));
+    let session = WarmSession::start(warmer, &store, true, &cancel);
     // The dashboard runs without a Vertex AI client (the Launch screen says so) rather
     // than not at all.
     let vertex = match vertex_client(&backend) {
@@ -257,12 +252,11 @@ async fn run_tui(cfg: Config, log_flag: bool) -> Result<(), Failure> {
             None
         }
     };
-    let (handle, task) = warmer.start(cancel.clone());
     let tui = TuiContext {
         title: backend.title(),
         credentials: backend.credentials_line(),
         catalog: cfg.catalog.clone(),
-        warmer: handle,
+        warmer: session.handle.clone(),
         log_dir: cfg.log_dir.clone(),
         launch: LaunchClients {
             project: backend.project.clone(),
@@ -273,12 +267,8 @@ async fn run_tui(cfg: Config, log_flag: bool) -> Result<(), Failure> {
     };
     let result = tui::run(tui, cfg.theme, cancel.clone()).await;
     cancel.cancel();
-    let _ = tokio::time::timeout(Duration::from_millis(700), task).await;
-    if let Some(sharing) = sharing {
-        let _ = sharing.await;
-    }
+    session.finish(Duration::from_millis(700)).await;
     store.close().await;
-    let _ = tokio::time::timeout(Duration::from_millis(200), log_writer).await;
     drop(guards);
     result.map_err(|e| Failure::api(format!("the dashboard failed: {e:#}")))
 }

@@ -3,7 +3,7 @@
 //! SIGTERM and checks the terminal left the alternate screen, all within 2 s.
 //!
 //! Skipped, with a note, when `tmux` is not installed. `QUOTA_TUI_TMUX_BIN` runs another
-//! binary taking the same flags instead (e.g. `target/debug/examples/tui_demo`).
+//! binary taking the same flags instead (e.g. a release build: `target/release/quota-tui`).
 
 use std::path::PathBuf;
 use std::process::Command;

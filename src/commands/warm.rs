@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
@@ -14,12 +15,14 @@ use super::progress::{Progress, daemon_line};
 use crate::catalog::{Catalog, Check, Limit};
 use crate::exit::{self, Failure};
 use crate::gcp::{ApiError, QuotaSource};
-use crate::logs::{final_stats_details, spawn_warm_log_writer, warm_line};
+use crate::logs::{final_stats_details, warm_line};
+use crate::session::WarmSession;
 use crate::store::open::OpenStore;
 use crate::store::redis::{LeaseState, RedisStore};
-use crate::warmer::{
-    StatsSnapshot, WarmNow, Warmer, WarmerConfig, WarmerEvent, WarmerHandle, share,
-};
+use crate::warmer::{StatsSnapshot, WarmNow, Warmer, WarmerConfig, WarmerEvent, WarmerHandle};
+
+/// How long `warm` waits, after its last event, for the warmer's task and the log writer.
+const FINISH_GRACE: Duration = Duration::from_secs(10);
 
 /// How a `warm` run ended.
 #[derive(Debug)]
@@ -61,19 +64,13 @@ pub async fn run(
         "checks",
         "Warming the cache",
     );
-    // Subscribed first: the log writer logs the resumed cycle.
-    let log_writer = spawn_warm_log_writer(warmer.subscribe());
+    // Subscribed before the session starts: it sees the resumed cycle too.
     let mut rx = warmer.subscribe();
-    if !once {
-        warmer.resume_from_store();
+    if notices && let Some(redis) = store.redis.clone() {
+        tokio::spawn(say_who_warms(redis, cancel.clone()));
     }
-    let sharing = store.redis.clone().map(|redis| {
-        if notices {
-            tokio::spawn(say_who_warms(redis.clone(), cancel.clone()));
-        }
-        share::share(&warmer, redis, cancel.clone())
-    });
-    let (handle, task) = warmer.start(cancel.clone());
+    let session = WarmSession::start(warmer, store, !once, &cancel);
+    let handle = session.handle.clone();
     if force {
         tokio::spawn(force_cycle(handle, cancel));
     }
@@ -103,11 +100,9 @@ pub async fn run(
         }
     }
     bar.finish();
-    let _ = task.await;
-    let _ = log_writer.await;
-    if let Some(sharing) = sharing {
-        let _ = sharing.await;
-    }
+    // The task ends with the cycle (`--once`) or the token; the log writer has the final
+    // statistics to write.
+    session.finish(FINISH_GRACE).await;
     WarmRun {
         stats: last,
         status: exit::for_checks(results.values()),
