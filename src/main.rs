@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use quota_tui::backend::{self, Backend};
 use quota_tui::catalog::Capacity;
-use quota_tui::cli::{Cli, Command, LaunchArgs};
+use quota_tui::cli::{CheckArgs, Cli, Command, LaunchArgs, WarmArgs};
 use quota_tui::commands::progress::{self, Progress};
 use quota_tui::commands::{check, config as config_cmd, docs, launch, warm};
 use quota_tui::config::{self, Config};
@@ -74,86 +74,92 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Man) => return print_stdout(&docs::man_page()),
         other => other,
     };
-    let mut cfg = config::resolve(&settings, &|k| std::env::var(k).ok())?;
+    let cfg = config::resolve(&settings, &|k| std::env::var(k).ok())?;
     let log_flag = settings.log_dir.is_some();
     match command {
         None => run_tui(cfg, log_flag).await,
         Some(Command::Config(args)) => run_config(&cfg, args.json),
-        Some(Command::Warm(args)) => {
-            // A daemon takes up a fresh snapshot or shared cycle; `--force`: a cycle at once
-            // even when the cache is fresh (the warmer's warm-now).
-            let (once, json, force) = (args.once, args.json, args.force);
-            cfg.warmer.once = once;
-            // The log folder's lock first: a second daemon is refused before any request.
-            let _guards = init_logs(&cfg, log_flag, LogStart::Truncate)?;
-            if !json {
-                // Not eprintln!, which panics when stderr is a closed pipe.
-                let _ = writeln!(std::io::stderr(), "{}", cfg.project_line());
-            }
-            let backend = backend::connect(&cfg).await?;
-            let cancel = CancellationToken::new();
-            signals::cancel_on_signals(cancel.clone())
-                .map_err(|e| Failure::api(format!("cannot install the signal handlers: {e}")))?;
-            let store = OpenStore::open(cfg.store_plan(&backend.project, backend.demo));
-            store.ready().await;
-            let run = warm::run(
-                cfg.warmer.clone(),
-                &cfg.catalog,
-                backend.quota.clone(),
-                &store,
-                !json,
-                cancel,
-                force,
-                progress::stderr_is_terminal(),
-            )
-            .await;
-            store.close().await;
-            if !once {
-                return Ok(());
-            }
-            if json {
-                let line = serde_json::to_string(&run.stats).expect("stats serialize");
-                print_stdout(&format!("{line}\n"))?;
-            } else {
-                print_stdout(&warm::render_stats(&run.stats))?;
-            }
-            run.status
-        }
-        Some(Command::Check(args)) => {
-            let json = args.json;
-            if args.on_demand {
-                cfg.catalog.capacity = Capacity::OnDemand;
-            } else if args.spot {
-                cfg.catalog.capacity = Capacity::Spot;
-            }
-            if !json {
-                // Not eprintln!, which panics when stderr is a closed pipe.
-                let _ = writeln!(std::io::stderr(), "{}", cfg.project_line());
-            }
-            let backend = backend::connect(&cfg).await?;
-            let progress = Progress::bar(
-                progress::stderr_is_terminal(),
-                cfg.catalog.all_checks().len() as u64,
-                "checks",
-                "Checking quotas",
-            );
-            let out = check::run(
-                &cfg.catalog,
-                backend.quota.clone(),
-                &backend.project,
-                backend.demo,
-                json,
-                &progress,
-            )
-            .await;
-            print_stdout(&format!("{}\n", out.text))?;
-            out.status
-        }
+        Some(Command::Warm(args)) => run_warm(cfg, &args, log_flag).await,
+        Some(Command::Check(args)) => run_check(cfg, &args).await,
         Some(Command::Launch(args)) => run_launch(&cfg, &args, log_flag).await,
         Some(Command::FakeGcp(_) | Command::Completions(_) | Command::Man) => {
             unreachable!("handled above")
         }
     }
+}
+
+/// `quota-tui warm`: the warmer without a screen, until a signal or (`--once`) one cycle.
+async fn run_warm(mut cfg: Config, args: &WarmArgs, log_flag: bool) -> Result<(), Failure> {
+    // A daemon takes up a fresh snapshot or shared cycle; `--force`: a cycle at once
+    // even when the cache is fresh (the warmer's warm-now).
+    let (once, json, force) = (args.once, args.json, args.force);
+    cfg.warmer.once = once;
+    // The log folder's lock first: a second daemon is refused before any request.
+    let _guards = init_logs(&cfg, log_flag, LogStart::Truncate)?;
+    if !json {
+        // Not eprintln!, which panics when stderr is a closed pipe.
+        let _ = writeln!(std::io::stderr(), "{}", cfg.project_line());
+    }
+    let backend = backend::connect(&cfg).await?;
+    let cancel = CancellationToken::new();
+    signals::cancel_on_signals(cancel.clone())
+        .map_err(|e| Failure::api(format!("cannot install the signal handlers: {e}")))?;
+    let store = OpenStore::open(cfg.store_plan(&backend.project, backend.demo));
+    store.ready().await;
+    let run = warm::run(
+        cfg.warmer.clone(),
+        &cfg.catalog,
+        backend.quota.clone(),
+        &store,
+        !json,
+        cancel,
+        force,
+        progress::stderr_is_terminal(),
+    )
+    .await;
+    store.close().await;
+    if !once {
+        return Ok(());
+    }
+    if json {
+        let line = serde_json::to_string(&run.stats).expect("stats serialize");
+        print_stdout(&format!("{line}\n"))?;
+    } else {
+        print_stdout(&warm::render_stats(&run.stats))?;
+    }
+    run.status
+}
+
+/// `quota-tui check`: every check once, fresh, as a table or JSON.
+async fn run_check(mut cfg: Config, args: &CheckArgs) -> Result<(), Failure> {
+    let json = args.json;
+    if args.on_demand {
+        cfg.catalog.capacity = Capacity::OnDemand;
+    } else if args.spot {
+        cfg.catalog.capacity = Capacity::Spot;
+    }
+    if !json {
+        // Not eprintln!, which panics when stderr is a closed pipe.
+        let _ = writeln!(std::io::stderr(), "{}", cfg.project_line());
+    }
+    let backend = backend::connect(&cfg).await?;
+    let progress = Progress::bar(
+        progress::stderr_is_terminal(),
+        cfg.catalog.all_checks().len() as u64,
+        "checks",
+        "Checking quotas",
+    );
+    let out = check::run(
+        &cfg.catalog,
+        backend.quota.clone(),
+        &backend.project,
+        backend.demo,
+        json,
+        &progress,
+    )
+    .await;
+    print_stdout(&format!("{}\n", out.text))?;
+    out.status
 }
 
 /// `quota-tui config`: the settings and where each came from, as a table or JSON.

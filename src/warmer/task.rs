@@ -28,34 +28,11 @@ type InFlight = Option<JoinHandle<Option<Duration>>>;
 pub(super) async fn run(shared: Arc<Shared>, cancel: CancellationToken) {
     let cfg = shared.cfg.clone();
     let mut gate = shared.gate.lock().expect("gate lock").take();
+    if !begin(&shared, &mut gate, &cancel).await {
+        shared.emit(WarmerEvent::FinalStats(shared.snapshot()));
+        return;
+    }
     let mut open = true;
-    if let Some(g) = gate.as_mut() {
-        open = tokio::select! {
-            _ = cancel.cancelled() => false,
-            opened = g.wait_for(|open| *open) => opened.is_ok(),
-        };
-        if !open {
-            shared.emit(WarmerEvent::FinalStats(shared.snapshot()));
-            return;
-        }
-    }
-    {
-        let mut st = shared.state.try_lock().expect("fresh warmer mutex is free");
-        let wanted = shared
-            .resume_wanted
-            .load(std::sync::atomic::Ordering::Relaxed);
-        // A gated warmer's store may know a newer cycle by now (another instance's).
-        let newer = wanted && gate.is_some() && shared.resume_from_store(&mut st);
-        let resumed = newer || shared.resumed.load(std::sync::atomic::Ordering::Relaxed);
-        if !resumed {
-            let cause = CycleCause::First {
-                interval: cfg.interval,
-                ttl: cfg.ttl,
-                refresh: cfg.refresh,
-            };
-            shared.begin_cycle(&mut st, cause);
-        }
-    }
     let mut ticker = tokio::time::interval(cfg.interval);
     ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut in_flight: InFlight = None;
@@ -133,6 +110,42 @@ pub(super) async fn run(shared: Arc<Shared>, cancel: CancellationToken) {
         let _ = h.await;
     }
     shared.emit(WarmerEvent::FinalStats(shared.snapshot()));
+}
+
+/// Before the first batch: wait for a gated warmer's gate to open (a shared store's lease),
+/// then begin the first cycle unless one was resumed from the store. False when cancelled
+/// while waiting.
+async fn begin(
+    shared: &Shared,
+    gate: &mut Option<tokio::sync::watch::Receiver<bool>>,
+    cancel: &CancellationToken,
+) -> bool {
+    if let Some(g) = gate.as_mut() {
+        let opened = tokio::select! {
+            _ = cancel.cancelled() => false,
+            opened = g.wait_for(|open| *open) => opened.is_ok(),
+        };
+        if !opened {
+            return false;
+        }
+    }
+    let cfg = &shared.cfg;
+    let mut st = shared.state.try_lock().expect("fresh warmer mutex is free");
+    let wanted = shared
+        .resume_wanted
+        .load(std::sync::atomic::Ordering::Relaxed);
+    // A gated warmer's store may know a newer cycle by now (another instance's).
+    let newer = wanted && gate.is_some() && shared.resume_from_store(&mut st);
+    let resumed = newer || shared.resumed.load(std::sync::atomic::Ordering::Relaxed);
+    if !resumed {
+        let cause = CycleCause::First {
+            interval: cfg.interval,
+            ttl: cfg.ttl,
+            refresh: cfg.refresh,
+        };
+        shared.begin_cycle(&mut st, cause);
+    }
+    true
 }
 
 /// Time until the refresh-ahead cycle is due — `refresh` after the cycle began, on the
