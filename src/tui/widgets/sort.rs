@@ -77,7 +77,11 @@ mod tests {
         assert_eq!(s.advance::<K>(), K::Latency);
         assert_eq!(s.title_note::<K>(), " · by latency");
         s.advance::<K>();
-        assert_eq!(s.advance::<K>(), K::Name, "back to the first after the last");
+        assert_eq!(
+            s.advance::<K>(),
+            K::Name,
+            "back to the first after the last"
+        );
         s.set(K::Error);
         assert_eq!(s.key::<K>(), K::Error);
     }
