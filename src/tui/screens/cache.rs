@@ -89,17 +89,11 @@ impl CacheScreen {
         let theme = view.theme();
         let s = view.stats();
         let cfg = view.warmer_config();
-        let status = view.status();
         let last_cycle = s
             .last_cycle_ms
             .map(|ms| format!(" (last {:.1}s)", ms as f64 / 1000.0))
             .unwrap_or_default();
-        let next = match view.next_rewarm_in() {
-            Some(d) => format!("in {}", fmt_age(d)),
-            None if cfg.once => "never (--once)".to_string(),
-            None if status.hot && !status.rewarming => "—".to_string(),
-            None => format!("after this cycle ({}/{})", status.done, status.total),
-        };
+        let next = next_rewarm(view);
         let count = |v: u64, warn: Style| {
             Span::styled(v.to_string(), if v > 0 { warn } else { theme.positive })
         };
@@ -167,6 +161,18 @@ impl CacheScreen {
         }
         lines.push(store_line(view));
         lines
+    }
+}
+
+/// When the next refresh-ahead cycle starts: `in 23m`, `after this cycle (12/38)`, `never
+/// (--once)`, or `—` (the Cache and Home screens).
+pub(super) fn next_rewarm(view: &View) -> String {
+    let status = view.status();
+    match view.next_rewarm_in() {
+        Some(d) => format!("in {}", fmt_age(d)),
+        None if view.warmer_config().once => "never (--once)".to_string(),
+        None if status.hot && !status.rewarming => "—".to_string(),
+        None => format!("after this cycle ({}/{})", status.done, status.total),
     }
 }
 
@@ -379,14 +385,19 @@ impl CacheScreen {
             height: range.len() as u16,
         });
         let total = view.checks().len();
-        let mut title = scrolled_title("Checks", &range, rows.len())
-            .unwrap_or_else(|| format!(" Checks ({}) ", rows.len()));
+        let mut title = scrolled_title("Checks", &range, rows.len()).unwrap_or_else(|| {
+            if self.filter.is_active() {
+                " Checks ".to_string() // the filter's note says how many
+            } else {
+                format!(" Checks ({}) ", rows.len())
+            }
+        });
         title.pop(); // the trailing space, back after the notes
         title.push_str(&self.filter.title_note(rows.len(), total));
         title.push_str(&self.sort.title_note::<CacheSort>());
         let usage_failed = usage_errors(view);
         if usage_failed > 0 {
-            title.push_str(&format!(" · usage ? {usage_failed}"));
+            title.push_str(&format!(" · usage failed {usage_failed}"));
         }
         title.push(' ');
         let body = range.clone().map(|r| {
