@@ -145,11 +145,11 @@ fn answer<'a>(screen: &'a str, what: &str) -> &'a str {
 async fn a_rewarm_that_failed_everywhere_leaves_no_cell_plain_green() {
     let logs = tempfile::tempdir().unwrap();
     let (mut app, cache) = hot_app(logs.path());
-    fill_warm(&cache);
+    fill_warm_with_usage(&cache);
     app.handle_event(complete(1, 0));
     app.handle_event(ch('2'));
     let buf = draw(&app, 120, 40);
-    let (x, y) = cell_on_row(&buf, "T4", "16");
+    let (x, y) = cell_on_row(&buf, "T4", "2/16");
     assert_eq!(buf[(x, y)].fg, Color::Green);
     assert!(!buf[(x, y)].modifier.contains(Modifier::DIM));
 
@@ -161,9 +161,9 @@ async fn a_rewarm_that_failed_everywhere_leaves_no_cell_plain_green() {
     let screen = text(&buf);
     assert_eq!(status(&buf).0, "💥 ERROR 0/38 ok");
     // GPU table: every value marked and dimmed, none plain green.
-    let (x, y) = cell_on_row(&buf, "T4", "16!");
+    let (x, y) = cell_on_row(&buf, "T4", "2/16!");
     assert!(buf[(x, y)].modifier.contains(Modifier::DIM), "{screen}");
-    assert_eq!(buf[(x + 2, y)].symbol(), "!");
+    assert_eq!(buf[(x + 4, y)].symbol(), "!");
     for cell in &buf.content {
         let value = cell
             .symbol()
@@ -177,7 +177,7 @@ async fn a_rewarm_that_failed_everywhere_leaves_no_cell_plain_green() {
         }
     }
     // C3 table and legend.
-    let (x, y) = find(&buf, "176!").expect("C3 us-central1 marked");
+    let (x, y) = find(&buf, "88/176!").expect("C3 us-central1 marked");
     assert!(buf[(x, y)].modifier.contains(Modifier::DIM));
     assert!(screen.contains("n! refresh failed"), "{screen}");
     assert!(screen.contains("38 failed"), "{screen}");

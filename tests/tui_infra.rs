@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crossterm::event::KeyCode;
-use quota_tui::catalog::{Capacity, Catalog, Check, GpuType, Limit};
+use quota_tui::catalog::{Capacity, Check, GpuType};
 use quota_tui::gcp::console::quota_increase_url;
 use quota_tui::gcp::{ApiError, ErrorKind};
 use quota_tui::store::{DEFAULT_TTL, MemoryStore, QuotaStore};
@@ -21,54 +21,10 @@ use ratatui::buffer::Buffer;
 use ratatui::style::Color;
 use tui_support::*;
 
-/// GPUs in use, as `GPU_LIMITS` (-1: usage not read).
-const GPU_USAGE: [[i64; 4]; 5] = [
-    [14, 0, 4, 0],
-    [2, 0, 1, -1],
-    [0, 0, 1, 0],
-    [0, 1, 0, 0],
-    [0, 0, 0, 0],
-];
-
-/// C3 vCPUs in use, as `C3_LIMITS` (-1: usage not read).
-const C3_USAGE: [i64; 18] = [
-    88, 88, 0, 0, 0, 32, 40, 100, 44, 0, 0, -1, 0, 0, 50, 0, 0, 0,
-];
-
-fn record_usage(cache: &MemoryStore, check: &Check, limit: Limit, in_use: i64) {
-    let mut outcome = outcome(check, Ok(limit), 300);
-    if in_use >= 0 {
-        outcome.usage = Some(Ok(vec![in_use]));
-        outcome.usage_latency = Duration::from_millis(180);
-    }
-    cache.record_outcome(&outcome);
-}
-
-/// The warm fixture of `tui_support` with usage beside the limits.
-fn fill_with_usage(cache: &MemoryStore) {
-    let catalog = Catalog::default();
-    for (i, check) in catalog.gpu_checks().iter().enumerate() {
-        let limit = Limit::Finite(GPU_LIMITS[i / 4][i % 4]);
-        record_usage(cache, check, limit, GPU_USAGE[i / 4][i % 4]);
-    }
-    for (i, check) in catalog.c3_checks().iter().enumerate() {
-        if check.region == "southamerica-east1" {
-            continue; // failed, with no good value
-        }
-        let limit = match C3_LIMITS[i] {
-            -1 => Limit::Unlimited,
-            v => Limit::Finite(v),
-        };
-        record_usage(cache, check, limit, C3_USAGE[i]);
-    }
-    // The limits again (their usage kept), and the two failures.
-    fill_warm(cache);
-}
-
 /// The warm app with usage, on the Infra screen.
 async fn infra_app(log_dir: &std::path::Path) -> (App, Arc<MemoryStore>) {
     let (handle, cache) = warmer(DEFAULT_TTL);
-    fill_with_usage(&cache);
+    fill_warm_with_usage(&cache);
     let mut app = app(handle, Theme::colored(), log_dir);
     app.handle_event(cycle_started());
     app.handle_event(cycle_complete());

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row, Table};
 
@@ -105,15 +105,21 @@ pub fn age_line<'a>(view: &View) -> Line<'a> {
     Line::from(spans)
 }
 
-/// The legend under the tables.
-pub fn legend<'a>(theme: &Theme) -> Line<'a> {
-    Line::from(vec![
-        Span::styled("free/limit", theme.positive),
-        Span::styled(" (", theme.muted),
-        Span::styled("0/n", theme.zero),
-        Span::styled(" none free, ", theme.muted),
+/// The legend under the tables: in full from 120 columns, else the
+/// marks alone (the tables' titles say the cells are `free / limit`).
+pub fn legend<'a>(theme: &Theme, width: u16) -> Line<'a> {
+    let mut spans = Vec::with_capacity(16);
+    if width >= 120 {
+        spans.extend([
+            Span::styled("free/limit", theme.positive),
+            Span::styled("  ", theme.muted),
+            Span::styled("0/n", theme.zero),
+            Span::styled(" none free  ", theme.muted),
+        ]);
+    }
+    spans.extend([
         Span::styled("?/n", theme.toast_warn),
-        Span::styled(" usage unknown)  ", theme.muted),
+        Span::styled(" usage unknown  ", theme.muted),
         Span::styled("…", theme.pending),
         Span::styled(" unchecked  ", theme.muted),
         Span::styled("!", theme.failed),
@@ -121,9 +127,12 @@ pub fn legend<'a>(theme: &Theme) -> Line<'a> {
         Span::styled("n!", theme.stale(Style::new())),
         Span::styled(" refresh failed  ", theme.muted),
         Span::styled("n~", theme.stale(Style::new())),
-        Span::styled(" stale  ", theme.muted),
-        Span::styled("∞ unlimited", theme.muted),
-    ])
+        Span::styled(" stale", theme.muted),
+    ]);
+    if width >= 120 {
+        spans.push(Span::styled("  ∞ unlimited", theme.muted));
+    }
+    Line::from(spans)
 }
 
 /// `note` in the muted style on the first body row of the bordered table in `area`.
@@ -135,10 +144,11 @@ pub fn note_in(frame: &mut ratatui::Frame, area: Rect, note: String, theme: &The
     );
 }
 
-/// `style` with the cursor's look when `on`.
-fn cursor(style: Style, on: bool, theme: &Theme) -> Style {
+/// `style` with the cursor's look when `on`: reversed, so the value's colour (green, red,
+/// the warning colour) stays readable as the cursor's background, in every theme.
+fn cursor(style: Style, on: bool) -> Style {
     if on {
-        style.patch(theme.selected)
+        style.add_modifier(Modifier::REVERSED | Modifier::BOLD)
     } else {
         style
     }
@@ -161,7 +171,7 @@ impl Infra {
             let cells = shown.regions.iter().enumerate().map(|(col, &ri)| {
                 let (text, style) = quota_cell(view.gpu_cached(ti, ri), theme);
                 let on = focused && row == self.cursor.gpu_row && col == self.cursor.gpu_col;
-                Cell::from(Span::styled(text, cursor(style, on, theme)))
+                Cell::from(Span::styled(text, cursor(style, on)))
             });
             let name = catalog.gpu_types[ti].name();
             let name = Cell::from(Line::from(self.filter.highlight(name, Style::new(), theme)));

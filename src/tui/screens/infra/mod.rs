@@ -39,16 +39,18 @@ pub use model::C3Sort;
 use model::{Cursor, Focus, Shown};
 
 const KEYS: &[KeyHint] = &[
-    KeyHint::main("hjkl/←↓↑→", "move"),
+    KeyHint::main("hjkl", "move"),
     KeyHint::main("Enter", "detail"),
-    KeyHint::main("y", "copy quota link"),
+    KeyHint::main("y", "copy link"),
     FILTER_HINT,
-    KeyHint::main("o", "sort C3"),
-    KeyHint::main("r", "refresh + warm now"),
+    KeyHint::main("r", "refresh"),
+    KeyHint::more("←↓↑→", "move over GPU cells and C3 rows"),
+    KeyHint::more("y", "copy the cell's Cloud Console quota link (OSC 52)"),
+    KeyHint::more("o", "sort C3: preference, region, free vCPUs"),
     KeyHint::more("g/G", "C3 top / bottom"),
     KeyHint::more("PgUp/PgDn", "C3 page"),
     KeyHint::more("click", "select a cell"),
-    KeyHint::more("wheel", "scroll C3"),
+    KeyHint::more("wheel", "move in C3"),
 ];
 
 /// The keys while the detail popup is open.
@@ -203,7 +205,7 @@ impl Screen for Infra {
     }
 
     fn summary(&self) -> &'static str {
-        "GPU and C3 quota tables (free / limit), from the cache"
+        "GPU and C3 quota tables, from the cache"
     }
 
     fn keys(&self) -> &'static [KeyHint] {
@@ -312,7 +314,10 @@ impl Screen for Infra {
                 );
             }
         }
-        frame.render_widget(Paragraph::new(draw::legend(view.theme())), legend);
+        frame.render_widget(
+            Paragraph::new(draw::legend(view.theme(), legend.width)),
+            legend,
+        );
         self.detail.draw(frame, area, view);
     }
 }
