@@ -105,6 +105,13 @@ async fn cells_show_free_of_limit_and_c3_is_green_only_where_a_machine_fits() {
     assert!(line("us-east5").contains("< 44 free"));
     assert_eq!(fg_at(&buf, "c3-standard-88"), Color::Green);
     assert_eq!(fg_at(&buf, "— (< 44 free)"), Color::Red);
+    assert_eq!(
+        fg_at(&buf, "24/24"),
+        Color::Red,
+        "24 free vCPUs build nothing"
+    );
+    assert_eq!(fg_at(&buf, "88/176"), Color::Green);
+    assert_eq!(fg_at(&buf, "?/176"), Color::Yellow, "usage unknown");
     insta::assert_snapshot!("infra_usage_warm_80x24", text(&draw(&app, 80, 24)));
 }
 
@@ -323,4 +330,32 @@ async fn a_click_selects_the_cell_enter_opens() {
     app.handle_event(key(KeyCode::Enter));
     let shown = text(&draw(&app, 120, 40));
     assert!(shown.contains("L4 us-west1 · quota detail"), "{shown}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_popup_names_a_usage_failure_and_draws_at_any_size() {
+    let logs = tempfile::tempdir().unwrap();
+    let (mut app, cache) = infra_app(logs.path()).await;
+    // T4 us-central1: the limit read, the usage denied (no monitoring.timeSeries.list).
+    let t4 = Check::gpu(GpuType::T4, Capacity::Spot, "us-central1");
+    let mut denied = outcome(&t4, Ok(quota_tui::catalog::Limit::Finite(16)), 300);
+    denied.usage = Some(Err(ApiError::new(
+        ErrorKind::Permission,
+        "Permission monitoring.timeSeries.list denied",
+    )));
+    cache.record_outcome(&denied);
+    app.handle_event(Event::Tick);
+    app.handle_event(key(KeyCode::Enter));
+    let shown = text(&draw(&app, 120, 40));
+    assert!(shown.contains("Usage error"), "{shown}");
+    assert!(
+        shown.contains("permission denied: Permission monitoring.timeSeries.list denied"),
+        "{shown}"
+    );
+    // The kept usage (14 in use) is still shown, marked as from before the failure.
+    assert!(shown.contains("2/16!"), "{shown}");
+    for (w, h) in [(0, 0), (1, 1), (20, 5), (30, 8), (79, 23), (200, 60)] {
+        let buf = draw(&app, w, h);
+        assert_eq!((buf.area.width, buf.area.height), (w, h));
+    }
 }

@@ -123,12 +123,6 @@ impl Infra {
         Shown::new(view, &self.filter, self.c3_sort)
     }
 
-    /// The index in [`View::checks`] of the check under the cursor.
-    pub fn cursor_check(&self, view: &View) -> Option<usize> {
-        let shown = self.shown(view);
-        self.cursor.check_index(&shown, view)
-    }
-
     /// The screen's own keys (the filter and the popup had theirs).
     fn own_key(&mut self, key: &KeyEvent, ctx: &mut ScreenCtx) -> Reply {
         let shown = self.shown(ctx.view());

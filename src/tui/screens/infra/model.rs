@@ -212,3 +212,85 @@ impl Cursor {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossterm::event::KeyModifiers;
+
+    fn key(c: KeyCode) -> KeyEvent {
+        KeyEvent::new(c, KeyModifiers::NONE)
+    }
+
+    fn shown(types: usize, regions: usize, c3: usize) -> Shown {
+        Shown {
+            types: (0..types).collect(),
+            regions: (0..regions).collect(),
+            c3: (0..c3).collect(),
+        }
+    }
+
+    #[test]
+    fn side_by_side_the_cursor_crosses_right_and_back_left() {
+        let s = shown(5, 4, 18);
+        let mut c = Cursor::default();
+        for _ in 0..3 {
+            assert!(c.key(&key(KeyCode::Char('l')), &s, true));
+        }
+        assert_eq!((c.focus, c.gpu_col), (Focus::Gpu, 3));
+        assert!(c.key(&key(KeyCode::Right), &s, true));
+        assert_eq!(c.focus, Focus::C3);
+        c.key(&key(KeyCode::Char('G')), &s, true);
+        assert_eq!(c.c3.selected(), 17);
+        c.key(&key(KeyCode::Char('h')), &s, true);
+        assert_eq!((c.focus, c.gpu_col), (Focus::Gpu, 3), "back where it was");
+        // `j` at the GPU table's last row stays there when the C3 table is beside it.
+        for _ in 0..9 {
+            c.key(&key(KeyCode::Char('j')), &s, true);
+        }
+        assert_eq!((c.focus, c.gpu_row), (Focus::Gpu, 4));
+    }
+
+    #[test]
+    fn stacked_the_cursor_crosses_down_and_back_up() {
+        let s = shown(5, 4, 18);
+        let mut c = Cursor::default();
+        for _ in 0..5 {
+            c.key(&key(KeyCode::Down), &s, false);
+        }
+        assert_eq!((c.focus, c.c3.selected()), (Focus::C3, 0));
+        c.key(&key(KeyCode::Char('j')), &s, false);
+        assert_eq!(c.c3.selected(), 1);
+        c.key(&key(KeyCode::Char('k')), &s, false);
+        c.key(&key(KeyCode::Char('k')), &s, false);
+        assert_eq!(
+            (c.focus, c.gpu_row),
+            (Focus::Gpu, 4),
+            "up from the first C3 row"
+        );
+        // → at the last column stays in the GPU table.
+        for _ in 0..6 {
+            c.key(&key(KeyCode::Char('l')), &s, false);
+        }
+        assert_eq!((c.focus, c.gpu_col), (Focus::Gpu, 3));
+        assert!(!c.key(&key(KeyCode::Char('x')), &s, false));
+    }
+
+    #[test]
+    fn a_narrowed_list_pulls_the_cursor_in_or_across() {
+        let mut c = Cursor {
+            gpu_row: 4,
+            gpu_col: 3,
+            ..Cursor::default()
+        };
+        c.clamp(&shown(1, 4, 18));
+        assert_eq!((c.gpu_row, c.gpu_col), (0, 3));
+        c.clamp(&shown(0, 0, 3));
+        assert_eq!(c.focus, Focus::C3, "no GPU cell left: the C3 table");
+        c.c3.select(10);
+        c.clamp(&shown(5, 4, 3));
+        assert_eq!(c.c3.selected(), 2);
+        c.clamp(&shown(5, 4, 0));
+        assert_eq!(c.focus, Focus::Gpu);
+    }
+}
