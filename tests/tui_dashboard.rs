@@ -120,6 +120,28 @@ fn fill_with_usage(cache: &MemoryStore) {
     );
 }
 
+/// `text` with the wall-clock times (`2026-11-22 04:21:58 UTC`: the test clock starts at the
+/// real time) replaced by `<TIME>`, padded to the same width.
+fn redact_times(text: &str) -> String {
+    text.lines()
+        .map(|line| {
+            let mut line = line.to_string();
+            while let Some(i) = line.find(" UTC") {
+                let Some(start) = i.checked_sub(19) else {
+                    break;
+                };
+                let stamp = &line.as_bytes()[start..i];
+                if !(stamp[4] == b'-' && stamp[10] == b' ' && stamp[13] == b':') {
+                    break;
+                }
+                line.replace_range(start..i + 4, "<TIME>                 ");
+            }
+            line
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 fn typed(app: &mut App, s: &str) {
     for c in s.chars() {
         app.handle_event(ch(c));
@@ -319,7 +341,7 @@ async fn cache_s_sorts_by_latency_and_y_copies_the_selected_checks_link() {
         "the A100 quota page, in OSC 52"
     );
     assert!(
-        text(&draw(&app, 80, 24)).contains("Copied the quota page of A100"),
+        text(&draw(&app, 80, 24)).contains("Copied the quota-increase link"),
         "a toast says so"
     );
     // j moves the selection: the next y copies the next row's check.
@@ -333,4 +355,47 @@ async fn cache_s_sorts_by_latency_and_y_copies_the_selected_checks_link() {
     app.handle_event(ch('s'));
     let s = text(&draw(&app, 80, 24));
     assert!(!s.contains("· by "), "{s}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn cache_enter_opens_the_detail_of_the_selected_check_with_its_whole_error() {
+    let logs = tempfile::tempdir().unwrap();
+    let mut app = dashboard_app(logs.path()).await;
+    app.handle_event(ch('4'));
+    // Sorted by error: the failed checks first; the second is C3 southamerica-east1.
+    for _ in 0..5 {
+        app.handle_event(ch('s'));
+    }
+    let s = text(&draw(&app, 80, 24));
+    assert!(s.contains("· by error"), "{s}");
+    app.handle_event(ch('j'));
+    app.handle_event(key(crossterm::event::KeyCode::Enter));
+    let shown = text(&draw(&app, 80, 24));
+    insta::assert_snapshot!("cache_detail_80x24", redact_times(&shown));
+    assert!(shown.contains("southamerica-east1"), "{shown}");
+    // The whole error, which the table's column cuts at 80 columns.
+    assert!(
+        shown.contains("Permission denied on resource project"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("iam-admin/quotas"),
+        "the console link: {shown}"
+    );
+    // Esc closes the popup (not the screen); leaving the screen closes it too.
+    app.handle_event(key(crossterm::event::KeyCode::Esc));
+    let closed = text(&draw(&app, 80, 24));
+    assert!(
+        !closed.contains("iam-admin/quotas"),
+        "Esc closes it: {closed}"
+    );
+    assert_eq!(app.current_title(), "Cache", "Esc closed the popup only");
+    app.handle_event(key(crossterm::event::KeyCode::Enter));
+    app.handle_event(ch('1'));
+    app.handle_event(ch('4'));
+    let back = text(&draw(&app, 80, 24));
+    assert!(
+        !back.contains("iam-admin/quotas"),
+        "closed on leave: {back}"
+    );
 }

@@ -6,8 +6,16 @@
 //! batch time (ms), slow batches (> 3000 ms) and failed checks, cycles, time to the next
 //! re-warm, the timers, and the store (SPEC §11: memory, the snapshot's file and when it
 //! was loaded, or Redis with its host and database and the warmer lease's holder). Rows:
-//! check, value (as on the Infra screen), age, latency of the last fetch, last error.
-//! Scrollable.
+//! check, limit, in use (`?` while the usage is unknown), free (as the Infra screen's cell,
+//! with its marks), age, latency of the last fetch, last error (the limit's, else `usage:
+//! ...`); the title counts the checks whose usage read failed.
+//!
+//! Finding a check: `/` filters by check name or error text (a one-line input at the bottom;
+//! digits type; matches highlighted; Esc clears), `s` cycles the sort (name, value, free,
+//! age, latency, error; named in the title). A selected row (j/k, wheel, click) stays in
+//! view, with a scrollbar when not all fit; Enter opens the
+//! [detail popup](crate::tui::widgets::detail) of its check (the whole error), `y` copies
+//! the Cloud Console quota page of its metric (OSC 52).
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
@@ -18,11 +26,11 @@ use ratatui::widgets::{Paragraph, Table, Wrap};
 
 use super::{Reply, Screen, ScreenCtx, View, fmt_age};
 use crate::durations::fmt_duration;
-use crate::gcp::console::quota_increase_url;
 use crate::store::redis::Link;
 use crate::store::{Backing, SnapshotLoad};
 use crate::tui::keys::KeyHint;
 use crate::tui::selection::Selection;
+use crate::tui::widgets::detail::{COPIED_WHAT, DetailPopup, console_link};
 use crate::tui::widgets::filter::{FILTER_HINT, FILTER_KEYS, Filter, FilterKey};
 use crate::tui::widgets::sort::SortBy;
 use crate::tui::widgets::table::{
@@ -46,8 +54,16 @@ const KEYS: &[KeyHint] = &[
     KeyHint::more("wheel / click", "select"),
 ];
 
+/// The keys while the detail popup is open.
+const DETAIL_KEYS: &[KeyHint] = &[
+    KeyHint::main("y", "copy quota link"),
+    KeyHint::main("Esc", "close"),
+    KeyHint::main("j/k", "scroll"),
+];
+
 /// The Cache screen's state: the credentials line it shows, the selected check, the `/`
-/// filter, the sort order, and where the table's rows were last drawn (for clicks).
+/// filter, the sort order, the detail popup, and where the table's rows were last drawn
+/// (for clicks).
 #[derive(Debug, Default)]
 pub struct CacheScreen {
     /// What the credentials are (`credentials: <source, file, type, account>`); never a
@@ -56,6 +72,7 @@ pub struct CacheScreen {
     selection: Selection,
     filter: Filter,
     sort: SortBy,
+    detail: DetailPopup,
     /// The table's body rows as last drawn (drawing takes `&self`).
     body: std::cell::Cell<Rect>,
 }
@@ -266,16 +283,22 @@ impl Screen for CacheScreen {
     }
 
     fn keys(&self) -> &'static [KeyHint] {
-        if self.filter.is_open() {
+        if self.detail.is_open() {
+            DETAIL_KEYS
+        } else if self.filter.is_open() {
             FILTER_KEYS
         } else {
             KEYS
         }
     }
 
-    /// The filter first, while it is open or kept (digits type; Esc clears it).
+    /// The popup, then the filter, first while open or kept (digits type; Esc clears it).
     fn captures_input(&self) -> bool {
-        self.filter.captures()
+        self.detail.is_open() || self.filter.captures()
+    }
+
+    fn on_leave(&mut self, _ctx: &mut ScreenCtx) {
+        self.detail.close();
     }
 
     fn typing(&self) -> bool {
@@ -287,6 +310,13 @@ impl Screen for CacheScreen {
     }
 
     fn on_key(&mut self, key: &KeyEvent, ctx: &mut ScreenCtx) -> Reply {
+        if self.detail.is_open() {
+            return if self.detail.key(key, ctx) {
+                Reply::Redraw
+            } else {
+                Reply::Ignored
+            };
+        }
         if self.filter.key(key) == FilterKey::Changed {
             self.selection.select(0);
             return Reply::Redraw;
@@ -303,14 +333,21 @@ impl Screen for CacheScreen {
                 self.selection.select(0);
                 Reply::Redraw
             }
+            KeyCode::Enter => match self.selected_check(ctx.view()) {
+                Some(i) => {
+                    self.detail.open(i);
+                    Reply::Redraw
+                }
+                None => Reply::Ignored,
+            },
             KeyCode::Char('y') => {
-                let Some(i) = self.selected_check(ctx.view()) else {
+                let Some(link) = self
+                    .selected_check(ctx.view())
+                    .and_then(|i| console_link(ctx.view(), i))
+                else {
                     return Reply::Ignored;
                 };
-                let view = ctx.view();
-                let check = view.checks()[i].clone();
-                let url = quota_increase_url(view.project(), check.metric);
-                ctx.copy(&url, &format!("the quota page of {}", check.label()));
+                ctx.copy(&link, COPIED_WHAT);
                 Reply::Redraw
             }
             _ => {
@@ -325,6 +362,10 @@ impl Screen for CacheScreen {
     }
 
     fn on_wheel(&mut self, down: bool, ctx: &mut ScreenCtx) -> Reply {
+        if self.detail.is_open() {
+            self.detail.wheel(down);
+            return Reply::Redraw;
+        }
         let n = self.rows(ctx.view()).len();
         self.selection.wheel(down, n);
         Reply::Redraw
@@ -333,7 +374,7 @@ impl Screen for CacheScreen {
     /// A click on a row of the check table selects it.
     fn on_click(&mut self, column: u16, row: u16, ctx: &mut ScreenCtx) -> Reply {
         let body = self.body.get();
-        if !body.contains(Position::new(column, row)) {
+        if self.detail.is_open() || !body.contains(Position::new(column, row)) {
             return Reply::Ignored;
         }
         let idx = self.selection.offset() + (row - body.y) as usize;
@@ -367,6 +408,7 @@ impl Screen for CacheScreen {
             stats,
         );
         self.draw_table(frame, table, view);
+        self.detail.draw(frame, area, view);
     }
 }
 
