@@ -116,10 +116,7 @@ impl CacheScreen {
         };
         let mut rate = vec![Span::styled("steady-state hit rate ", theme.muted)];
         if s.steady() && s.hits + s.misses == 0 {
-            rate.push(Span::styled(
-                "— (no read since the first cycle)",
-                theme.muted,
-            ));
+            rate.push(Span::styled("— (no read since warm)", theme.muted));
         } else if s.steady() {
             rate.extend([
                 Span::styled(format!("{:.1}%", s.hit_rate), theme.title),

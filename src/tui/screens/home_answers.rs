@@ -34,19 +34,21 @@ fn rank(l: Limit) -> i64 {
 }
 
 /// The best of `cells` (in preference order) by free: the most free among those known to
-/// have some, a fresh value before a stale or failed one with as much, then preference; if
-/// none is known to have any, the first (fresh first) whose usage is unknown and limit > 0.
+/// have some, an unmarked value (fresh, its last refresh good) before a stale or failed one
+/// with as much, then preference; if none is known to have any, the first (unmarked first)
+/// whose usage is unknown and limit > 0.
 /// `None` when no cell may have anything free.
 pub fn best_by_free(cells: &[&Cached]) -> Option<usize> {
+    let marked = |c: &Cached| !value_marks(c).is_empty();
     cells
         .iter()
         .enumerate()
         .filter_map(|(i, c)| {
             let v = cell_value(c)?;
             if v.has_free() {
-                Some(((0, Reverse(rank(v.free?))), !v.fresh, i))
+                Some(((0, Reverse(rank(v.free?))), marked(c), i))
             } else if v.maybe_free() {
-                Some(((1, Reverse(0)), !v.fresh, i))
+                Some(((1, Reverse(0)), marked(c), i))
             } else {
                 None
             }
@@ -243,7 +245,7 @@ pub fn c3_line<'a>(view: &View, width: usize) -> Line<'a> {
         (
             format!(" · {can_build}/{} can build", c3.len()),
             theme.muted,
-            true,
+            pending < c3.len(),
         ),
         (format!(" · {pending} pending"), theme.pending, pending > 0),
         (
@@ -258,4 +260,99 @@ pub fn c3_line<'a>(view: &View, width: usize) -> Line<'a> {
         }
     }
     Line::from(spans)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use chrono::{DateTime, Utc};
+
+    use super::*;
+    use crate::gcp::{ApiError, ErrorKind};
+    use crate::store::{Entry, Failure, GoodValue, Usage};
+
+    const TTL: Duration = Duration::from_secs(1800);
+
+    fn now() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000, 0).unwrap()
+    }
+
+    /// A cell with `limit`, `in_use` (None: never read), fetched `age_s` ago, its last
+    /// refresh failed when `failed`.
+    fn cell(limit: i64, in_use: Option<i64>, age_s: i64, failed: bool) -> Cached {
+        let at = now() - chrono::Duration::seconds(age_s);
+        let mut good = GoodValue::new(Limit::Finite(limit), at, Duration::from_millis(5));
+        good.usage = in_use.map(|in_use| Usage {
+            in_use,
+            fetched_at: at,
+            latency: Duration::ZERO,
+        });
+        let last_error = failed.then(|| Failure {
+            error: ApiError::new(ErrorKind::Unavailable, "down"),
+            at: now(),
+            latency: Duration::ZERO,
+        });
+        let entry = Entry {
+            good: Some(good),
+            last_error,
+        };
+        Cached::new(Some(&entry), TTL, now())
+    }
+
+    #[test]
+    fn the_best_region_is_the_one_with_most_free_not_the_biggest_limit() {
+        let a = cell(16, Some(14), 1, false); // 2 free of 16
+        let b = cell(8, Some(0), 1, false); // 8 free of 8
+        let c = cell(64, None, 1, false); // usage unknown
+        assert_eq!(best_by_free(&[&a, &b, &c]), Some(1));
+        // Among equals, the fresh value before the stale one, then preference.
+        let stale = cell(8, Some(0), 3600, false);
+        let failed = cell(8, Some(0), 1, true);
+        assert_eq!(best_by_free(&[&stale, &failed, &b]), Some(2));
+        assert_eq!(best_by_free(&[&b, &b.clone()]), Some(0));
+        // Nothing known free: the region whose usage is unknown may be the answer...
+        let full = cell(16, Some(16), 1, false);
+        assert_eq!(best_by_free(&[&full, &c]), Some(1));
+        // ...but a known free one always wins over an unknown one.
+        assert_eq!(best_by_free(&[&c, &a]), Some(1));
+        // All in use, or no quota: no answer.
+        assert_eq!(best_by_free(&[&full, &cell(0, None, 1, false)]), None);
+        assert_eq!(best_by_free(&[]), None);
+    }
+
+    #[test]
+    fn a_gpu_line_says_free_of_limit_and_why_there_is_none() {
+        let theme = Theme::no_color();
+        let regions = vec!["us-central1".to_string(), "us-east1".to_string()];
+        let line_text = |cells: &[&Cached]| -> String {
+            gpu_line("T4", &regions, cells, &theme, 78)
+                .spans
+                .iter()
+                .map(|s| s.content.as_ref())
+                .collect()
+        };
+        let a = cell(16, Some(4), 1, false);
+        let b = cell(8, Some(7), 1, false);
+        assert_eq!(
+            line_text(&[&a, &b]),
+            " T4     us-central1 · 12 free of 16 GPUs · also us-east1 1/8"
+        );
+        let full = cell(16, Some(16), 1, false);
+        assert_eq!(
+            line_text(&[&full, &cell(0, Some(0), 1, false)]),
+            " T4     —  none free: all in use (1 region with quota)"
+        );
+        assert!(
+            line_text(&[&cell(4, None, 1, false)]).contains("? free of 4 GPUs (usage unknown)")
+        );
+        assert!(line_text(&[&cell(4, Some(1), 3600, false)]).ends_with("3 free of 4 GPUs (stale)"));
+        // A narrow line drops the also-list rather than cut it.
+        let narrow: String = gpu_line("T4", &regions, &[&a, &b], &theme, 45)
+            .spans
+            .iter()
+            .map(|s| s.content.as_ref())
+            .collect();
+        assert_eq!(narrow, " T4     us-central1 · 12 free of 16 GPUs");
+    }
 }
