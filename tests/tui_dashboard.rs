@@ -399,3 +399,26 @@ async fn cache_enter_opens_the_detail_of_the_selected_check_with_its_whole_error
         "closed on leave: {back}"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_click_on_a_cache_row_selects_it() {
+    let logs = tempfile::tempdir().unwrap();
+    let mut app = dashboard_app(logs.path()).await;
+    app.handle_event(ch('4'));
+    let buf = draw(&app, 80, 24);
+    let (x, y) = find(&buf, "L4 us-west1").expect("the row on screen");
+    app.handle_event(Event::Crossterm(crossterm::event::Event::Mouse(
+        crossterm::event::MouseEvent {
+            kind: crossterm::event::MouseEventKind::Down(crossterm::event::MouseButton::Left),
+            column: x + 3,
+            row: y,
+            modifiers: crossterm::event::KeyModifiers::NONE,
+        },
+    )));
+    app.handle_event(key(crossterm::event::KeyCode::Enter));
+    let shown = text(&draw(&app, 80, 24));
+    assert!(shown.contains("L4 us-west1 · quota detail"), "{shown}");
+    // The usage error in full in the popup (the table cuts it), at 120×40 without scrolling.
+    let big = text(&draw(&app, 120, 40));
+    assert!(big.contains("(needs Monitoring Viewer)"), "{big}");
+}
