@@ -166,7 +166,7 @@ async fn toasts_sit_above_the_footer_and_never_cover_a_table_row() {
     let shown = rows(&buf);
     insta::assert_snapshot!("cache_toasts_80x24", shown.join("\n"));
     let footer = shown.len() - 1;
-    assert!(shown[footer].starts_with("j/k scroll"), "{shown:#?}");
+    assert!(shown[footer].starts_with("j/k select"), "{shown:#?}");
     assert!(
         shown[footer - 1].starts_with("▌ 🔄 Warming now: new cycle, 0/38  +2"),
         "one toast, the answer to the key, with the count of the rest, just above the footer:\n{}",

@@ -28,10 +28,11 @@ const WARM_LOG: &str = "\
 2026-11-21T02:46:09 ✅ CACHE_WARM_COMPLETE: GPU 20/20, C3 18/18 - 41.2s - Cache is HOT!
 ";
 
-/// The warm state: every check cached, a cycle complete, its toast gone (7 s later).
+/// The warm state: every check cached with its usage, a cycle complete, its toast gone
+/// (7 s later).
 async fn warm_app(log_dir: &std::path::Path) -> App {
     let (handle, cache) = warmer(DEFAULT_TTL);
-    fill_warm(&cache);
+    fill_warm_with_usage(&cache);
     let mut app = app(handle, Theme::colored(), log_dir);
     app.handle_event(cycle_started());
     app.handle_event(cycle_complete());

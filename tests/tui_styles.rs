@@ -6,7 +6,7 @@ mod tui_support;
 use std::time::Duration;
 
 use quota_tui::catalog::{Capacity, Check, GpuType, Limit};
-use quota_tui::store::{DEFAULT_TTL, QuotaStore};
+use quota_tui::store::DEFAULT_TTL;
 use quota_tui::tui::event::Event;
 use quota_tui::tui::theme::Theme;
 use ratatui::buffer::Buffer;
@@ -30,20 +30,28 @@ fn gpu_cell(buf: &Buffer, gpu: &str, region: &str) -> (u16, u16) {
 async fn positive_green_zero_red_failed_marked() {
     let logs = tempfile::tempdir().unwrap();
     let (handle, cache) = warmer(DEFAULT_TTL);
-    fill_warm(&cache);
+    fill_warm_with_usage(&cache);
     // H200 us-east1 never fetched, but failed.
     let mut app = app(handle, Theme::colored(), logs.path());
     app.handle_event(ch('2'));
     let buf = draw(&app, 120, 40);
 
     let (x, y) = gpu_cell(&buf, "T4", "us-central1");
-    assert_eq!(buf[(x, y)].symbol(), "1", "T4 us-central1 = 16");
+    assert_eq!(buf[(x, y)].symbol(), "2", "T4 us-central1 = 2/16");
     assert_eq!(buf[(x, y)].fg, Color::Green);
-    assert_eq!(buf[(x + 1, y)].fg, Color::Green);
+    assert_eq!(buf[(x + 3, y)].fg, Color::Green);
 
-    let (x, y) = gpu_cell(&buf, "T4", "europe-west4");
-    assert_eq!(buf[(x, y)].symbol(), "0");
-    assert_eq!(buf[(x, y)].fg, Color::Red);
+    // Nothing free: T4 us-west1 (4 of 4 in use) and europe-west4 (a zero limit).
+    for region in ["us-west1", "europe-west4"] {
+        let (x, y) = gpu_cell(&buf, "T4", region);
+        assert_eq!(buf[(x, y)].symbol(), "0");
+        assert_eq!(buf[(x, y)].fg, Color::Red);
+    }
+
+    // Usage unknown: L4 europe-west4 is `?/2`, in the warning colour, never green.
+    let (x, y) = gpu_cell(&buf, "L4", "europe-west4");
+    assert_eq!(buf[(x, y)].symbol(), "?");
+    assert_eq!(buf[(x, y)].fg, Color::Yellow);
 
     let (x, y) = find(&buf, "southamerica-east1").unwrap();
     let bang = (x..buf.area.width)
@@ -61,24 +69,25 @@ async fn stale_cells_are_dimmed_after_the_ttl() {
     let logs = tempfile::tempdir().unwrap();
     let ttl = Duration::from_secs(60);
     let (handle, cache) = warmer(ttl);
-    cache.record(
+    record_with_usage(
+        &cache,
         &Check::gpu(GpuType::T4, Capacity::Spot, "us-central1"),
-        Ok(Limit::Finite(16)),
-        Duration::from_millis(5),
+        Limit::Finite(16),
+        14,
     );
     let mut app = app(handle, Theme::colored(), logs.path());
     app.handle_event(ch('2'));
     let buf = draw(&app, 80, 24);
     let (x, y) = gpu_cell(&buf, "T4", "us-central1");
-    assert_eq!(buf[(x, y)].symbol(), "1");
+    assert_eq!(buf[(x, y)].symbol(), "2");
     assert!(!buf[(x, y)].modifier.contains(Modifier::DIM));
 
     tokio::time::advance(ttl + Duration::from_secs(1)).await;
     app.handle_event(Event::Tick);
     let buf = draw(&app, 80, 24);
     let (x, y) = gpu_cell(&buf, "T4", "us-central1");
-    let cell: String = (x..x + 3).map(|x| buf[(x, y)].symbol()).collect();
-    assert_eq!(cell, "16~", "stale is marked by a symbol too");
+    let cell: String = (x..x + 5).map(|x| buf[(x, y)].symbol()).collect();
+    assert_eq!(cell, "2/16~", "stale is marked by a symbol too");
     assert!(buf[(x, y)].modifier.contains(Modifier::DIM));
     assert_eq!(buf[(x, y)].fg, Color::Green, "still a positive value");
     assert!(text(&buf).contains("1 stale"), "{}", text(&buf));

@@ -1,6 +1,8 @@
 //! End to end in a real terminal: the built binary on the embedded demo in a detached tmux
 //! session (120×40). Waits for the cache to be warm, switches screens, opens help, then sends
-//! SIGTERM and checks the terminal left the alternate screen, all within 2 s.
+//! SIGTERM and checks the terminal left the alternate screen, all within 2 s. And finding
+//! things: `/` then `h100` narrows the Cache screen to the H100 rows, and a mouse click (SGR
+//! bytes, as a terminal sends them) on a tab switches screens.
 //!
 //! Skipped, with a note, when `tmux` is not installed. `QUOTA_TUI_TMUX_BIN` runs another
 //! binary taking the same flags instead (e.g. a release build: `target/release/quota-tui`).
@@ -76,11 +78,12 @@ fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 
-#[test]
-fn warm_switch_help_and_sigterm_in_tmux() {
+/// The demo in a private tmux server, `width`×`height`, logging to a temp dir; `None` (with
+/// a note) when tmux is not installed.
+fn start_demo(name: &str, width: u16, height: u16) -> Option<(Tmux, tempfile::TempDir)> {
     if Command::new("tmux").arg("-V").output().is_err() {
         eprintln!("note: tmux is not installed; skipping the tmux end-to-end test");
-        return;
+        return None;
     }
     let bin = std::env::var_os("QUOTA_TUI_TMUX_BIN")
         .map(PathBuf::from)
@@ -95,21 +98,28 @@ fn warm_switch_help_and_sigterm_in_tmux() {
     let config = logs.path().join("tmux.conf");
     std::fs::write(&config, "set -g remain-on-exit on\n").unwrap();
     let tmux = Tmux {
-        socket: format!("quota-tui-e2e-{}", std::process::id()),
+        socket: format!("quota-tui-{name}-{}", std::process::id()),
         config,
     };
     tmux.run(&[
         "new-session",
         "-d",
         "-x",
-        "120",
+        &width.to_string(),
         "-y",
-        "40",
+        &height.to_string(),
         "-s",
         "e2e",
         &command,
     ]);
+    Some((tmux, logs))
+}
 
+#[test]
+fn warm_switch_help_and_sigterm_in_tmux() {
+    let Some((tmux, _logs)) = start_demo("e2e", 120, 40) else {
+        return;
+    };
     let screen = tmux.wait_for("38/38", Duration::from_secs(30));
     assert!(screen.contains("quota-tui · DEMO"), "{screen}");
 
@@ -163,4 +173,63 @@ fn warm_switch_help_and_sigterm_in_tmux() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// The left button pressed and released at 0-based (`column`, `row`), as a terminal with
+/// SGR mouse reporting (crossterm's) sends it: `ESC [ < 0 ; x ; y M` then `... m`, 1-based.
+fn sgr_click(column: u16, row: u16) -> Vec<String> {
+    let seq = format!(
+        "\x1b[<0;{x};{y}M\x1b[<0;{x};{y}m",
+        x = column + 1,
+        y = row + 1
+    );
+    seq.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+#[test]
+fn slash_h100_filters_the_cache_and_a_click_on_a_tab_switches_screens_in_tmux() {
+    let Some((tmux, _logs)) = start_demo("filter", 120, 40) else {
+        return;
+    };
+    tmux.wait_for("38/38", Duration::from_secs(30));
+    tmux.run(&["send-keys", "-t", "e2e", "4"]);
+    tmux.wait_for_all(
+        &["Warmer statistics", "T4 us-central1"],
+        Duration::from_secs(5),
+    );
+    tmux.run(&["send-keys", "-t", "e2e", "/"]);
+    tmux.run(&["send-keys", "-t", "e2e", "-l", "h100"]);
+    let screen = tmux.wait_for("/h100 (4 of 38)", Duration::from_secs(5));
+    for region in ["us-central1", "us-east1", "us-west1", "europe-west4"] {
+        assert!(screen.contains(&format!("H100 {region}")), "{screen}");
+    }
+    assert!(!screen.contains("T4 us-"), "only H100 rows: {screen}");
+    assert!(!screen.contains("C3 us-"), "only H100 rows: {screen}");
+    assert!(
+        screen.contains("Warmer statistics"),
+        "1 typed, no switch to Home: {screen}"
+    );
+    // Enter keeps the filter; Esc clears it, every check back.
+    tmux.run(&["send-keys", "-t", "e2e", "Enter"]);
+    tmux.run(&["send-keys", "-t", "e2e", "Escape"]);
+    tmux.wait_for_all(&["T4 us-central1", "Checks (1–"], Duration::from_secs(5));
+
+    // A click on the tab "5 Logs" (row 1; where its label is on the tab bar).
+    let tabs = tmux.capture();
+    let tab_row = tabs.lines().nth(1).expect("the tab bar");
+    let col = tab_row.find("5 Logs").expect("the Logs tab") as u16;
+    // Byte offset → column: the tab bar's separators are 3-byte `│`, one column each.
+    let col = tab_row[..col as usize].chars().count() as u16 + 2;
+    let mut args = vec!["send-keys", "-t", "e2e", "-H"];
+    let hex = sgr_click(col, 1);
+    args.extend(hex.iter().map(String::as_str));
+    tmux.run(&args);
+    tmux.wait_for("cache_warm.log (live tail)", Duration::from_secs(5));
+    // And back: a click on "1 Home".
+    let col = tab_row[..tab_row.find("1 Home").unwrap()].chars().count() as u16 + 2;
+    let hex = sgr_click(col, 1);
+    let mut args = vec!["send-keys", "-t", "e2e", "-H"];
+    args.extend(hex.iter().map(String::as_str));
+    tmux.run(&args);
+    tmux.wait_for("Where you can run now", Duration::from_secs(5));
 }

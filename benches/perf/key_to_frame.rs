@@ -66,6 +66,13 @@ impl FrameClock {
     }
 }
 
+impl quota_tui::tui::Passthrough for FrameClock {
+    /// Nothing is copied in the benchmark.
+    fn pass_through(&mut self, _bytes: &[u8]) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 impl Backend for FrameClock {
     type Error = <TestBackend as Backend>::Error;
 

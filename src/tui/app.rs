@@ -80,6 +80,7 @@ impl App {
             launch,
             shared,
         } = tui;
+        let project = launch.project.clone();
         let screens = screen_table(credentials, log_dir, launch);
         let screen_titles: Vec<_> = screens.iter().map(|s| (s.title(), s.summary())).collect();
         let tab_labels = screen_titles
@@ -87,7 +88,16 @@ impl App {
             .enumerate()
             .map(|(i, (t, _))| format!("{} {t}", i + 1))
             .collect();
-        let ctx = ScreenCtx::new(title, catalog, theme, warmer, events, screen_titles, shared);
+        let ctx = ScreenCtx::new(
+            title,
+            project,
+            catalog,
+            theme,
+            warmer,
+            events,
+            screen_titles,
+            shared,
+        );
         let mut app = App {
             status_text: String::new(),
             ctx,
@@ -148,6 +158,13 @@ impl App {
         self.ctx.take_toast_deadlines()
     }
 
+    /// Bytes for the terminal that draw nothing, asked for since the last call: the OSC 52
+    /// clipboard writes of `y` ([`super::clipboard`]). The UI loop writes them; empty when
+    /// nothing was asked.
+    pub fn take_terminal_output(&mut self) -> Vec<u8> {
+        self.ctx.take_terminal_output()
+    }
+
     /// Switch to screen `idx` (ignored when out of range or already shown), remembering the
     /// current one for Esc.
     pub fn open(&mut self, idx: usize) -> Action {
@@ -174,6 +191,8 @@ impl App {
     }
 
     fn switch_to(&mut self, idx: usize) {
+        let (left, ctx) = self.call(self.current);
+        left.on_leave(ctx);
         self.current = idx;
         self.ctx.refresh();
         let (screen, ctx) = self.call(idx);

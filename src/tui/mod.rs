@@ -9,18 +9,20 @@
 //! printed on it while the TUI runs.
 
 pub mod app;
+pub mod clipboard;
 pub mod event;
 pub mod keys;
 pub mod log_tail;
 pub mod quit;
 pub mod screens;
+pub mod selection;
 pub mod shared;
 pub mod task;
 pub mod theme;
 pub mod toast;
 pub mod widgets;
 
-use std::io::{self, Stdout};
+use std::io::{self, Stdout, Write};
 use std::panic::PanicHookInfo;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -33,7 +35,7 @@ use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
 use ratatui::Terminal;
-use ratatui::backend::{Backend, CrosstermBackend};
+use ratatui::backend::{Backend, CrosstermBackend, TestBackend};
 use tokio::sync::{broadcast, mpsc};
 use tokio_util::sync::CancellationToken;
 
@@ -135,10 +137,35 @@ async fn run_in_terminal(
     result
 }
 
-/// The UI loop: wait for an event, handle it and everything queued behind it, then draw if
-/// anything changed. Toast expiries are scheduled as `ToastExpiry` events.
+/// A terminal backend that takes bytes which draw nothing: the OSC 52 clipboard writes of
+/// `y` ([`clipboard`]), written by the UI loop between frames.
+pub trait Passthrough {
+    /// Write `bytes` to the terminal as they are, and flush.
+    ///
+    /// Errors when the terminal cannot be written to.
+    fn pass_through(&mut self, bytes: &[u8]) -> io::Result<()>;
+}
+
+impl<W: Write> Passthrough for CrosstermBackend<W> {
+    fn pass_through(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.write_all(bytes)?;
+        Write::flush(self)
+    }
+}
+
+impl Passthrough for TestBackend {
+    /// A test terminal has no clipboard: the bytes are dropped (tests read them from
+    /// [`App::take_terminal_output`]).
+    fn pass_through(&mut self, _bytes: &[u8]) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The UI loop: wait for an event, handle it and everything queued behind it, write what
+/// the app asked to send the terminal (a clipboard copy), then draw if anything changed.
+/// Toast expiries are scheduled as `ToastExpiry` events.
 ///
-/// Errors when drawing fails.
+/// Errors when drawing or writing to the terminal fails.
 pub async fn ui_loop<B>(
     terminal: &mut Terminal<B>,
     app: &mut App,
@@ -146,7 +173,7 @@ pub async fn ui_loop<B>(
     tx: &mpsc::Sender<Event>,
 ) -> anyhow::Result<()>
 where
-    B: Backend,
+    B: Backend + Passthrough,
     B::Error: std::error::Error + Send + Sync + 'static,
 {
     terminal.draw(|f| app.draw(f))?;
@@ -160,6 +187,13 @@ where
                 Action::None => {}
             }
             next = rx.try_recv().ok();
+        }
+        let out = app.take_terminal_output();
+        if !out.is_empty() {
+            terminal
+                .backend_mut()
+                .pass_through(&out)
+                .context("cannot write to the terminal")?;
         }
         for deadline in app.take_toast_deadlines() {
             let tx = tx.clone();

@@ -105,6 +105,54 @@ pub fn fill_warm(cache: &MemoryStore) {
     );
 }
 
+/// GPUs in use, as `GPU_LIMITS` (-1: usage not read).
+pub const GPU_USAGE: [[i64; 4]; 5] = [
+    [14, 0, 4, 0],
+    [2, 0, 1, -1],
+    [0, 0, 1, 0],
+    [0, 1, 0, 0],
+    [0, 0, 0, 0],
+];
+
+/// C3 vCPUs in use, as `C3_LIMITS` (-1: usage not read).
+pub const C3_USAGE: [i64; 18] = [
+    88, 88, 0, 0, 0, 32, 40, 100, 44, 0, 0, -1, 0, 0, 50, 0, 0, 0,
+];
+
+/// Store `limit` for `check` with `in_use` in use (-1: usage not read), as one request's
+/// outcome.
+pub fn record_with_usage(cache: &MemoryStore, check: &Check, limit: Limit, in_use: i64) {
+    let mut outcome = outcome(check, Ok(limit), 300);
+    if in_use >= 0 {
+        outcome.usage = Some(Ok(vec![in_use]));
+        outcome.usage_latency = Duration::from_millis(180);
+    }
+    cache.record_outcome(&outcome);
+}
+
+/// The warm fixture ([`fill_warm`]) with usage beside the limits, as the warmer keeps them:
+/// `free/limit` cells (T4 us-central1 `2/16`, L4 europe-west4 `?/2`: usage not read; C3
+/// us-central1 `88/176`, us-east5 `24/24`, europe-west3 `?/176`).
+pub fn fill_warm_with_usage(cache: &MemoryStore) {
+    let catalog = Catalog::default();
+    for (i, check) in catalog.gpu_checks().iter().enumerate() {
+        let limit = Limit::Finite(GPU_LIMITS[i / 4][i % 4]);
+        record_with_usage(cache, check, limit, GPU_USAGE[i / 4][i % 4]);
+    }
+    for (i, check) in catalog.c3_checks().iter().enumerate() {
+        if check.region == "southamerica-east1" {
+            continue; // failed, with no good value
+        }
+        let limit = match C3_LIMITS[i] {
+            -1 => Limit::Unlimited,
+            v => Limit::Finite(v),
+        };
+        record_with_usage(cache, check, limit, C3_USAGE[i]);
+    }
+    // The limits again (their usage kept), and the two failures.
+    fill_warm(cache);
+}
+
 /// A cold cache: the first batch landed (T4 us-central1 = 16, C3 us-central1 = 176) and the
 /// second batch's C3 check failed.
 pub fn fill_cold(cache: &MemoryStore) {

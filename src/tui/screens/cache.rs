@@ -6,35 +6,75 @@
 //! batch time (ms), slow batches (> 3000 ms) and failed checks, cycles, time to the next
 //! re-warm, the timers, and the store (SPEC §11: memory, the snapshot's file and when it
 //! was loaded, or Redis with its host and database and the warmer lease's holder). Rows:
-//! check, value (as on the Infra screen), age, latency of the last fetch, last error.
-//! Scrollable.
+//! check, limit, in use (`?` while the usage is unknown), free (as the Infra screen's cell,
+//! with its marks), age, latency of the last fetch, last error (the limit's, else `usage:
+//! ...`); the title counts the checks whose usage read failed.
+//!
+//! Finding a check: `/` filters by check name or error text (a one-line input at the bottom;
+//! digits type; matches highlighted; Esc clears), `s` cycles the sort (name, value, free,
+//! age, latency, error; named in the title). A selected row (j/k, wheel, click) stays in
+//! view, with a scrollbar when not all fit; Enter opens the
+//! [detail popup](crate::tui::widgets::detail) of its check (the whole error), `y` copies
+//! the Cloud Console quota page of its metric (OSC 52).
 
-use crossterm::event::KeyEvent;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Paragraph, Table, Wrap};
 
 use super::{Reply, Screen, ScreenCtx, View, fmt_age};
 use crate::durations::fmt_duration;
 use crate::store::redis::Link;
-use crate::store::{Backing, Cached, CachedState, SnapshotLoad};
-use crate::tui::keys::{KeyHint, SCROLL_KEYS, Scroll};
-use crate::tui::widgets::quota_cell::quota_cell;
+use crate::store::{Backing, SnapshotLoad};
+use crate::tui::keys::KeyHint;
+use crate::tui::selection::Selection;
+use crate::tui::widgets::detail::{COPIED_WHAT, DetailPopup, console_link};
+use crate::tui::widgets::filter::{FILTER_HINT, FILTER_KEYS, Filter, FilterKey};
+use crate::tui::widgets::sort::SortBy;
 use crate::tui::widgets::table::{
     body_rows, draw_scrollbar, header_row, scrolled_title, titled_block,
 };
 use crate::tui::widgets::wrap::wrap_ranges;
 
-/// The Cache screen's state: the credentials line it shows and the check table's scroll
-/// position.
+#[path = "cache_rows.rs"]
+mod rows;
+use rows::{CacheSort, check_row, shown_rows, usage_errors};
+
+const KEYS: &[KeyHint] = &[
+    KeyHint::main("j/k", "select"),
+    KeyHint::main("Enter", "detail"),
+    FILTER_HINT,
+    KeyHint::main("s", "sort"),
+    KeyHint::main("y", "copy link"),
+    KeyHint::more("↑/↓", "select"),
+    KeyHint::more("g/G", "first / last"),
+    KeyHint::more("PgUp/PgDn", "page"),
+    KeyHint::more("wheel / click", "select"),
+];
+
+/// The keys while the detail popup is open.
+const DETAIL_KEYS: &[KeyHint] = &[
+    KeyHint::main("y", "copy quota link"),
+    KeyHint::main("Esc", "close"),
+    KeyHint::main("j/k", "scroll"),
+];
+
+/// The Cache screen's state: the credentials line it shows, the selected check, the `/`
+/// filter, the sort order, the detail popup, and where the table's rows were last drawn
+/// (for clicks).
 #[derive(Debug, Default)]
 pub struct CacheScreen {
     /// What the credentials are (`credentials: <source, file, type, account>`); never a
     /// secret.
     credentials: String,
-    scroll: Scroll,
+    selection: Selection,
+    filter: Filter,
+    sort: SortBy,
+    detail: DetailPopup,
+    /// The table's body rows as last drawn (drawing takes `&self`).
+    body: std::cell::Cell<Rect>,
 }
 
 impl CacheScreen {
@@ -42,8 +82,20 @@ impl CacheScreen {
     pub fn new(credentials: String) -> Self {
         CacheScreen {
             credentials,
-            scroll: Scroll::default(),
+            ..CacheScreen::default()
         }
+    }
+
+    /// The checks shown (filtered, sorted), by index into [`View::checks`].
+    fn rows(&self, view: &View) -> Vec<usize> {
+        shown_rows(view, &self.filter, self.sort.key())
+    }
+
+    /// The check of the selected row, by index into [`View::checks`].
+    fn selected_check(&self, view: &View) -> Option<usize> {
+        let rows = self.rows(view);
+        rows.get(self.selection.selected().min(rows.len().saturating_sub(1)))
+            .copied()
     }
 
     /// The statistics box's lines: the steady-state hit rate (reads since the first
@@ -54,26 +106,17 @@ impl CacheScreen {
         let theme = view.theme();
         let s = view.stats();
         let cfg = view.warmer_config();
-        let status = view.status();
         let last_cycle = s
             .last_cycle_ms
             .map(|ms| format!(" (last {:.1}s)", ms as f64 / 1000.0))
             .unwrap_or_default();
-        let next = match view.next_rewarm_in() {
-            Some(d) => format!("in {}", fmt_age(d)),
-            None if cfg.once => "never (--once)".to_string(),
-            None if status.hot && !status.rewarming => "—".to_string(),
-            None => format!("after this cycle ({}/{})", status.done, status.total),
-        };
+        let next = next_rewarm(view);
         let count = |v: u64, warn: Style| {
             Span::styled(v.to_string(), if v > 0 { warn } else { theme.positive })
         };
         let mut rate = vec![Span::styled("steady-state hit rate ", theme.muted)];
         if s.steady() && s.hits + s.misses == 0 {
-            rate.push(Span::styled(
-                "— (no read since the first cycle)",
-                theme.muted,
-            ));
+            rate.push(Span::styled("— (no read since warm)", theme.muted));
         } else if s.steady() {
             rate.extend([
                 Span::styled(format!("{:.1}%", s.hit_rate), theme.title),
@@ -132,6 +175,18 @@ impl CacheScreen {
         }
         lines.push(store_line(view));
         lines
+    }
+}
+
+/// When the next refresh-ahead cycle starts: `in 23m`, `after this cycle (12/38)`, `never
+/// (--once)`, or `—` (the Cache and Home screens).
+pub(super) fn next_rewarm(view: &View) -> String {
+    let status = view.status();
+    match view.next_rewarm_in() {
+        Some(d) => format!("in {}", fmt_age(d)),
+        None if view.warmer_config().once => "never (--once)".to_string(),
+        None if status.hot && !status.rewarming => "—".to_string(),
+        None => format!("after this cycle ({}/{})", status.done, status.total),
     }
 }
 
@@ -225,19 +280,105 @@ impl Screen for CacheScreen {
     }
 
     fn keys(&self) -> &'static [KeyHint] {
-        SCROLL_KEYS
+        if self.detail.is_open() {
+            DETAIL_KEYS
+        } else if self.filter.is_open() {
+            FILTER_KEYS
+        } else {
+            KEYS
+        }
+    }
+
+    /// The popup, then the filter, first while open or kept (digits type; Esc clears it).
+    fn captures_input(&self) -> bool {
+        self.detail.is_open() || self.filter.captures()
+    }
+
+    fn on_leave(&mut self, _ctx: &mut ScreenCtx) {
+        self.detail.close();
+    }
+
+    fn typing(&self) -> bool {
+        self.filter.is_open()
+    }
+
+    fn filter(&self) -> Option<&Filter> {
+        Some(&self.filter)
     }
 
     fn on_key(&mut self, key: &KeyEvent, ctx: &mut ScreenCtx) -> Reply {
-        if self.scroll.key(key, ctx.view().checks().len()) {
-            Reply::Redraw
-        } else {
-            Reply::Ignored
+        if self.detail.is_open() {
+            return if self.detail.key(key, ctx) {
+                Reply::Redraw
+            } else {
+                Reply::Ignored
+            };
+        }
+        if self.filter.key(key) == FilterKey::Changed {
+            self.selection.select(0);
+            return Reply::Redraw;
+        }
+        if key
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+        {
+            return Reply::Ignored;
+        }
+        match key.code {
+            KeyCode::Char('s') => {
+                self.sort.advance::<CacheSort>();
+                self.selection.select(0);
+                Reply::Redraw
+            }
+            KeyCode::Enter => match self.selected_check(ctx.view()) {
+                Some(i) => {
+                    self.detail.open(i);
+                    Reply::Redraw
+                }
+                None => Reply::Ignored,
+            },
+            KeyCode::Char('y') => {
+                let Some(link) = self
+                    .selected_check(ctx.view())
+                    .and_then(|i| console_link(ctx.view(), i))
+                else {
+                    return Reply::Ignored;
+                };
+                ctx.copy(&link, COPIED_WHAT);
+                Reply::Redraw
+            }
+            _ => {
+                let n = self.rows(ctx.view()).len();
+                if self.selection.key(key, n) {
+                    Reply::Redraw
+                } else {
+                    Reply::Ignored
+                }
+            }
         }
     }
 
     fn on_wheel(&mut self, down: bool, ctx: &mut ScreenCtx) -> Reply {
-        self.scroll.wheel(down, ctx.view().checks().len());
+        if self.detail.is_open() {
+            self.detail.wheel(down);
+            return Reply::Redraw;
+        }
+        let n = self.rows(ctx.view()).len();
+        self.selection.wheel(down, n);
+        Reply::Redraw
+    }
+
+    /// A click on a row of the check table selects it.
+    fn on_click(&mut self, column: u16, row: u16, ctx: &mut ScreenCtx) -> Reply {
+        let body = self.body.get();
+        if self.detail.is_open() || !body.contains(Position::new(column, row)) {
+            return Reply::Ignored;
+        }
+        let idx = self.selection.offset() + (row - body.y) as usize;
+        if idx >= self.rows(ctx.view()).len() {
+            return Reply::Ignored;
+        }
+        self.selection.select(idx);
         Reply::Redraw
     }
 
@@ -263,61 +404,86 @@ impl Screen for CacheScreen {
             ),
             stats,
         );
+        self.draw_table(frame, table, view);
+        self.detail.draw(frame, area, view);
+    }
+}
 
-        let checks = view.checks();
-        let range = self.scroll.visible(checks.len(), body_rows(table));
-        let title = scrolled_title("Checks", &range, checks.len())
-            .unwrap_or_else(|| format!(" Checks ({}) ", checks.len()));
-        let rows = range.clone().map(|i| check_row(view, i));
+impl CacheScreen {
+    /// The check table: the shown rows around the selection, the title naming the rows
+    /// shown, the filter, the sort and the usage errors; a scrollbar when not all fit.
+    fn draw_table(&self, frame: &mut Frame, area: Rect, view: &View) {
+        let theme = view.theme();
+        let rows = self.rows(view);
+        let range = self.selection.visible(rows.len(), body_rows(area));
+        let selected = self.selection.selected().min(rows.len().saturating_sub(1));
+        self.body.set(Rect {
+            x: area.x + 1,
+            y: area.y + 2,
+            width: area.width.saturating_sub(2),
+            height: range.len() as u16,
+        });
+        let total = view.checks().len();
+        let mut title = scrolled_title("Checks", &range, rows.len()).unwrap_or_else(|| {
+            if self.filter.is_active() {
+                " Checks ".to_string() // the filter's note says how many
+            } else {
+                format!(" Checks ({}) ", rows.len())
+            }
+        });
+        title.pop(); // the trailing space, back after the notes
+        title.push_str(&self.filter.title_note(rows.len(), total));
+        title.push_str(&self.sort.title_note::<CacheSort>());
+        let usage_failed = usage_errors(view);
+        if usage_failed > 0 {
+            title.push_str(&format!(" · usage failed {usage_failed}"));
+        }
+        title.push(' ');
+        let body = range.clone().map(|r| {
+            let row = check_row(view, rows[r], &self.filter);
+            if r == selected {
+                row.style(theme.selected)
+            } else {
+                row
+            }
+        });
+        let block = titled_block(title, theme);
+        let block = if rows.is_empty() && self.filter.is_active() {
+            block.title_bottom(Span::styled(
+                format!(" no check matches /{} ", self.filter.text()),
+                theme.muted,
+            ))
+        } else {
+            block
+        };
         frame.render_widget(
             Table::new(
-                rows,
+                body,
                 [
-                    Constraint::Length(26),
+                    Constraint::Length(24),
+                    Constraint::Length(5),
                     Constraint::Length(6),
+                    Constraint::Length(5),
+                    Constraint::Length(5),
                     Constraint::Length(7),
-                    Constraint::Length(8),
                     Constraint::Min(10),
                 ],
             )
             .header(header_row(
-                ["Check", "Value", "Age", "Latency", "Last error"],
+                [
+                    "Check",
+                    "Limit",
+                    "In use",
+                    "Free",
+                    "Age",
+                    "Latency",
+                    "Last error",
+                ],
                 theme,
             ))
-            .block(titled_block(title, theme)),
-            table,
+            .block(block),
+            area,
         );
-        draw_scrollbar(frame, table, &range, checks.len(), 1, theme);
+        draw_scrollbar(frame, area, &range, rows.len(), 1, theme);
     }
-}
-
-/// The row of check `i`: check, value (as on the Infra screen), age, latency of the last
-/// fetch, last error.
-fn check_row(view: &View, i: usize) -> Row<'static> {
-    let theme = view.theme();
-    let check = &view.checks()[i];
-    let cached = view.snapshot().get(i);
-    let (value, style) = quota_cell(cached, theme);
-    let age = cached
-        .and_then(|c| view.age(c))
-        .map(fmt_age)
-        .unwrap_or_else(|| "—".to_string());
-    let (latency, failure) = match cached.map(Cached::state) {
-        Some(CachedState::Fresh(g) | CachedState::Stale(g)) => (Some(g.latency), None),
-        Some(CachedState::Failed { error, .. }) => (Some(error.latency), Some(error)),
-        Some(CachedState::Pending) | None => (None, None),
-    };
-    let latency = latency
-        .map(|d| format!("{}ms", d.as_millis()))
-        .unwrap_or_else(|| "—".to_string());
-    let error = failure
-        .map(|f| Span::styled(f.error.to_string(), theme.failed))
-        .unwrap_or_else(|| Span::raw(""));
-    Row::new([
-        Cell::from(check.to_string()),
-        Cell::from(Span::styled(value, style)),
-        Cell::from(age),
-        Cell::from(latency),
-        Cell::from(error),
-    ])
 }

@@ -1,7 +1,8 @@
 //! What the screens share: a read-only [`View`] of the state (catalog, the cache as last
 //! peeked, statistics, status, theme, the time) and the [`ScreenCtx`] around it, whose
 //! methods are the few services a screen may ask for: re-read the cache, read it counted,
-//! toast, warm now, spawn a background task. Owned by the app, changed only by the UI loop.
+//! toast, warm now, spawn a background task, copy a link to the clipboard. Owned by the app,
+//! changed only by the UI loop.
 
 use std::any::Any;
 use std::future::Future;
@@ -28,6 +29,8 @@ use crate::warmer::{StatsSnapshot, WarmNow, WarmerConfig, WarmerHandle};
 pub struct View {
     /// `quota-tui · <title>`: the project ID, or `DEMO`.
     title: String,
+    /// The project the quotas are of (the demo's own in demo mode): for console links.
+    project: String,
     catalog: Catalog,
     theme: Theme,
     /// Every check in catalog order: GPU (type-major), then C3.
@@ -52,6 +55,12 @@ impl View {
     /// The project ID, or `DEMO`.
     pub fn title(&self) -> &str {
         &self.title
+    }
+
+    /// The project the quotas are of (the demo's own project in demo mode), for the Cloud
+    /// Console's links.
+    pub fn project(&self) -> &str {
+        &self.project
     }
 
     /// GPU types, regions, capacity.
@@ -139,6 +148,12 @@ impl View {
     pub fn age(&self, cached: &Cached) -> Option<Duration> {
         cached.age(self.wall_now)
     }
+
+    /// The time of the event being handled on the store's wall clock: what ages are
+    /// measured against, and when a job's states were seen.
+    pub fn wall_now(&self) -> DateTime<Utc> {
+        self.wall_now
+    }
 }
 
 /// The [`View`] and the services: the warmer (and the cache it fills), the app's event
@@ -150,15 +165,21 @@ pub struct ScreenCtx {
     toasts: Toasts,
     /// The screen the app is calling (its index): where a task it spawns reports back.
     caller: usize,
+    /// Bytes for the terminal that draw nothing (OSC 52 clipboard writes), written by the
+    /// UI loop after the events it handled ([`crate::tui::clipboard`]).
+    terminal_out: Vec<u8>,
 }
 
 impl ScreenCtx {
     /// The context of an app titled `title` over `warmer`, with the cache peeked now.
-    /// `events` is the app's queue; `screen_titles` the screens in digit-key order; `shared`
-    /// the Redis store when the cache is shared (the status then follows the lease holder's
-    /// progress where this instance does not warm).
+    /// `project` is the project the quotas are of (console links); `events` is the app's
+    /// queue; `screen_titles` the screens in digit-key order; `shared` the Redis store when
+    /// the cache is shared (the status then follows the lease holder's progress where this
+    /// instance does not warm).
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         title: String,
+        project: String,
         catalog: Catalog,
         theme: Theme,
         warmer: WarmerHandle,
@@ -175,6 +196,7 @@ impl ScreenCtx {
             .unwrap_or_else(|| WarmStatus::from_progress(progress));
         let view = View {
             title,
+            project,
             checks,
             catalog,
             theme,
@@ -196,6 +218,7 @@ impl ScreenCtx {
             events,
             toasts: Toasts::default(),
             caller: 0,
+            terminal_out: Vec::new(),
         };
         ctx.refresh();
         ctx
@@ -260,6 +283,16 @@ impl ScreenCtx {
         self.toasts
             .push_progress(kind, p.done, p.total, self.view.now);
         Some(answer)
+    }
+
+    /// Put `text` on the clipboard of the user's terminal (OSC 52, [`crate::tui::clipboard`]:
+    /// over SSH and inside tmux with `set-clipboard on`) and say so in a toast naming `what`
+    /// was copied (`the quota-increase link`). The UI loop writes the sequence after this
+    /// event; nothing reaches the terminal from here.
+    pub fn copy(&mut self, text: &str, what: &str) {
+        self.terminal_out
+            .extend_from_slice(crate::tui::clipboard::osc52(text).as_bytes());
+        self.toast(crate::tui::clipboard::copied_toast(what), ToastLevel::Ok);
     }
 
     /// Run `work` in the background for the calling screen; its output comes back to that
@@ -334,5 +367,10 @@ impl ScreenCtx {
     /// Expiry times of toasts shown since the last call.
     pub(in crate::tui) fn take_toast_deadlines(&mut self) -> Vec<Instant> {
         self.toasts.take_deadlines()
+    }
+
+    /// The bytes for the terminal asked for since the last call ([`Self::copy`]).
+    pub(in crate::tui) fn take_terminal_output(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.terminal_out)
     }
 }

@@ -54,6 +54,10 @@ pub trait Screen {
     /// Called when the screen is switched to (and once at start for the first screen).
     fn on_enter(&mut self, _ctx: &mut ScreenCtx) {}
 
+    /// Called when another screen is switched to: what the screen follows only while it is
+    /// shown stops here (the Launch screen's job poll), and its popups close.
+    fn on_leave(&mut self, _ctx: &mut ScreenCtx) {}
+
     /// True while the screen wants every key first (a text field), before the global keys.
     fn captures_input(&self) -> bool {
         false

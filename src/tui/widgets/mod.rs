@@ -4,6 +4,7 @@
 //! it is given.
 
 pub mod chrome;
+pub mod detail;
 pub mod filter;
 pub mod input;
 pub mod popup;

@@ -1,10 +1,14 @@
-//! The quota cell (SPEC §10 Infra): one cached limit as the Infra, Cache and Home screens
-//! show it, decided by [`Cached::state`] alone.
+//! The quota cell (SPEC §10 Infra): one cached check as the Infra, Cache, Home and Launch
+//! screens show it, decided by [`Cached::state`] and the usage kept with the value
+//! (SPEC §4 Usage, §6). The one place that decides a cell's text and style.
 //!
-//! A cell shows the limit: green above zero, red at zero, `…` not yet checked, `!` failed
-//! with no good value, `∞` unlimited; a value whose last refresh failed is dimmed with a `!`
-//! after it (`16!`: the last good value, kept), one that is stale (older than the TTL)
-//! dimmed with a `~`.
+//! A cell shows `free/limit` (`4/16`: limit − in use, never below 0): green when something
+//! is free, red when nothing is, `?` in place of free while the usage is unknown (`?/16`, in
+//! the warning colour: a limit, not a promise); `0/0` for a zero limit (nothing can be
+//! free, whatever the usage); `∞` unlimited. `…` not yet checked, `!` failed with no good
+//! value. A value whose last refresh failed (its limit, or its usage when an older usage is
+//! kept) is dimmed with a `!` after it (`4/16!`: the last good values, kept), one that is
+//! stale (older than the TTL) dimmed with a `~`.
 
 use ratatui::style::Style;
 
@@ -12,7 +16,40 @@ use crate::catalog::Limit;
 use crate::store::{Cached, CachedState};
 use crate::tui::theme::Theme;
 
-/// The value a cell shows and whether it is fresh (younger than the TTL, even when a later
+/// The values a cell shows: the limit, what is free, and whether the limit is fresh.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CellValue {
+    /// GPUs or vCPUs.
+    pub limit: Limit,
+    /// Limit − in use, never below 0 ([`Limit::free`]); `None` while the usage is unknown,
+    /// except for a zero limit, which has nothing free whatever is in use.
+    pub free: Option<Limit>,
+    /// The limit is younger than the TTL (a hit), even when a later refresh failed.
+    pub fresh: bool,
+}
+
+impl CellValue {
+    /// True when something is known to be free (free > 0; unlimited counts).
+    pub fn has_free(&self) -> bool {
+        self.free.is_some_and(Limit::is_positive)
+    }
+
+    /// True when the usage is unknown and the limit alone says there may be room.
+    pub fn maybe_free(&self) -> bool {
+        self.free.is_none() && self.limit.is_positive()
+    }
+}
+
+/// What a cell shows; `None` while pending, or failed with no good value.
+pub fn cell_value(cached: &Cached) -> Option<CellValue> {
+    let (limit, fresh) = shown_value(cached)?;
+    let free = cached
+        .free()
+        .or_else(|| (limit == Limit::Finite(0)).then_some(Limit::Finite(0)));
+    Some(CellValue { limit, free, fresh })
+}
+
+/// The limit a cell shows and whether it is fresh (younger than the TTL, even when a later
 /// refresh failed: still a hit); `None` while pending, or failed with no good value.
 pub fn shown_value(cached: &Cached) -> Option<(Limit, bool)> {
     match cached.state() {
@@ -30,11 +67,22 @@ pub fn shown_value(cached: &Cached) -> Option<(Limit, bool)> {
     }
 }
 
-/// The marks after a shown value: `!` when the last refresh failed (the value is the last
-/// good one), `~` when it is stale (older than the TTL); `""` for a fresh, good value.
+/// True when the last usage read failed while an older usage is kept: the free shown is
+/// from that older reading. (With no usage kept the cell shows `?` instead.)
+pub fn usage_refresh_failed(cached: &Cached) -> bool {
+    cached.usage_error().is_some() && cached.usage().is_some()
+}
+
+/// The marks after a shown value: `!` when the last refresh failed (of the limit, or of the
+/// usage behind a kept free: the values are the last good ones), `~` when the limit is stale
+/// (older than the TTL); `""` for a fresh, good value.
 pub fn value_marks(cached: &Cached) -> &'static str {
+    let usage_failed = usage_refresh_failed(cached);
     match cached.state() {
-        CachedState::Pending | CachedState::Fresh(_) => "",
+        CachedState::Pending => "",
+        CachedState::Fresh(_) if usage_failed => "!",
+        CachedState::Fresh(_) => "",
+        CachedState::Stale(_) if usage_failed => "!~",
         CachedState::Stale(_) => "~",
         CachedState::Failed { stale: false, .. } => "!",
         CachedState::Failed { stale: true, .. } => "!~",
@@ -51,122 +99,55 @@ pub fn value_style(cached: &Cached, style: Style, theme: &Theme) -> Style {
     }
 }
 
-/// The text and style of one quota cell (GPU limit or C3 vCPUs).
+/// `free/limit` (`4/16`), `?/16` while the usage is unknown, `∞` when unlimited.
+pub fn free_limit_text(free: Option<Limit>, limit: Limit) -> String {
+    match (free, limit) {
+        (_, Limit::Unlimited) => "∞".to_string(),
+        (Some(free), limit) => format!("{free}/{limit}"),
+        (None, limit) => format!("?/{limit}"),
+    }
+}
+
+/// The colour of what is free: `positive` when something is, `zero` when nothing is, the
+/// warning colour while unknown.
+pub fn free_style(free: Option<Limit>, theme: &Theme) -> Style {
+    match free {
+        Some(f) if f.is_positive() => theme.positive,
+        Some(_) => theme.zero,
+        None => theme.toast_warn,
+    }
+}
+
+/// The text and style of one quota cell (GPUs or C3 vCPUs): see the module docs.
 ///
 /// `None` (no entry) and an entry without a good value or error are `…`; an error with no
-/// good value is `!`; a value is its limit (`∞` when unlimited), `positive` above zero,
-/// `zero` at zero, followed by its [`value_marks`] and dimmed when it has any (`16!` when the
-/// last refresh failed, `8~` when stale).
+/// good value is `!`; a value is [`free_limit_text`] in [`free_style`], followed by its
+/// [`value_marks`] and dimmed when it has any (`4/16!` when the last refresh failed, `8/8~`
+/// when stale).
 pub fn quota_cell(cached: Option<&Cached>, theme: &Theme) -> (String, Style) {
     let Some(cached) = cached else {
         return ("…".to_string(), theme.pending);
     };
-    let limit = match cached.state() {
+    match cached.state() {
         CachedState::Pending => return ("…".to_string(), theme.pending),
         CachedState::Failed {
             last_good: None, ..
         } => return ("!".to_string(), theme.failed),
-        CachedState::Fresh(good)
-        | CachedState::Stale(good)
-        | CachedState::Failed {
-            last_good: Some(good),
-            ..
-        } => good.limit,
-    };
-    let style = if limit.is_positive() {
-        theme.positive
-    } else {
-        theme.zero
+        _ => {}
+    }
+    let Some(value) = cell_value(cached) else {
+        return ("…".to_string(), theme.pending);
     };
     (
-        format!("{limit}{}", value_marks(cached)),
-        value_style(cached, style, theme),
+        format!(
+            "{}{}",
+            free_limit_text(value.free, value.limit),
+            value_marks(cached)
+        ),
+        value_style(cached, free_style(value.free, theme), theme),
     )
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::gcp::{ApiError, ErrorKind};
-    use crate::store::{Entry, Failure, GoodValue};
-    use chrono::{DateTime, Utc};
-    use ratatui::style::Modifier;
-    use std::time::Duration;
-
-    const TTL: Duration = Duration::from_secs(60);
-
-    fn now() -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2026-11-21T02:45:22Z")
-            .unwrap()
-            .with_timezone(&Utc)
-    }
-
-    /// An entry holding `limit` fetched `age` ago (stale from the 60 s TTL on), and the
-    /// failure `error` after it when given.
-    fn cached(limit: Option<Limit>, age: Duration, error: Option<ErrorKind>) -> Cached {
-        let entry = Entry {
-            good: limit.map(|limit| GoodValue::new(limit, now() - age, Duration::ZERO)),
-            last_error: error.map(|kind| Failure {
-                error: ApiError::new(kind, "no"),
-                at: now(),
-                latency: Duration::ZERO,
-            }),
-        };
-        Cached::new(Some(&entry), TTL, now())
-    }
-
-    fn good(limit: Limit, age: Duration) -> Cached {
-        cached(Some(limit), age, None)
-    }
-
-    #[test]
-    fn cells_carry_meaning_by_symbol_and_style() {
-        let t = Theme::colored();
-        let (fresh, stale) = (Duration::from_secs(1), Duration::from_secs(61));
-        assert_eq!(quota_cell(None, &t), ("…".into(), t.pending));
-        assert_eq!(
-            quota_cell(Some(&cached(None, fresh, None)), &t),
-            ("…".into(), t.pending)
-        );
-        assert_eq!(
-            quota_cell(Some(&good(Limit::Finite(16), fresh)), &t),
-            ("16".into(), t.positive)
-        );
-        assert_eq!(
-            quota_cell(Some(&good(Limit::Finite(0), fresh)), &t),
-            ("0".into(), t.zero)
-        );
-        assert_eq!(
-            quota_cell(Some(&good(Limit::Unlimited, fresh)), &t),
-            ("∞".into(), t.positive)
-        );
-        let (text, style) = quota_cell(Some(&good(Limit::Finite(8), stale)), &t);
-        assert_eq!(text, "8~");
-        assert!(style.add_modifier.contains(Modifier::DIM));
-        let failed = cached(None, fresh, Some(ErrorKind::Permission));
-        assert_eq!(quota_cell(Some(&failed), &t), ("!".into(), t.failed));
-
-        // A good value whose last refresh failed: kept, marked, dimmed; stale too: both marks.
-        let kept = cached(Some(Limit::Finite(16)), fresh, Some(ErrorKind::Permission));
-        let (text, style) = quota_cell(Some(&kept), &t);
-        assert_eq!(text, "16!");
-        assert!(style.add_modifier.contains(Modifier::DIM));
-        assert_eq!(style.fg, t.positive.fg);
-        let kept_stale = cached(Some(Limit::Finite(16)), stale, Some(ErrorKind::Permission));
-        assert_eq!(quota_cell(Some(&kept_stale), &t).0, "16!~");
-
-        // What the cell shows, and whether it is still a hit.
-        assert_eq!(shown_value(&cached(None, fresh, None)), None);
-        assert_eq!(shown_value(&failed), None);
-        assert_eq!(
-            shown_value(&good(Limit::Finite(0), fresh)),
-            Some((Limit::Finite(0), true))
-        );
-        assert_eq!(
-            shown_value(&good(Limit::Finite(8), stale)),
-            Some((Limit::Finite(8), false))
-        );
-        assert_eq!(shown_value(&kept), Some((Limit::Finite(16), true)));
-        assert_eq!(shown_value(&kept_stale), Some((Limit::Finite(16), false)));
-    }
-}
+#[path = "quota_cell_tests.rs"]
+mod tests;
