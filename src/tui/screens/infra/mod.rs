@@ -132,7 +132,13 @@ impl Infra {
                 ctx.warm_now();
             }
             KeyCode::Char('o') => {
+                // The cursor stays on its region wherever the new order puts it.
+                let region = shown.c3.get(self.cursor.c3.selected()).copied();
                 self.c3_sort.advance::<C3Sort>();
+                let resorted = self.shown(ctx.view());
+                if let Some(pos) = region.and_then(|r| resorted.c3.iter().position(|&i| i == r)) {
+                    self.cursor.c3.select(pos);
+                }
             }
             KeyCode::Enter => match self.cursor.check_index(&shown, ctx.view()) {
                 Some(i) => self.detail.open(i),
