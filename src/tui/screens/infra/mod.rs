@@ -246,9 +246,10 @@ impl Screen for Infra {
                 Reply::Ignored
             };
         }
+        let before = self.shown(ctx.view());
         if self.filter.key(key) == FilterKey::Changed {
-            let shown = self.shown(ctx.view());
-            self.cursor.clamp(&shown);
+            let after = self.shown(ctx.view());
+            self.cursor.follow(&before, &after);
             return Reply::Redraw;
         }
         if self.filter.is_active()
