@@ -44,13 +44,9 @@ const KEYS: &[KeyHint] = &[
     KeyHint::main("y", "copy link"),
     FILTER_HINT,
     KeyHint::main("r", "refresh"),
-    KeyHint::more("←↓↑→", "move over GPU cells and C3 rows"),
-    KeyHint::more("y", "copy the cell's Cloud Console quota link (OSC 52)"),
-    KeyHint::more("o", "sort C3: preference, region, free vCPUs"),
-    KeyHint::more("g/G", "C3 top / bottom"),
-    KeyHint::more("PgUp/PgDn", "C3 page"),
-    KeyHint::more("click", "select a cell"),
-    KeyHint::more("wheel", "move in C3"),
+    KeyHint::more("o", "sort C3: region, free vCPUs"),
+    KeyHint::more("g/G", "C3 top / bottom (PgUp/PgDn: a page)"),
+    KeyHint::more("click ←↓↑→", "select a cell"),
 ];
 
 /// The keys while the detail popup is open.
