@@ -301,6 +301,16 @@ async fn o_sorts_c3_by_region_then_by_free_vcpus() {
             .filter(|l| l.contains("  ") && !l.starts_with("Region") && !l.starts_with("GPU"))
             .collect()
     };
+    // The cursor on us-west4's C3 row (the eighth) stays on it through the sorts.
+    for _ in 0..4 {
+        app.handle_event(key(KeyCode::Right));
+    }
+    for _ in 0..7 {
+        app.handle_event(ch('j'));
+    }
+    app.handle_event(key(KeyCode::Enter));
+    assert!(text(&draw(&app, 200, 60)).contains("C3 us-west4 · quota detail"));
+    app.handle_event(key(KeyCode::Esc));
     app.handle_event(ch('o'));
     let shown = text(&draw(&app, 200, 60));
     assert!(shown.contains("by region"), "{shown}");
@@ -315,6 +325,11 @@ async fn o_sorts_c3_by_region_then_by_free_vcpus() {
     assert!(
         rows.last().unwrap().starts_with("southamerica-east1"),
         "no value last: {rows:?}"
+    );
+    app.handle_event(key(KeyCode::Enter));
+    assert!(
+        text(&draw(&app, 200, 60)).contains("C3 us-west4 · quota detail"),
+        "the cursor followed its region to the top"
     );
 }
 

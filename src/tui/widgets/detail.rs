@@ -39,6 +39,7 @@ use ratatui::text::Span;
 
 use super::popup::ScrollPopup;
 use super::quota_cell::{free_style, quota_cell};
+use super::wrap::wrap_ranges;
 use crate::catalog::{Check, QuotaMetric};
 use crate::durations::fmt_duration;
 use crate::gcp::ApiError;
@@ -133,8 +134,10 @@ impl DetailPopup {
         };
         let theme = view.theme();
         let cached = view.snapshot().get(index).cloned().unwrap_or_default();
-        let lines = detail_lines(check, &cached, view);
         let width = area.width.saturating_sub(4).clamp(20, MAX_WIDTH);
+        // The popup's text width: inside the borders, less a column for the scrollbar.
+        let text_width = width.min(area.width).saturating_sub(3) as usize;
+        let lines = detail_lines_at(check, &cached, view, text_width);
         self.scroll.draw(
             frame,
             area,
@@ -202,24 +205,72 @@ fn failure_lines(
     out
 }
 
-fn row(label: &str, value: impl Into<String>) -> String {
-    format!("{label:<10} {}", value.into())
+/// Columns of a row's label (`In use    `) and the space after it.
+const LABEL_WIDTH: usize = 11;
+
+/// A labelled row, `Label      value`; with a `width` (the text's columns, 30 or more) the
+/// value wraps under itself, the label's columns left blank on the rows after the first.
+fn push_row(
+    out: &mut Vec<(String, Style)>,
+    label: &str,
+    value: impl AsRef<str>,
+    style: Style,
+    width: usize,
+) {
+    let value = value.as_ref();
+    if width < 30 {
+        out.push((format!("{label:<10} {value}"), style));
+        return;
+    }
+    // One word too long beside its label (a metric name, a link) goes whole on the next
+    // line rather than cut mid-word.
+    let one_word = !value.contains(char::is_whitespace);
+    let cols = value.chars().count();
+    if one_word && cols > width - LABEL_WIDTH && cols <= width {
+        out.push((label.to_string(), style));
+        out.push((value.to_string(), style));
+        return;
+    }
+    for (i, r) in wrap_ranges(value, width - LABEL_WIDTH)
+        .into_iter()
+        .enumerate()
+    {
+        let head = if i == 0 {
+            format!("{label:<10} ")
+        } else {
+            " ".repeat(LABEL_WIDTH)
+        };
+        out.push((head + &value[r], style));
+    }
 }
 
-/// The popup's lines (text and style), wrapped by the popup at its width.
+/// The popup's lines (text and style), for the popup to wrap at its width.
 pub fn detail_lines(check: &Check, cached: &Cached, view: &View) -> Vec<(String, Style)> {
+    detail_lines_at(check, cached, view, 0)
+}
+
+/// [`detail_lines`] with the labelled rows' values wrapped under themselves at `width`
+/// columns of text (the popup's inner width less its scrollbar column; below 30 they are
+/// left to the popup's wrapping).
+pub fn detail_lines_at(
+    check: &Check,
+    cached: &Cached,
+    view: &View,
+    width: usize,
+) -> Vec<(String, Style)> {
     let theme = view.theme();
     let now = view.wall_now();
     let plain = Style::new();
-    let mut out = vec![(row("Metric", check.metric.name()), plain)];
-    out.push((row("Region", check.region.as_str()), plain));
+    let mut out = Vec::with_capacity(24);
+    push_row(&mut out, "Metric", check.metric.name(), plain, width);
+    push_row(&mut out, "Region", &check.region, plain, width);
     let kind = match check.metric {
         QuotaMetric::Gpu { capacity, .. } => {
             format!("{} GPUs (Vertex AI training)", capacity.word())
         }
         QuotaMetric::C3 => "C3 vCPUs (Cloud Build private pools)".to_string(),
     };
-    out.push((row("Quota", kind), plain));
+    push_row(&mut out, "Quota", kind, plain, width);
     let (cell, cell_style) = quota_cell(Some(cached), theme);
     let state = match cached.state() {
         CachedState::Pending => "not checked yet".to_string(),
@@ -235,23 +286,25 @@ pub fn detail_lines(check: &Check, cached: &Cached, view: &View) -> Vec<(String,
             if stale { " (stale)" } else { "" }
         ),
     };
-    out.push((row("Shown", format!("{cell} · {state}")), cell_style));
+    push_row(
+        &mut out,
+        "Shown",
+        format!("{cell} · {state}"),
+        cell_style,
+        width,
+    );
     if let Some(good) = &cached.entry().good {
-        out.push((row("Limit", good.limit.to_string()), plain));
+        push_row(&mut out, "Limit", good.limit.to_string(), plain, width);
         let in_use = match &good.usage {
             Some(u) => format!("{} · read {}", u.in_use, when(u.fetched_at, u.latency, now)),
             None => "? (usage not read)".to_string(),
         };
-        out.push((row("In use", in_use), plain));
+        push_row(&mut out, "In use", in_use, plain, width);
         let free = good.free();
-        out.push((
-            row("Free", free.map_or("?".to_string(), |f| f.to_string())),
-            free_style(free, theme),
-        ));
-        out.push((
-            row("Fetched", when(good.fetched_at, good.latency, now)),
-            plain,
-        ));
+        let free_text = free.map_or("?".to_string(), |f| f.to_string());
+        push_row(&mut out, "Free", free_text, free_style(free, theme), width);
+        let fetched = when(good.fetched_at, good.latency, now);
+        push_row(&mut out, "Fetched", fetched, plain, width);
     }
     if let Some(failure) = &cached.entry().last_error {
         out.extend(failure_lines("Last error", failure, now, theme));
@@ -284,5 +337,26 @@ mod tests {
         );
         let lines = error_text(&hostile);
         assert_eq!(lines, ["permission denied: a\\u{1b}[2Jb", "second line"]);
+    }
+
+    #[test]
+    fn a_long_value_wraps_under_itself() {
+        let mut out = Vec::new();
+        let metric = "aiplatform.googleapis.com/custom_model_training_nvidia_a100_gpus";
+        push_row(&mut out, "Metric", metric, Style::new(), 40);
+        let rows: Vec<&str> = out.iter().map(|(t, _)| t.as_str()).collect();
+        assert_eq!(
+            rows,
+            [
+                "Metric     aiplatform.googleapis.com/cus",
+                "           tom_model_training_nvidia_a10",
+                "           0_gpus",
+            ]
+        );
+        assert!(rows.iter().all(|r| r.chars().count() <= 40));
+        // Too narrow to indent: one row, left to the popup.
+        out.clear();
+        push_row(&mut out, "Metric", metric, Style::new(), 20);
+        assert_eq!(out.len(), 1);
     }
 }

@@ -44,13 +44,9 @@ const KEYS: &[KeyHint] = &[
     KeyHint::main("y", "copy link"),
     FILTER_HINT,
     KeyHint::main("r", "refresh"),
-    KeyHint::more("←↓↑→", "move over GPU cells and C3 rows"),
-    KeyHint::more("y", "copy the cell's Cloud Console quota link (OSC 52)"),
-    KeyHint::more("o", "sort C3: preference, region, free vCPUs"),
-    KeyHint::more("g/G", "C3 top / bottom"),
-    KeyHint::more("PgUp/PgDn", "C3 page"),
-    KeyHint::more("click", "select a cell"),
-    KeyHint::more("wheel", "move in C3"),
+    KeyHint::more("o", "sort C3: region, free vCPUs"),
+    KeyHint::more("g/G", "C3 top / bottom (PgUp/PgDn: a page)"),
+    KeyHint::more("click ←↓↑→", "select a cell"),
 ];
 
 /// The keys while the detail popup is open.
@@ -132,7 +128,13 @@ impl Infra {
                 ctx.warm_now();
             }
             KeyCode::Char('o') => {
+                // The cursor stays on its region wherever the new order puts it.
+                let region = shown.c3.get(self.cursor.c3.selected()).copied();
                 self.c3_sort.advance::<C3Sort>();
+                let resorted = self.shown(ctx.view());
+                if let Some(pos) = region.and_then(|r| resorted.c3.iter().position(|&i| i == r)) {
+                    self.cursor.c3.select(pos);
+                }
             }
             KeyCode::Enter => match self.cursor.check_index(&shown, ctx.view()) {
                 Some(i) => self.detail.open(i),
@@ -240,9 +242,10 @@ impl Screen for Infra {
                 Reply::Ignored
             };
         }
+        let before = self.shown(ctx.view());
         if self.filter.key(key) == FilterKey::Changed {
-            let shown = self.shown(ctx.view());
-            self.cursor.clamp(&shown);
+            let after = self.shown(ctx.view());
+            self.cursor.follow(&before, &after);
             return Reply::Redraw;
         }
         if self.filter.is_active()

@@ -150,6 +150,24 @@ impl Cursor {
         }
     }
 
+    /// The lists shown changed from `before` to `after` (the filter): the cursor stays on the
+    /// same GPU type, region and C3 region where they are still shown, else it is clamped.
+    pub fn follow(&mut self, before: &Shown, after: &Shown) {
+        let find = |list: &[usize], old: &[usize], at: usize| {
+            old.get(at).and_then(|id| list.iter().position(|i| i == id))
+        };
+        if let Some(p) = find(&after.types, &before.types, self.gpu_row) {
+            self.gpu_row = p;
+        }
+        if let Some(p) = find(&after.regions, &before.regions, self.gpu_col) {
+            self.gpu_col = p;
+        }
+        if let Some(p) = find(&after.c3, &before.c3, self.c3.selected()) {
+            self.c3.select(p);
+        }
+        self.clamp(after);
+    }
+
     /// Move by `key` (hjkl / arrows; g/G, PgUp/PgDn in the C3 table). `side_by_side` says
     /// how the tables are laid out: `l` / → leaves the GPU table's last column for the C3
     /// table when they sit side by side, `j` / ↓ its last row when stacked (and back).
@@ -292,5 +310,27 @@ mod tests {
         assert_eq!(c.c3.selected(), 2);
         c.clamp(&shown(5, 4, 0));
         assert_eq!(c.focus, Focus::Gpu);
+    }
+
+    #[test]
+    fn the_cursor_follows_its_row_when_the_filter_changes() {
+        let all = shown(5, 4, 18);
+        let mut c = Cursor {
+            gpu_row: 3,
+            gpu_col: 2,
+            ..Cursor::default()
+        };
+        c.c3.select(9);
+        // Only type 3, regions 1 and 2, C3 regions 8 and 9 left.
+        let narrowed = Shown {
+            types: vec![3],
+            regions: vec![1, 2],
+            c3: vec![8, 9],
+        };
+        c.follow(&all, &narrowed);
+        assert_eq!((c.gpu_row, c.gpu_col, c.c3.selected()), (0, 1, 1));
+        // And back: the same cells in the whole lists.
+        c.follow(&narrowed, &all);
+        assert_eq!((c.gpu_row, c.gpu_col, c.c3.selected()), (3, 2, 9));
     }
 }
