@@ -111,7 +111,11 @@ impl Follow {
         if *name != self.name || !self.polling() {
             return false;
         }
-        self.task = None;
+        // One ask at a time: this answer ends the one in flight (a no-op when it is the
+        // task that answered).
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
         match job.as_ref() {
             Ok(job) => {
                 self.failures = 0;

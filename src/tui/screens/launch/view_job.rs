@@ -236,7 +236,7 @@ fn follow_lines(f: &Follow, view: &View) -> Vec<Line<'static>> {
             at.with_timezone(&chrono::Local).format("%H:%M:%S")
         );
         if !c.after.is_zero() {
-            step.push_str(&format!(" (+{})", fmt_duration(c.after)));
+            step.push_str(&format!(" (+{})", fmt_age(c.after)));
         }
         if i > 0 {
             path.push(" → ".to_string());
