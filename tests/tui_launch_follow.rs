@@ -369,7 +369,10 @@ async fn a_failed_ask_backs_off_and_leaving_the_screen_stops_the_follow() {
     app.handle_event(ch('1'));
     app.handle_event(ch('3'));
     let s = wide(&app);
-    assert!(s.contains("· not followed (you left the screen)"), "{s}");
+    assert!(
+        s.contains("· stopped when you left · f follows again"),
+        "{s}"
+    );
     assert_eq!(
         polls_within(&mut app, &mut rx, Duration::from_secs(600)).await,
         0,
@@ -377,7 +380,20 @@ async fn a_failed_ask_backs_off_and_leaving_the_screen_stops_the_follow() {
     );
     // An answer that was already on its way is dropped.
     app.handle_event(polled(Ok(job("JOB_STATE_RUNNING"))));
-    assert!(wide(&app).contains("JOB_STATE_PENDING · not followed"));
+    assert!(wide(&app).contains("JOB_STATE_PENDING · stopped when you left"));
+
+    // `f` follows again: one ask at once (to the closed port: it fails and is retried).
+    app.handle_event(ch('f'));
+    assert!(wide(&app).contains("JOB_STATE_PENDING · checking…"));
+    assert!(polls_within(&mut app, &mut rx, Duration::from_secs(120)).await >= 1);
+    let s = wide(&app);
+    assert!(s.contains("│Note     could not read the job: "), "{s}");
+    app.handle_event(ch('f'));
+    assert!(
+        wide(&app).contains("the job is followed already, or it ran or ended"),
+        "{}",
+        wide(&app)
+    );
 }
 
 /// `y` puts the job's console link on the clipboard (OSC 52, written by the UI loop) and

@@ -177,6 +177,15 @@ impl Launch {
         }
     }
 
+    /// `f`: follow the job again (after the user left the screen, or asking failed).
+    pub(super) fn follow_again(&mut self, ctx: &mut ScreenCtx) {
+        let resumed = self.follow.as_mut().is_some_and(|f| f.resume(ctx));
+        self.notice = (!resumed).then(|| match &self.follow {
+            Some(_) => "the job is followed already, or it ran or ended".to_string(),
+            None => "no job to follow: s submits one".to_string(),
+        });
+    }
+
     /// `i`: copy the Cloud Console quota page of the checked GPU type and capacity (where an
     /// increase is asked for, [`quota_increase_url`]), or say there is no check yet.
     pub(super) fn copy_increase_link(&mut self, ctx: &mut ScreenCtx) {

@@ -102,6 +102,18 @@ impl Follow {
         }
     }
 
+    /// `f`: follow again after the user left the screen or asking failed: ask now, then
+    /// every interval. False when the follow is still going or the job ran or ended.
+    pub fn resume(&mut self, ctx: &mut ScreenCtx) -> bool {
+        if !matches!(self.status, FollowStatus::Stopped | FollowStatus::Lost(_)) {
+            return false;
+        }
+        self.failures = 0;
+        self.last_failure = None;
+        self.spawn(Duration::ZERO, ctx);
+        true
+    }
+
     /// An ask answered (`event` a [`LaunchEvent::Polled`]): fold it in and ask again if the
     /// job is still on its way. False when it is not for this follow or the follow stopped.
     pub fn land(&mut self, event: &LaunchEvent, ctx: &mut ScreenCtx) -> bool {

@@ -50,7 +50,7 @@ const KEYS: &[KeyHint] = &[
     KeyHint::main("c", "check"),
     KeyHint::main("s", "submit"),
     KeyHint::main("d", "dry run"),
-    KeyHint::more("y / i", "copy the job link / the quota-increase link"),
+    KeyHint::more("y/i/f", "copy job / quota link, follow again"),
     KeyHint::more("Enter", "edit the image or job name"),
     KeyHint::more("Tab/↑/↓ h/l Space", "other field / change a choice"),
 ];
@@ -347,6 +347,7 @@ impl Screen for Launch {
             KeyCode::Char('d') => self.dry_run(ctx),
             KeyCode::Char('y') => self.copy_job_link(ctx),
             KeyCode::Char('i') => self.copy_increase_link(ctx),
+            KeyCode::Char('f') => self.follow_again(ctx),
             _ => return Reply::Ignored,
         }
         Reply::Redraw

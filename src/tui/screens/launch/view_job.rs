@@ -218,8 +218,8 @@ fn follow_word(f: &Follow, view: &View) -> String {
         }
         FollowStatus::Arrived => " · followed".to_string(),
         FollowStatus::Ended => " · ended".to_string(),
-        FollowStatus::Lost(_) => " · not followed any more".to_string(),
-        FollowStatus::Stopped => " · not followed (you left the screen)".to_string(),
+        FollowStatus::Lost(_) => " · not followed · f follows again".to_string(),
+        FollowStatus::Stopped => " · stopped when you left · f follows again".to_string(),
     }
 }
 
