@@ -468,3 +468,35 @@ async fn y_copies_the_job_link_and_i_the_quota_increase_link() {
             .any(|t| t.text.starts_with("📋 Copied the job's console link")),
     );
 }
+
+/// A submission answered while another screen is shown is toasted, and its job is not
+/// followed until the user comes back and presses `f`.
+#[tokio::test(start_paused = true)]
+async fn a_job_created_while_away_is_followed_only_after_f() {
+    let (mut app, mut rx, _logs) = launch_app(closed_port_clients());
+    app.handle_event(launch_done(LaunchEvent::Checked(t4_check())));
+    app.handle_event(ch('s'));
+    app.handle_event(ch('y'));
+    app.handle_event(ch('1'));
+    app.handle_event(launch_done(LaunchEvent::Submitted(Box::new(created()))));
+    assert!(
+        app.toasts()
+            .iter()
+            .any(|t| t.text.contains("Job submitted in us-central1: t4-job")),
+        "toasted"
+    );
+    assert_eq!(
+        polls_within(&mut app, &mut rx, Duration::from_secs(600)).await,
+        0,
+        "not followed while away"
+    );
+    app.handle_event(ch('3'));
+    let s = wide(&app);
+    assert!(
+        s.contains("· JOB_STATE_QUEUED · stopped when you left · f follows again"),
+        "{s}"
+    );
+    app.handle_event(ch('f'));
+    app.handle_event(polled(Ok(job("JOB_STATE_RUNNING"))));
+    assert!(wide(&app).contains("· JOB_STATE_RUNNING · followed"));
+}

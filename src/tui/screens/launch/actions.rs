@@ -208,7 +208,8 @@ impl Launch {
     }
 
     /// A task's answer: the check lands (the region choice follows it), or the submission in
-    /// flight ends; a created job is then followed while the screen is `shown`. False when it
+    /// flight ends; a created job is then followed (from the start if the screen is `shown`,
+    /// else when `f` asks). False when it
     /// was not for this screen's current state (a submission answered after another began is
     /// only toasted).
     pub(super) fn land(&mut self, event: &LaunchEvent, shown: bool, ctx: &mut ScreenCtx) -> bool {
@@ -232,11 +233,10 @@ impl Launch {
                     plan,
                     submission: submission.clone(),
                 };
-                if let (Ok(created), Some(vertex), true) =
-                    (&submission.outcome, &self.clients.vertex, shown)
-                {
+                if let (Ok(created), Some(vertex)) = (&submission.outcome, &self.clients.vertex) {
                     let source: std::sync::Arc<dyn crate::launch::JobSource> = vertex.clone();
-                    self.follow = Some(Follow::start(created, source, self.follow_policy, ctx));
+                    let policy = self.follow_policy;
+                    self.follow = Some(Follow::start(created, source, policy, shown, ctx));
                 }
                 true
             }

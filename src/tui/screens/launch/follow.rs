@@ -55,11 +55,13 @@ pub(super) struct Follow {
 impl Follow {
     /// Follow `created` (its state as created, then as read back: both seen now) through
     /// `source`, asking as `policy` says; the first ask is spawned unless the job already
-    /// runs or ended.
+    /// runs or ended, or `shown` is false (the submission was answered after the user left
+    /// the screen: the follow starts stopped, `f` resumes it).
     pub fn start(
         created: &Created,
         source: Arc<dyn JobSource>,
         policy: WaitPolicy,
+        shown: bool,
         ctx: &mut ScreenCtx,
     ) -> Follow {
         let job = &created.job;
@@ -83,7 +85,10 @@ impl Follow {
         for j in [&as_created, job] {
             follow.observe(j, ctx);
         }
-        follow.next(ctx);
+        match (follow.tracker.phase(), shown) {
+            (Phase::Waiting, false) => follow.status = FollowStatus::Stopped,
+            _ => follow.next(ctx),
+        }
         follow
     }
 
