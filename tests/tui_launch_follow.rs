@@ -426,7 +426,7 @@ async fn y_copies_the_job_link_and_i_the_quota_increase_link() {
     assert!(s.contains("│ ✗ us-west1      quota 0"), "{s}");
     assert!(s.contains("│ ✗ europe-west4  3 free, need 4"), "{s}");
     assert!(
-        s.contains("└ short of quota in 3 regions: i copies the quota-increase link"),
+        s.contains("└ short of quota? i copies the increase link ─"),
         "{s}"
     );
     app.handle_event(ch('i'));
@@ -499,4 +499,31 @@ async fn a_job_created_while_away_is_followed_only_after_f() {
     app.handle_event(ch('f'));
     app.handle_event(polled(Ok(job("JOB_STATE_RUNNING"))));
     assert!(wide(&app).contains("· JOB_STATE_RUNNING · followed"));
+}
+
+/// With the usage unknown (no `monitoring.timeSeries.list`), the rows rank by limit and the
+/// ranking says why, once.
+#[tokio::test(start_paused = true)]
+async fn an_unknown_usage_is_explained_once_under_the_ranking() {
+    let (mut app, _rx, _logs) = launch_app(closed_port_clients());
+    let mut check = t4_check();
+    for r in &mut check.results {
+        r.usage = Some(Err(ApiError::new(
+            ErrorKind::Permission,
+            "Permission monitoring.timeSeries.list denied (or the resource may not exist).",
+        )));
+    }
+    app.handle_event(launch_done(LaunchEvent::Checked(check)));
+    let s = text(&draw(&app, 80, 24));
+    assert!(
+        s.contains("│▶✓ us-central1   quota 16, usage unknown"),
+        "{s}"
+    );
+    assert!(s.contains("│ ✗ us-west1      quota 0"), "{s}");
+    assert_eq!(s.matches("permission denied").count(), 1, "{s}");
+    assert!(
+        s.contains("└ short of quota? i copies the increase link ")
+            && s.contains("─ usage: permission denied ┘"),
+        "{s}"
+    );
 }

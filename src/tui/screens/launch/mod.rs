@@ -4,6 +4,12 @@
 //! fits); `s` submits a Vertex AI CustomJob to the chosen region after a confirmation, going
 //! on to the next fitting regions (3 in all) when Vertex AI answers `quota_exceeded`
 //! (`launch::submit`, shared with `quota-tui launch`); `d` shows the request instead.
+//! The ranking says each region's verdict as `launch` prints it (`12 free of 16`, `2 free,
+//! need 4`, `quota 0`, `not offered in REGION`, the error) and, where regions are short of
+//! quota, that `i` copies the Cloud Console quota-increase link. After a submission the job
+//! is followed (`follow`: `customJobs.get` every 10 s with `launch --wait`'s tracker and
+//! policy, each state with its time, until it runs or ends; stopped when the user leaves the
+//! screen, `f` resumes); `y` copies its console link (OSC 52).
 //!
 //! The network work runs in spawned tasks (`tasks`, through
 //! [`ScreenCtx::spawn`](crate::tui::screens::ScreenCtx::spawn)) whose answers come back

@@ -256,6 +256,13 @@ fn draw_ranking(s: &Launch, frame: &mut Frame, area: Rect, view: &View) {
             } else if let Some(hint) = increase_hint(&ranking) {
                 block = block.title_bottom(Span::styled(hint, theme.key));
             }
+            // Why the usage is unknown, once (its rows say `usage unknown` and rank by limit).
+            if let Some(e) = ranking.iter().find_map(|r| r.usage_error.as_ref()) {
+                block = block.title_bottom(
+                    Line::styled(format!(" usage: {} ", e.kind.describe()), theme.failed)
+                        .right_aligned(),
+                );
+            }
             let width = ranking.iter().map(|r| r.region.len()).max().unwrap_or(0);
             ranking
                 .iter()
@@ -271,18 +278,14 @@ fn draw_ranking(s: &Launch, frame: &mut Frame, area: Rect, view: &View) {
     frame.render_widget(paragraph, area);
 }
 
-/// Where regions are short of quota (`quota 0`, `2 free, need 4`, `quota 2 < 4`), the bottom
-/// line of the ranking says how to ask for more: ` short of quota in 2 regions: i copies the
-/// quota-increase link ` (the console's quota page of the GPU metric, `gcp::console`).
-fn increase_hint(ranking: &[RankedRegion]) -> Option<String> {
-    let short = ranking
+/// Where a region is short of quota (`quota 0`, `2 free, need 4`, `quota 2 < 4`), the bottom
+/// line of the ranking says how to ask for more: ` short of quota? i copies the increase link `
+/// (the console's quota page of the GPU metric, `gcp::console`).
+fn increase_hint(ranking: &[RankedRegion]) -> Option<&'static str> {
+    ranking
         .iter()
-        .filter(|r| r.reason.as_ref().is_some_and(|s| s.wants_more_quota()))
-        .count();
-    (short > 0).then(|| {
-        let regions = if short == 1 { "region" } else { "regions" };
-        format!(" short of quota in {short} {regions}: i copies the quota-increase link ")
-    })
+        .any(|r| r.reason.as_ref().is_some_and(|s| s.wants_more_quota()))
+        .then_some(" short of quota? i copies the increase link ")
 }
 
 fn draw_confirm(s: &Launch, plan: &LaunchPlan, frame: &mut Frame, area: Rect, view: &View) {
