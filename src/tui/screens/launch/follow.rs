@@ -200,3 +200,7 @@ impl Drop for Follow {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "follow_tests.rs"]
+mod tests;
