@@ -320,6 +320,10 @@ async fn a_failed_job_shows_googles_error_and_the_follow_ends() {
         ),
         "{s}"
     );
+    insta::assert_snapshot!(
+        "launch_job_failed_80x24",
+        clock_free(&text(&draw(&app, 80, 24)))
+    );
     let states = s.lines().find(|l| l.contains("│States")).unwrap();
     assert!(
         clock_free(states)

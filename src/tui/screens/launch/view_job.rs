@@ -141,8 +141,8 @@ fn done_lines(
     }
 }
 
-/// The title and lines of a created job: its name, console link, the states it went
-/// through and how the follow stands (Google's error when it failed), its shape, each
+/// The title and lines of a created job: the states it went through (Google's error when it
+/// failed, why a read failed), its name, console link, shape, each
 /// region's quota refusal before it (`refusals`), when it was made, and a failed read-back.
 fn created_lines(
     created: &Created,
@@ -160,13 +160,10 @@ fn created_lines(
     } else {
         sanitize(last)
     };
-    let mut lines = vec![
-        Line::styled(sanitize(&job.name), theme.positive),
-        Line::raw(sanitize(&created.console_url)),
-    ];
-    if let Some(f) = follow {
-        lines.extend(follow_lines(f, view));
-    }
+    // The states (and Google's error) first, so they show at 80×24 beside the name and link.
+    let mut lines = follow.map(|f| follow_lines(f, view)).unwrap_or_default();
+    lines.push(Line::styled(sanitize(&job.name), theme.positive));
+    lines.push(Line::raw(sanitize(&created.console_url)));
     lines.push(Line::styled(
         format!(
             "{} · {}",
