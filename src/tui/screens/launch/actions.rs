@@ -209,9 +209,9 @@ impl Launch {
 
     /// A task's answer: the check lands (the region choice follows it), or the submission in
     /// flight ends; a created job is then followed (from the start if the screen is `shown`,
-    /// else when `f` asks). False when it
-    /// was not for this screen's current state (a submission answered after another began is
-    /// only toasted).
+    /// else when `f` asks). False when it was not for this screen's current state (a
+    /// submission answered after another began is only toasted; a job's state goes to the
+    /// follow, not here).
     pub(super) fn land(&mut self, event: &LaunchEvent, shown: bool, ctx: &mut ScreenCtx) -> bool {
         match event {
             LaunchEvent::Checked(fresh) => {
