@@ -58,7 +58,7 @@ const KEYS: &[KeyHint] = &[
     KeyHint::main("d", "dry run"),
     KeyHint::more("y/i/f", "copy job / quota link, follow again"),
     KeyHint::more("Enter", "edit the image or job name"),
-    KeyHint::more("Tab/↑/↓ h/l Space", "other field / change a choice"),
+    KeyHint::more("Tab/h/l", "field / choice (also ↑/↓ and Space)"),
 ];
 
 const EDIT_KEYS: &[KeyHint] = &[
