@@ -4,8 +4,11 @@
 //! `launch::submit` in a task ([`tasks`](super::tasks)), and the URL shown is the Vertex AI
 //! client's own ([`VertexClient::custom_jobs_url`](crate::gcp::vertex::VertexClient::custom_jobs_url)).
 
+use super::follow::Follow;
 use super::tasks::{self, LaunchEvent};
 use super::{CheckState, Launch, MAX_CHECK_AGE, Outcome, capacity_word};
+use crate::catalog::QuotaMetric;
+use crate::gcp::console::quota_increase_url;
 use crate::launch::{LaunchPlan, LaunchRequest, PlanError, common_failure, create_order};
 use crate::tui::screens::{ScreenCtx, fmt_age};
 use crate::tui::widgets::popup::ScrollPopup;
@@ -133,6 +136,7 @@ impl Launch {
             regions,
             started: ctx.view().now(),
         };
+        self.follow = None;
     }
 
     /// `d`: show the request `s` would send (the client's URL and the body, pretty-printed)
@@ -148,6 +152,7 @@ impl Launch {
                 };
                 let body = plan.custom_job_body();
                 self.outcome = Outcome::DryRun { plan, url, body };
+                self.follow = None;
                 self.dry_run_popup = Some(ScrollPopup::default());
                 self.notice = None;
             }
@@ -155,10 +160,59 @@ impl Launch {
         }
     }
 
+    /// `y`: copy the submitted job's console link (OSC 52), or say there is none yet.
+    pub(super) fn copy_job_link(&mut self, ctx: &mut ScreenCtx) {
+        match &self.outcome {
+            Outcome::Done { submission, .. } => match &submission.outcome {
+                Ok(created) => {
+                    // The job ID in the link came from the server: sanitised like the
+                    // line that shows it.
+                    let url = crate::sanitize::sanitize(&created.console_url);
+                    ctx.copy(&url, "the job's console link");
+                    self.notice = None;
+                }
+                Err(_) => self.notice = Some("no job was created: no link to copy".into()),
+            },
+            _ => self.notice = Some("y copies a job's link once s has submitted one".into()),
+        }
+    }
+
+    /// `f`: follow the job again (after the user left the screen, or asking failed).
+    pub(super) fn follow_again(&mut self, ctx: &mut ScreenCtx) {
+        let resumed = self.follow.as_mut().is_some_and(|f| f.resume(ctx));
+        self.notice = (!resumed).then(|| match &self.follow {
+            Some(_) => "the job is followed already, or it ran or ended".to_string(),
+            None => "no job to follow: s submits one".to_string(),
+        });
+    }
+
+    /// `i`: copy the Cloud Console quota page of the checked GPU type and capacity (where an
+    /// increase is asked for, [`quota_increase_url`]), or say there is no check yet.
+    pub(super) fn copy_increase_link(&mut self, ctx: &mut ScreenCtx) {
+        let CheckState::Done { fresh, .. } = &self.check else {
+            self.notice = Some("press c first: i copies the checked GPU's quota page".into());
+            return;
+        };
+        let metric = QuotaMetric::Gpu {
+            gpu: fresh.gpu,
+            capacity: fresh.capacity,
+        };
+        let url = quota_increase_url(&self.clients.project, metric);
+        let what = format!(
+            "the {} ({}) quota-increase link",
+            fresh.gpu,
+            capacity_word(fresh.capacity)
+        );
+        ctx.copy(&url, &what);
+        self.notice = None;
+    }
+
     /// A task's answer: the check lands (the region choice follows it), or the submission in
-    /// flight ends. False when it was not for this screen's current state (a submission
-    /// answered after another began is only toasted).
-    pub(super) fn land(&mut self, event: &LaunchEvent, ctx: &ScreenCtx) -> bool {
+    /// flight ends; a created job is then followed (from the start if the screen is `shown`,
+    /// else when `f` asks). False when it was not for this screen's current state (a
+    /// submission answered after another began is only toasted; a job's state goes to the
+    /// follow, not here).
+    pub(super) fn land(&mut self, event: &LaunchEvent, shown: bool, ctx: &mut ScreenCtx) -> bool {
         match event {
             LaunchEvent::Checked(fresh) => {
                 self.check = CheckState::Done {
@@ -179,8 +233,14 @@ impl Launch {
                     plan,
                     submission: submission.clone(),
                 };
+                if let (Ok(created), Some(vertex)) = (&submission.outcome, &self.clients.vertex) {
+                    let source: std::sync::Arc<dyn crate::launch::JobSource> = vertex.clone();
+                    let policy = self.follow_policy;
+                    self.follow = Some(Follow::start(created, source, policy, shown, ctx));
+                }
                 true
             }
+            LaunchEvent::Polled { .. } => false,
         }
     }
 }

@@ -4,6 +4,12 @@
 //! fits); `s` submits a Vertex AI CustomJob to the chosen region after a confirmation, going
 //! on to the next fitting regions (3 in all) when Vertex AI answers `quota_exceeded`
 //! (`launch::submit`, shared with `quota-tui launch`); `d` shows the request instead.
+//! The ranking says each region's verdict as `launch` prints it (`12 free of 16`, `2 free,
+//! need 4`, `quota 0`, `not offered in REGION`, the error) and, where regions are short of
+//! quota, that `i` copies the Cloud Console quota-increase link. After a submission the job
+//! is followed (`follow`: `customJobs.get` every 10 s with `launch --wait`'s tracker and
+//! policy, each state with its time, until it runs or ends; stopped when the user leaves the
+//! screen, `f` resumes); `y` copies its console link (OSC 52).
 //!
 //! The network work runs in spawned tasks (`tasks`, through
 //! [`ScreenCtx::spawn`](crate::tui::screens::ScreenCtx::spawn)) whose answers come back
@@ -15,6 +21,7 @@
 //! through to the global ones.
 
 mod actions;
+mod follow;
 mod form;
 mod tasks;
 mod view;
@@ -30,11 +37,12 @@ use tokio::time::Instant;
 
 use super::{Reply, Screen, ScreenCtx, View};
 use crate::catalog::{Capacity, GpuType};
-use crate::launch::{FreshCheck, LaunchPlan, RankedRegion, Submission};
+use crate::launch::{FreshCheck, LaunchPlan, RankedRegion, Submission, WaitPolicy};
 use crate::tui::keys::KeyHint;
 use crate::tui::task::Payload;
 use crate::tui::widgets::input::edit;
 use crate::tui::widgets::popup::ScrollPopup;
+use follow::Follow;
 pub use form::{Field, Form};
 pub use tasks::{LaunchClients, LaunchEvent};
 
@@ -48,9 +56,9 @@ const KEYS: &[KeyHint] = &[
     KeyHint::main("c", "check"),
     KeyHint::main("s", "submit"),
     KeyHint::main("d", "dry run"),
+    KeyHint::more("y/i/f", "copy job / quota link, follow again"),
     KeyHint::more("Enter", "edit the image or job name"),
-    KeyHint::more("Tab/↑/↓", "next / previous field (here)"),
-    KeyHint::more("Space/h/l", "change a choice"),
+    KeyHint::more("Tab/h/l", "field / choice (also ↑/↓ and Space)"),
 ];
 
 const EDIT_KEYS: &[KeyHint] = &[
@@ -133,6 +141,11 @@ pub struct Launch {
     notice: Option<String>,
     /// Where the form's field rows were last drawn (for mouse clicks; drawing takes `&self`).
     form_rows: std::cell::Cell<Rect>,
+    /// The submitted job being followed (or followed last), while its outcome is shown.
+    follow: Option<Follow>,
+    /// How the job is followed: every 10 s, backing off after failures
+    /// ([`WaitPolicy::default`], as `launch --wait`).
+    follow_policy: WaitPolicy,
 }
 
 fn capacity_word(c: Capacity) -> &'static str {
@@ -152,7 +165,15 @@ impl Launch {
             dry_run_popup: None,
             notice: None,
             form_rows: std::cell::Cell::new(Rect::default()),
+            follow: None,
+            follow_policy: WaitPolicy::default(),
         }
+    }
+
+    /// The screen following submitted jobs as `policy` says (a short interval in tests).
+    pub fn with_follow_policy(mut self, policy: WaitPolicy) -> Self {
+        self.follow_policy = policy;
+        self
     }
 
     /// The launch being submitted right now, if one is in flight (its CustomJob may be
@@ -279,6 +300,18 @@ impl Screen for Launch {
         }
     }
 
+    /// The job's follow stops (the ask in flight is aborted) and the popups close.
+    fn on_leave(&mut self, _ctx: &mut ScreenCtx) {
+        if let Some(follow) = self.follow.as_mut() {
+            follow.stop();
+        }
+        self.dry_run_popup = None;
+        if self.confirm.take().is_some() {
+            self.notice = Some("submission cancelled: nothing sent".into());
+        }
+        self.form.editing = false;
+    }
+
     /// Always: Tab moves between the form's fields, a text field being edited takes every
     /// key, and the confirmation popup takes y/n/Esc. Keys the screen does not use come back
     /// `Ignored` and reach the global keys.
@@ -318,19 +351,29 @@ impl Screen for Launch {
             KeyCode::Char('c') => self.start_check(ctx),
             KeyCode::Char('s') => self.ask_submit(ctx),
             KeyCode::Char('d') => self.dry_run(ctx),
+            KeyCode::Char('y') => self.copy_job_link(ctx),
+            KeyCode::Char('i') => self.copy_increase_link(ctx),
+            KeyCode::Char('f') => self.follow_again(ctx),
             _ => return Reply::Ignored,
         }
         Reply::Redraw
     }
 
     /// A task's answer; when the screen is not shown, or the answer is not for its current
-    /// state, a toast says what happened.
+    /// state, a toast says what happened (an answer about a job no longer followed is
+    /// dropped).
     fn on_task(&mut self, payload: Payload, shown: bool, ctx: &mut ScreenCtx) {
         let Ok(event) = payload.downcast::<LaunchEvent>() else {
             tracing::warn!("the Launch screen got a task answer that is not its own");
             return;
         };
-        if !(self.land(&event, ctx) && shown) {
+        if let LaunchEvent::Polled { .. } = *event {
+            if let Some(follow) = self.follow.as_mut() {
+                follow.land(&event, ctx);
+            }
+            return;
+        }
+        if !(self.land(&event, shown, ctx) && shown) {
             let (text, level) = event.toast();
             ctx.toast(text, level);
         }
@@ -359,6 +402,7 @@ impl Screen for Launch {
         // Elapsed times and the check's age are shown to the second.
         !matches!(self.check, CheckState::Idle)
             || matches!(self.outcome, Outcome::Submitting { .. })
+            || self.follow.as_ref().is_some_and(Follow::polling)
     }
 
     fn submission_pending(&self) -> Option<&str> {

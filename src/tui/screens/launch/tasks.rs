@@ -9,11 +9,13 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::catalog::{Capacity, GpuType};
+use crate::gcp::ApiError;
 use crate::gcp::QuotaSource;
-use crate::gcp::vertex::VertexClient;
-use crate::launch::{FreshCheck, LaunchPlan, Submission, fresh_check, submit};
+use crate::gcp::vertex::{CustomJob, VertexClient};
+use crate::launch::{FreshCheck, JobSource, LaunchPlan, Submission, fresh_check, submit};
 use crate::store::QuotaStore;
 use crate::tui::toast::ToastLevel;
 
@@ -46,6 +48,12 @@ pub enum LaunchEvent {
     /// A submission finished: the regions that refused for quota, and the job or why there
     /// is none.
     Submitted(Box<Submission>),
+    /// One `customJobs.get` of the job being followed (`name`) answered: the job as read, or
+    /// why it could not be read.
+    Polled {
+        name: String,
+        job: Box<Result<CustomJob, ApiError>>,
+    },
 }
 
 impl LaunchEvent {
@@ -76,6 +84,13 @@ impl LaunchEvent {
                 ),
                 Err(_) => (format!("💥 {}", s.summary()), ToastLevel::Error),
             },
+            LaunchEvent::Polled { job, .. } => match job.as_ref() {
+                Ok(job) => (
+                    format!("🚀 Job {}: {}", job.display_name, job.state),
+                    ToastLevel::Ok,
+                ),
+                Err(e) => (format!("💥 Could not read the job: {e}"), ToastLevel::Warn),
+            },
         }
     }
 }
@@ -104,4 +119,17 @@ pub async fn submission(
     let submission = submit(&vertex, &project, &plan, &regions).await;
     tracing::info!("launch: {}", submission.summary());
     LaunchEvent::Submitted(Box::new(submission))
+}
+
+/// One ask of the job being followed: wait `delay` (tokio clock), then `customJobs.get` of
+/// `name` through `source` (the Vertex AI client: Google's
+/// [`projects.locations.customJobs.get`](https://cloud.google.com/vertex-ai/docs/reference/rest/v1/projects.locations.customJobs/get),
+/// retried as any read). Dropping or aborting the task stops the follow.
+pub async fn poll(source: Arc<dyn JobSource>, name: String, delay: Duration) -> LaunchEvent {
+    tokio::time::sleep(delay).await;
+    let job = source.get_job(&name).await;
+    LaunchEvent::Polled {
+        name,
+        job: Box::new(job),
+    }
 }

@@ -10,7 +10,6 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::view_job::{draw_outcome, field_line, shape};
 use super::{CheckState, Field, Launch, Outcome, capacity_word};
-use crate::catalog::Limit;
 use crate::launch::{LaunchPlan, RankedRegion, create_order};
 use crate::tui::screens::{View, fmt_age};
 use crate::tui::theme::Theme;
@@ -182,10 +181,6 @@ fn draw_form(s: &Launch, frame: &mut Frame, area: Rect, view: &View) {
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
-fn limit_text(limit: Option<Limit>) -> String {
-    limit.map_or_else(|| "!".to_string(), |l| l.to_string())
-}
-
 fn ranking_line(r: &RankedRegion, chosen: bool, width: usize, theme: &Theme) -> Line<'static> {
     let (mark, style) = if r.fits {
         ("✓", theme.positive)
@@ -194,16 +189,14 @@ fn ranking_line(r: &RankedRegion, chosen: bool, width: usize, theme: &Theme) -> 
     } else {
         ("✗", theme.zero)
     };
-    let verdict = match &r.reason {
-        None => "fits".to_string(),
-        Some(why) => why.to_string(),
-    };
+    // The verdict is the CLI's (`12 free of 16`, `2 free, need 4`, `quota 0`, `not offered
+    // in REGION`, the error), sanitised where it quotes Google.
+    let verdict = crate::sanitize::sanitize(&r.verdict());
     Line::from(vec![
         Span::styled(if chosen { "▶" } else { " " }, theme.key),
         Span::styled(format!("{mark} {:<width$}", r.region), style),
-        Span::styled(format!("{:>5}", limit_text(r.limit)), style),
         Span::raw("  "),
-        Span::styled(verdict, if r.fits { theme.positive } else { theme.muted }),
+        Span::styled(verdict, if r.fits { theme.positive } else { style }),
     ])
 }
 
@@ -254,13 +247,22 @@ fn draw_ranking(s: &Launch, frame: &mut Frame, area: Rect, view: &View) {
             }
             title.push(' ');
             block = block.title(Span::styled(title, theme.title));
+            let ranking = fresh.rank(f.count);
             if fresh.gpu != f.gpu || fresh.capacity != f.capacity {
                 block = block.title_bottom(Span::styled(
                     format!(" form changed: c checks {want} "),
                     theme.failed,
                 ));
+            } else if let Some(hint) = increase_hint(&ranking) {
+                block = block.title_bottom(Span::styled(hint, theme.key));
             }
-            let ranking = fresh.rank(f.count);
+            // Why the usage is unknown, once (its rows say `usage unknown` and rank by limit).
+            if let Some(e) = ranking.iter().find_map(|r| r.usage_error.as_ref()) {
+                block = block.title_bottom(
+                    Line::styled(format!(" usage: {} ", e.kind.describe()), theme.failed)
+                        .right_aligned(),
+                );
+            }
             let width = ranking.iter().map(|r| r.region.len()).max().unwrap_or(0);
             ranking
                 .iter()
@@ -274,6 +276,16 @@ fn draw_ranking(s: &Launch, frame: &mut Frame, area: Rect, view: &View) {
         paragraph = paragraph.wrap(Wrap { trim: true });
     }
     frame.render_widget(paragraph, area);
+}
+
+/// Where a region is short of quota (`quota 0`, `2 free, need 4`, `quota 2 < 4`), the bottom
+/// line of the ranking says how to ask for more: ` short of quota? i copies the increase link `
+/// (the console's quota page of the GPU metric, `gcp::console`).
+fn increase_hint(ranking: &[RankedRegion]) -> Option<&'static str> {
+    ranking
+        .iter()
+        .any(|r| r.reason.as_ref().is_some_and(|s| s.wants_more_quota()))
+        .then_some(" short of quota? i copies the increase link ")
 }
 
 fn draw_confirm(s: &Launch, plan: &LaunchPlan, frame: &mut Frame, area: Rect, view: &View) {
