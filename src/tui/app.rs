@@ -11,27 +11,25 @@ use std::cell::Cell;
 use crossterm::event::{
     Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind,
 };
-use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Position, Rect};
+use ratatui::layout::{Position, Rect};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::TuiContext;
 use super::event::Event;
-use super::keys::{GLOBAL_KEYS, is_ctrl_c};
-use super::quit::{self, QuitGuard};
+use super::keys::is_ctrl_c;
+use super::quit::QuitGuard;
 use super::screens::{Reply, Screen, ScreenCtx, screen_table};
 use super::shared::fold_shared;
 use super::task::TaskDone;
 use super::theme::Theme;
-use super::toast::{
-    ToastLevel, Toasts, cycle_complete_toast, failed_checks_toast, service_disabled_toast,
-    slow_batch_toast, usage_failed_toast,
-};
-use super::widgets::chrome::{draw_footer, draw_header, draw_help, draw_tabs, tab_at};
-use super::widgets::filter::draw_filter_input;
-use super::widgets::toasts::{draw_toast_slot, toast_height};
-use crate::warmer::WarmerEvent;
+use super::toast::{ToastLevel, Toasts};
+use super::widgets::chrome::tab_at;
+
+#[path = "app_draw.rs"]
+mod draw;
+#[path = "app_warmer.rs"]
+mod warmer;
 
 /// How many screens Esc can go back through.
 const HISTORY: usize = 32;
@@ -303,64 +301,6 @@ impl App {
         }
     }
 
-    fn on_warmer(&mut self, ev: WarmerEvent) -> Action {
-        if !self.warms_here() {
-            // Another instance warms the shared cache: its progress is the status.
-            return Action::None;
-        }
-        let mut changed = self.ctx.status_mut().apply(&ev);
-        if changed {
-            self.write_status_text();
-        }
-        match &ev {
-            WarmerEvent::MetricLanded { done, total, .. } => {
-                self.ctx.refresh();
-                self.ctx.toasts_mut().update_progress(*done, *total);
-                changed = true;
-            }
-            WarmerEvent::CycleStarted { .. } => {
-                self.ctx.refresh();
-                changed = true;
-            }
-            WarmerEvent::BatchDone(report) => {
-                self.ctx.refresh();
-                if let Some(text) = slow_batch_toast(report) {
-                    self.ctx.toast(text, ToastLevel::Warn);
-                    changed = true;
-                }
-                if let Some(text) = failed_checks_toast(report) {
-                    self.ctx.toast(text, ToastLevel::Error);
-                    changed = true;
-                }
-            }
-            WarmerEvent::ServiceDisabled { metric, error } => {
-                self.ctx
-                    .toast(service_disabled_toast(*metric, error), ToastLevel::Error);
-                changed = true;
-            }
-            WarmerEvent::UsageFailed { metric, error } => {
-                self.ctx
-                    .toast(usage_failed_toast(*metric, error), ToastLevel::Warn);
-                changed = true;
-            }
-            WarmerEvent::CycleComplete {
-                elapsed, failed, ..
-            } => {
-                self.ctx.refresh();
-                // Its count would stay at the end: the complete toast says it instead.
-                self.ctx.toasts_mut().end_progress();
-                let total = self.ctx.view().status().total;
-                let (text, level) = cycle_complete_toast(total, *failed, *elapsed);
-                self.ctx.toast(text, level);
-                changed = true;
-            }
-            _ => {}
-        }
-        let (screen, ctx) = self.call(self.current);
-        changed |= screen.on_warmer(&ev, ctx);
-        redraw_if(changed)
-    }
-
     /// A screen's task ended: its output goes to the screen that spawned it (which toasts
     /// when it is not the one shown).
     fn on_task(&mut self, done: TaskDone) -> Action {
@@ -427,61 +367,6 @@ impl App {
                 let reply = screen.on_key(key, ctx);
                 self.reply(reply)
             }
-        }
-    }
-
-    /// Draw the whole screen from state: header, tabs, the screen, the toast slot (only as
-    /// high as the shown toast needs: the screen shrinks, so no row is hidden) and the
-    /// footer (the open `/` filter's input in its place).
-    pub fn draw(&self, frame: &mut Frame) {
-        let view = self.ctx.view();
-        let theme = view.theme();
-        let screen = &self.screens[self.current];
-        let area = frame.area();
-        // The slot never takes the last rows of the screen's body.
-        let toast_rows =
-            toast_height(self.ctx.toasts(), area.width).min(area.height.saturating_sub(3 + 2));
-        let [header, tabs, body, toast, footer] = Layout::vertical([
-            Constraint::Length(1),
-            Constraint::Length(1),
-            Constraint::Min(0),
-            Constraint::Length(toast_rows),
-            Constraint::Length(1),
-        ])
-        .areas(area);
-        self.tabs_area.set(tabs);
-        self.body_area.set(body);
-        let status_style = view.status().style(theme);
-        draw_header(
-            frame,
-            header,
-            view.title(),
-            &self.status_text,
-            status_style,
-            theme,
-        );
-        draw_tabs(frame, tabs, &self.tab_labels, self.current, theme);
-        screen.draw(frame, body, view);
-        let filter = screen.filter().filter(|f| f.is_open());
-        if self.quit.is_open() {
-            draw_footer(frame, footer, quit::KEYS.iter(), theme);
-        } else if let Some(filter) = filter {
-            draw_filter_input(frame, footer, filter, theme);
-        } else {
-            // While a field takes every key, `q` and `?` type: their hints would mislead.
-            let globals = if screen.typing() {
-                &[][..]
-            } else {
-                GLOBAL_KEYS
-            };
-            draw_footer(frame, footer, screen.keys().iter().chain(globals), theme);
-        }
-        draw_toast_slot(frame, toast, self.ctx.toasts(), theme);
-        if self.help {
-            draw_help(frame, body, screen.title(), screen.keys(), theme);
-        }
-        if self.quit.is_open() {
-            QuitGuard::draw(frame, body, theme);
         }
     }
 }
