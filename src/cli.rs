@@ -134,8 +134,8 @@ pub enum Command {
     Config(ConfigArgs),
     /// Run the embedded demo of the Google APIs on its own and print its URL
     ///
-    /// It answers the Service Usage and Vertex AI calls quota-tui makes, as Google does, on
-    /// 127.0.0.1 until Ctrl-C or SIGTERM.
+    /// It answers the Service Usage, Cloud Monitoring and Vertex AI calls quota-tui makes, as
+    /// Google does, on 127.0.0.1 until Ctrl-C or SIGTERM.
     FakeGcp(FakeGcpArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
