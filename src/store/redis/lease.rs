@@ -183,14 +183,25 @@ pub async fn release(
     Ok(n == 1)
 }
 
-/// The lease's holder and how long it has left (`None` when nobody holds it).
+/// The lease's holder and how long it has left (`None` when nobody holds it). At most
+/// [`MAX_HOLDER_BYTES`] + 1 bytes of the value are read (`GETRANGE`), so a planted giant
+/// value costs nothing and is no holder; `PTTL` answers -2 when the key does not exist.
 pub async fn holder(
     conn: &mut ConnectionManager,
     key: &str,
 ) -> redis::RedisResult<Option<(Option<Holder>, Duration)>> {
-    let (value, pttl): (Option<Vec<u8>>, i64) =
-        redis::pipe().get(key).pttl(key).query_async(conn).await?;
-    Ok(value.map(|v| (Holder::parse(&v), Duration::from_millis(pttl.max(0) as u64))))
+    let (value, pttl): (Vec<u8>, i64) = redis::pipe()
+        .getrange(key, 0, MAX_HOLDER_BYTES as isize)
+        .pttl(key)
+        .query_async(conn)
+        .await?;
+    if pttl == -2 {
+        return Ok(None);
+    }
+    Ok(Some((
+        Holder::parse(&value),
+        Duration::from_millis(pttl.max(0) as u64),
+    )))
 }
 
 /// The lease's side of the store: asks for the lease, renews it, releases it on exit, and

@@ -29,6 +29,32 @@ pub const MAX_MESSAGE_BYTES: usize = 1 << 20;
 /// Most entries taken from one message or one hash.
 pub const MAX_ENTRIES: usize = 2_000;
 
+/// Most bytes of hash values read at one load, all entries together (38 real entries take
+/// about 40 KB).
+pub const MAX_HASH_BYTES: usize = 16 << 20;
+
+/// Most bytes of a hash field's name worth reading (a real one is `T4/us-central1`-sized).
+pub const MAX_FIELD_BYTES: usize = 256;
+
+/// Read the entries hash (`KEYS[1]`) with a bound on what crosses the wire, where `HGETALL`
+/// would send whatever is there: at most `ARGV[1]` values, each at most `ARGV[2]` bytes
+/// (`HSTRLEN`, Redis 3.2+), `ARGV[3]` bytes in all, skipping fields whose names are over
+/// `ARGV[4]` bytes ([`MAX_FIELD_BYTES`]). Returns the values (the field is inside each value's entry).
+pub const READ_ENTRIES: &str = r"local fields = redis.call('HKEYS', KEYS[1])
+local out, total = {}, 0
+local most, each, all, name = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+for _, f in ipairs(fields) do
+  if #out >= most then break end
+  if #f <= name then
+    local n = redis.call('HSTRLEN', KEYS[1], f)
+    if n <= each and total + n <= all then
+      total = total + n
+      out[#out + 1] = redis.call('HGET', KEYS[1], f)
+    end
+  end
+end
+return out";
+
 /// How long shared entries outlive their last write: 7 days, or 10 TTLs if longer.
 pub fn entry_expiry(ttl: Duration) -> Duration {
     (ttl * 10).max(Duration::from_secs(7 * 24 * 3600))

@@ -67,7 +67,9 @@ struct Pending {
 type Fail = String;
 
 /// The entries hash, the cycle start and the progress, as read.
-type Loaded = (HashMap<String, Vec<u8>>, Option<String>, Option<Vec<u8>>);
+/// The entries hash's values (bounded: [`protocol::READ_ENTRIES`]), the cycle start and the
+/// progress (each cut to a bound; empty when missing).
+type Loaded = (Vec<Vec<u8>>, Vec<u8>, Vec<u8>);
 
 impl SyncTask {
     pub async fn run(mut self, cancel: CancellationToken) {
@@ -174,23 +176,37 @@ impl SyncTask {
     async fn load(&mut self) -> Result<usize, Fail> {
         let (hash, cycle, progress): Loaded = within(
             redis::pipe()
-                .hgetall(self.keys.entries())
-                .get(self.keys.cycle())
-                .get(self.keys.progress())
+                .cmd("EVAL")
+                .arg(protocol::READ_ENTRIES)
+                .arg(1)
+                .arg(self.keys.entries())
+                .arg(MAX_ENTRIES)
+                .arg(protocol::MAX_MESSAGE_BYTES)
+                .arg(protocol::MAX_HASH_BYTES)
+                .arg(protocol::MAX_FIELD_BYTES)
+                // Bounded like the entries: a planted giant value is cut, then fails to parse.
+                .getrange(self.keys.cycle(), 0, 63)
+                .getrange(
+                    self.keys.progress(),
+                    0,
+                    protocol::MAX_MESSAGE_BYTES as isize,
+                )
                 .query_async(&mut self.conn),
         )
         .await?;
         let entries: Vec<SavedEntry> = hash
-            .values()
+            .iter()
             .take(MAX_ENTRIES)
             .filter_map(|v| protocol::decode_value(v))
             .collect();
         let merged = self.merge(entries);
-        let cycle = cycle.and_then(|c| c.parse::<i64>().ok());
+        let cycle = std::str::from_utf8(&cycle)
+            .ok()
+            .and_then(|c| c.parse::<i64>().ok());
         if let Some(started) = cycle.and_then(DateTime::<Utc>::from_timestamp_millis) {
             self.note_cycle(started);
         }
-        if let Some(p) = progress.and_then(|p| serde_json::from_slice::<SharedProgress>(&p).ok()) {
+        if let Ok(p) = serde_json::from_slice::<SharedProgress>(&progress) {
             self.shared.progress.send_replace(Some(p.checked()));
         }
         Ok(merged)
