@@ -23,6 +23,7 @@
 mod actions;
 mod follow;
 mod form;
+mod keys;
 mod tasks;
 mod view;
 mod view_job;
@@ -44,43 +45,12 @@ use crate::tui::widgets::input::edit;
 use crate::tui::widgets::popup::ScrollPopup;
 use follow::Follow;
 pub use form::{Field, Form};
+use keys::{CONFIRM_KEYS, DRY_RUN_KEYS, EDIT_KEYS, KEYS};
 pub use tasks::{LaunchClients, LaunchEvent};
 
 /// How long a fresh check is trusted for a submission; after that `s` asks for a new `c`
 /// (a launch must not act on stale numbers, SPEC §1).
 pub const MAX_CHECK_AGE: Duration = Duration::from_secs(5 * 60);
-
-const KEYS: &[KeyHint] = &[
-    KeyHint::main("j/k", "field"),
-    KeyHint::main("←/→", "change"),
-    KeyHint::main("c", "check"),
-    KeyHint::main("s", "submit"),
-    KeyHint::main("d", "dry run"),
-    KeyHint::more("y/i/f", "copy job / quota link, follow again"),
-    KeyHint::more("Enter", "edit the image or job name"),
-    KeyHint::more("Tab/h/l", "field / choice (also ↑/↓ and Space)"),
-];
-
-const EDIT_KEYS: &[KeyHint] = &[
-    KeyHint::main("Esc/Enter", "done"),
-    KeyHint::main("Tab/↑/↓", "other field"),
-    KeyHint::main("Ctrl-U", "clear"),
-    KeyHint::more("←/→ Home/End", "move the cursor"),
-    KeyHint::more("Ctrl-A/E", "start / end"),
-    KeyHint::more("Ctrl-W", "delete a word"),
-    KeyHint::more("Backspace/Del", "delete"),
-];
-
-const DRY_RUN_KEYS: &[KeyHint] = &[
-    KeyHint::main("j/k", "scroll"),
-    KeyHint::main("Esc/d", "close"),
-    KeyHint::more("g/G PgUp/PgDn", "top / bottom / page"),
-];
-
-const CONFIRM_KEYS: &[KeyHint] = &[
-    KeyHint::main("y/Enter", "submit"),
-    KeyHint::main("n/Esc", "cancel"),
-];
 
 /// Where the fresh check stands.
 #[derive(Debug, Clone, Default)]
