@@ -33,6 +33,23 @@ pub fn http_client() -> reqwest::Client {
         .expect("reqwest client with rustls (ring) must build")
 }
 
+/// `base_url` as the clients use it (trimmed, no trailing `/`), for the API named `api` in
+/// the error (`Service Usage`).
+///
+/// Errors (kind `NotFound`, nothing sent) when it is not an http(s) URL.
+pub fn api_base_url(base_url: &str, api: &str) -> Result<String, ApiError> {
+    let base_url = base_url.trim().trim_end_matches('/').to_string();
+    if !(base_url.starts_with("http://") || base_url.starts_with("https://"))
+        || reqwest::Url::parse(&base_url).is_err()
+    {
+        return Err(ApiError::new(
+            ErrorKind::NotFound,
+            format!("{api} URL '{base_url}' is not an http(s) URL"),
+        ));
+    }
+    Ok(base_url)
+}
+
 /// Characters escaped in a path segment: everything but letters, digits and `-._~`
 /// (RFC 3986 unreserved), so a quota metric's `/` becomes `%2F`.
 const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC

@@ -54,7 +54,9 @@ use tokio::time::Instant;
 
 use super::auth::TokenSource;
 use super::error::{ApiError, ErrorKind};
-use super::http::{classify_google_error, http_client, read_body, retry_after, transport_error};
+use super::http::{
+    api_base_url, classify_google_error, http_client, read_body, retry_after, transport_error,
+};
 use super::project::validate_project_id;
 use super::retry::{AttemptFailure, with_retries};
 use super::serviceusage::RetryPolicy;
@@ -127,15 +129,7 @@ impl MonitoringClient {
     /// rule or `base_url` is not an http(s) URL.
     pub fn new(project: &str, base_url: &str, tokens: TokenSource) -> Result<Self, ApiError> {
         validate_project_id(project).map_err(|m| ApiError::new(ErrorKind::NotFound, m))?;
-        let base_url = base_url.trim().trim_end_matches('/').to_string();
-        if !(base_url.starts_with("http://") || base_url.starts_with("https://"))
-            || reqwest::Url::parse(&base_url).is_err()
-        {
-            return Err(ApiError::new(
-                ErrorKind::NotFound,
-                format!("Cloud Monitoring URL '{base_url}' is not an http(s) URL"),
-            ));
-        }
+        let base_url = api_base_url(base_url, "Cloud Monitoring")?;
         Ok(MonitoringClient {
             http: http_client(),
             base_url,

@@ -14,7 +14,7 @@ use super::QuotaSource;
 use super::auth::TokenSource;
 use super::error::{ApiError, ErrorKind};
 use super::http::{
-    classify_google_error, encode_path_segment, http_client, read_body, retry_after,
+    api_base_url, classify_google_error, encode_path_segment, http_client, read_body, retry_after,
     transport_error,
 };
 use super::project::validate_project_id;
@@ -93,15 +93,7 @@ impl ServiceUsageClient {
     /// rule ([`validate_project_id`]) or `base_url` is not an http(s) URL.
     pub fn new(project: &str, base_url: &str, tokens: TokenSource) -> Result<Self, ApiError> {
         validate_project_id(project).map_err(|m| ApiError::new(ErrorKind::NotFound, m))?;
-        let base_url = base_url.trim().trim_end_matches('/').to_string();
-        if !(base_url.starts_with("http://") || base_url.starts_with("https://"))
-            || reqwest::Url::parse(&base_url).is_err()
-        {
-            return Err(ApiError::new(
-                ErrorKind::NotFound,
-                format!("Service Usage URL '{base_url}' is not an http(s) URL"),
-            ));
-        }
+        let base_url = api_base_url(base_url, "Service Usage")?;
         Ok(ServiceUsageClient {
             http: http_client(),
             base_url,

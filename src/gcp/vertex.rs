@@ -27,7 +27,9 @@ use serde_json::Value;
 
 use super::auth::TokenSource;
 use super::error::{ApiError, ErrorKind};
-use super::http::{classify_google_error, http_client, read_body, retry_after, transport_error};
+use super::http::{
+    api_base_url, classify_google_error, http_client, read_body, retry_after, transport_error,
+};
 use super::project::validate_project_id;
 use super::retry::{AttemptFailure, RetryEnd, with_retries};
 use super::serviceusage::RetryPolicy;
@@ -136,21 +138,9 @@ impl VertexClient {
     ///
     /// Errors (kind `NotFound`, nothing sent) when `base_override` is not an http(s) URL.
     pub fn new(base_override: Option<&str>, tokens: TokenSource) -> Result<Self, ApiError> {
-        let base_override = match base_override {
-            None => None,
-            Some(b) => {
-                let b = b.trim().trim_end_matches('/').to_string();
-                if !(b.starts_with("http://") || b.starts_with("https://"))
-                    || reqwest::Url::parse(&b).is_err()
-                {
-                    return Err(ApiError::new(
-                        ErrorKind::NotFound,
-                        format!("Vertex AI URL '{b}' is not an http(s) URL"),
-                    ));
-                }
-                Some(b)
-            }
-        };
+        let base_override = base_override
+            .map(|b| api_base_url(b, "Vertex AI"))
+            .transpose()?;
         Ok(VertexClient {
             http: http_client(),
             base_override,
