@@ -55,6 +55,31 @@ for _, f in ipairs(fields) do
 end
 return out";
 
+/// [`READ_ENTRIES`] over the hash `key` with this module's bounds ([`MAX_ENTRIES`] values of
+/// at most [`MAX_MESSAGE_BYTES`], [`MAX_HASH_BYTES`] in all): a `Vec<Vec<u8>>` of values.
+pub fn read_entries(key: &str) -> redis::Cmd {
+    let mut cmd = redis::cmd("EVAL");
+    cmd.arg(READ_ENTRIES)
+        .arg(1)
+        .arg(key)
+        .arg(MAX_ENTRIES)
+        .arg(MAX_MESSAGE_BYTES)
+        .arg(MAX_HASH_BYTES)
+        .arg(MAX_FIELD_BYTES);
+    cmd
+}
+
+/// What a load reads, bounded on the wire: the entries ([`read_entries`]), then the cycle
+/// start and the progress cut by `GETRANGE` (a planted giant value is cut, then fails to
+/// parse; a missing key reads empty).
+pub fn load_pipeline(keys: &Keys) -> redis::Pipeline {
+    let mut pipe = redis::pipe();
+    pipe.add_command(read_entries(&keys.entries()))
+        .getrange(keys.cycle(), 0, 63)
+        .getrange(keys.progress(), 0, MAX_MESSAGE_BYTES as isize);
+    pipe
+}
+
 /// How long shared entries outlive their last write: 7 days, or 10 TTLs if longer.
 pub fn entry_expiry(ttl: Duration) -> Duration {
     (ttl * 10).max(Duration::from_secs(7 * 24 * 3600))

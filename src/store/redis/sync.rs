@@ -174,26 +174,8 @@ impl SyncTask {
     /// Read the hash, the cycle and the progress; merge what is newer into the local view.
     /// Returns how many entries were newer.
     async fn load(&mut self) -> Result<usize, Fail> {
-        let (hash, cycle, progress): Loaded = within(
-            redis::pipe()
-                .cmd("EVAL")
-                .arg(protocol::READ_ENTRIES)
-                .arg(1)
-                .arg(self.keys.entries())
-                .arg(MAX_ENTRIES)
-                .arg(protocol::MAX_MESSAGE_BYTES)
-                .arg(protocol::MAX_HASH_BYTES)
-                .arg(protocol::MAX_FIELD_BYTES)
-                // Bounded like the entries: a planted giant value is cut, then fails to parse.
-                .getrange(self.keys.cycle(), 0, 63)
-                .getrange(
-                    self.keys.progress(),
-                    0,
-                    protocol::MAX_MESSAGE_BYTES as isize,
-                )
-                .query_async(&mut self.conn),
-        )
-        .await?;
+        let (hash, cycle, progress): Loaded =
+            within(protocol::load_pipeline(&self.keys).query_async(&mut self.conn)).await?;
         let entries: Vec<SavedEntry> = hash
             .iter()
             .take(MAX_ENTRIES)
