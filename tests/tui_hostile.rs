@@ -74,3 +74,42 @@ async fn the_logs_screen_shows_raw_bytes_of_the_file_escaped() {
         "{screen}"
     );
 }
+
+/// The same message on every other place that shows an error: Home's needs-attention list,
+/// and the detail popup opened from Infra and from the Cache screen (the whole message).
+#[tokio::test(start_paused = true)]
+async fn home_and_the_detail_popups_show_a_hostile_message_escaped() {
+    let logs = tempfile::tempdir().unwrap();
+    let (handle, cache) = warmer(DEFAULT_TTL);
+    let mut error = ApiError::new(ErrorKind::Permission, HOSTILE);
+    error.http_status = Some(403);
+    cache.record(
+        &Check::gpu(GpuType::T4, Capacity::Spot, "us-central1"),
+        Err(error),
+        Duration::from_millis(5),
+    );
+    let mut app = app(handle, Theme::colored(), logs.path());
+    let escaped = "denied\\u{1b}[2J\\u{1b}]0;pwned\\u{7}";
+
+    app.handle_event(ch('1'));
+    let home = text(&draw(&app, 200, 60));
+    assert_drawable(&home);
+    assert!(home.contains("Needs attention (1)"), "{home}");
+    assert!(home.contains(escaped), "{home}");
+
+    // Infra's cursor starts on the first GPU cell: T4 us-central1.
+    app.handle_event(ch('2'));
+    app.handle_event(key(crossterm::event::KeyCode::Enter));
+    let infra = text(&draw(&app, 200, 60));
+    assert_drawable(&infra);
+    assert!(infra.contains("T4 us-central1 · quota detail"), "{infra}");
+    assert!(infra.contains(escaped), "{infra}");
+    app.handle_event(key(crossterm::event::KeyCode::Esc));
+
+    app.handle_event(ch('4'));
+    app.handle_event(key(crossterm::event::KeyCode::Enter));
+    let detail = text(&draw(&app, 200, 60));
+    assert_drawable(&detail);
+    assert!(detail.contains("T4 us-central1 · quota detail"), "{detail}");
+    assert!(detail.contains(escaped), "{detail}");
+}
